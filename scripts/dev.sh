@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The two set-up commands in the README:
+#   bash scripts/dev.sh start [-- tollgate local flags]   run Tollgate locally, end to end
+#   bash scripts/dev.sh test                              run the whole test suite
+# Each makes sure of Node 24, `npm ci` and the Debian packages first, so a fresh machine needs nothing else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=ensure-node.sh
+source scripts/ensure-node.sh
+bash scripts/ensure-system.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "tollgate: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  test) exec npm test -- "$@" ;;
+  start) [ "${1:-}" = "--" ] && shift; exec npm start -- "$@" ;;
+  *) echo "usage: bash scripts/dev.sh test | start [-- flags]" >&2; exit 2 ;;
+esac

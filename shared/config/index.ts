@@ -1,0 +1,2 @@
+export { configSchema, SIGNATURE_FORMATS, type SignatureFormat, type TollgateConfig, type TollgateConfigInput } from './schema';
+export { parseConfig, validateConfig } from './parse';

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+export const SIGNATURE_FORMATS = ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'] as const;
+export type SignatureFormat = (typeof SIGNATURE_FORMATS)[number];
+
+export const ALERTING_VERDICTS = ['REJECTED', 'ERROR', 'REVOKED', 'APPROVED'] as const;
+
+const webhookSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'expected 1-40 letters, digits, - or _' }),
+  url: z.url({ protocol: /^https?$/ }),
+  /** `slack`: Slack Block Kit; `json`: a generic JSON body for Sysdig, PagerDuty, Teams and the like. */
+  format: z.enum(['slack', 'json']).default('slack'),
+  /**
+   * Secrets Manager secret whose value is sent as the Authorization header. The URL itself is not a secret;
+   * a Slack incoming-webhook URL is, so put it here as `secretName` and leave `url` as the base.
+   */
+  secretName: z.string().min(1).optional(),
+});
+
+const tagRulesSchema = z.strictObject({
+  forbidden: z.array(z.string().min(1)).default(['latest']),
+  /** A regular expression every tag must match, e.g. semver. */
+  requiredPattern: z
+    .string()
+    .refine(
+      (pattern) => {
+        try {
+          new RegExp(pattern);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected a valid regular expression' },
+    )
+    .optional(),
+  action: z.enum(['report', 'untag']).default('report'),
+});
+
+/** The whole of `tollgate.config.yaml`; also accepted as the `Tollgate` construct's props. */
+export const configSchema = z.strictObject({
+  /** Repository patterns Tollgate covers. `*` matches any characters, `/` included (EventBridge wildcard). */
+  repositories: z.array(z.string().regex(/^[a-z0-9._/*-]+$/, { message: 'expected a repository name or glob' })).min(1),
+  /** Path to the policy file, relative to the config file. */
+  policy: z.string().min(1).default('tollgate.policy.yaml'),
+  alerts: z
+    .strictObject({
+      emails: z.array(z.email()).default([]),
+      webhooks: z.array(webhookSchema).default([]),
+      verdicts: z.array(z.enum(ALERTING_VERDICTS)).default(['REJECTED', 'ERROR', 'REVOKED']),
+      tagViolations: z.boolean().default(true),
+    })
+    .default({ emails: [], webhooks: [], verdicts: ['REJECTED', 'ERROR', 'REVOKED'], tagViolations: true }),
+  signatures: z
+    .strictObject({
+      formats: z.array(z.enum(SIGNATURE_FORMATS)).default([...SIGNATURE_FORMATS]),
+      keyAlias: z
+        .string()
+        .regex(/^alias\/[a-zA-Z0-9/_-]{1,250}$/, { message: 'expected alias/<name>' })
+        .refine((alias) => !alias.startsWith('alias/aws/'), { message: 'alias/aws/ is reserved for AWS managed keys' })
+        .default('alias/tollgate-signing'),
+    })
+    .default({ formats: [...SIGNATURE_FORMATS], keyAlias: 'alias/tollgate-signing' }),
+  immutability: z.enum(['enforce', 'report']).default('enforce'),
+  tagRules: tagRulesSchema.default({ forbidden: ['latest'], action: 'report' }),
+  /** Minutes to wait for a scan before the image gets an ERROR verdict `SCAN_TIMEOUT`. */
+  scanTimeoutMinutes: z.number().int().min(5).max(1440).default(30),
+  revocation: z.enum(['alert', 'remove-signatures']).default('alert'),
+  /** How long the bus archive keeps events, for audit and replay. 0 keeps them forever. */
+  archiveRetentionDays: z.number().int().min(0).max(3650).default(365),
+});
+
+export type TollgateConfigInput = z.input<typeof configSchema>;
+export type TollgateConfig = z.output<typeof configSchema>;

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './digest';
+export * from './image-ref';
+export * from './finding';
+export * from './verdict';
+export * from './glob';
