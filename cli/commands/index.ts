@@ -1,0 +1,4 @@
+import type { Command } from '../command';
+
+/** Every sub-command, in the order `--help` lists them. Each issue adds its own. */
+export const COMMANDS: readonly Command[] = [];
