@@ -18,14 +18,22 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/domain/**/*.ts', 'shared/policy/**/*.ts', 'shared/events/**/*.ts', 'shared/signing/payload/**/*.ts'],
+    files: [
+      'shared/domain/**/*.ts',
+      'shared/policy/**/*.ts',
+      'shared/events/**/*.ts',
+      'shared/signing/payload/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['@aws-sdk/*'], message: 'The domain core imports no AWS SDK: use a port.' },
-            { group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https'], message: 'The domain core does no I/O.' },
+            {
+              group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https'],
+              message: 'The domain core does no I/O.',
+            },
           ],
         },
       ],

@@ -5,8 +5,19 @@ const transform = {
     { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
   ],
 };
-// @middy/core is published as ESM only; jest runs CommonJS, so it is transpiled like our own code.
-const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
+// These packages are published as ESM only (@middy/core, and the proxy agents that
+// @sigstore/sign reaches through make-fetch-happen). Node 24 loads them natively, but jest
+// runs CommonJS, so they are transpiled like our own code.
+const ESM_ONLY = [
+  '@noble',
+  '@middy',
+  'agent-base',
+  'http-proxy-agent',
+  'https-proxy-agent',
+  'socks-proxy-agent',
+  'proxy-agent-negotiate',
+];
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const base = {
   transform,
   transformIgnorePatterns,

@@ -11,14 +11,20 @@ const app = new App();
 const configPath = resolve(String(app.node.tryGetContext('tollgateConfig') ?? DEFAULT_CONFIG_FILE));
 
 try {
-  if (!existsSync(configPath)) throw new Error(`${configPath} does not exist; copy the example from the README`);
+  if (!existsSync(configPath))
+    throw new Error(`${configPath} does not exist; copy the example from the README`);
   new TollgateStack(app, 'Tollgate', {
     config: parseYaml(readFileSync(configPath, 'utf8'), { schema: 'core' }) as never,
     baseDir: dirname(configPath),
     // Environment-agnostic unless the CLI knows the account: synth needs no credentials.
     ...(process.env.CDK_DEFAULT_ACCOUNT === undefined
       ? {}
-      : { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' } }),
+      : {
+          env: {
+            account: process.env.CDK_DEFAULT_ACCOUNT,
+            region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
+          },
+        }),
     description: 'Tollgate: scan, judge, sign and publish every image pushed to Amazon ECR',
   });
   app.synth();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigValidationError } from '../shared/domain/errors';
-import { parseConfig, validateConfig, type TollgateConfig, type TollgateConfigInput } from '../shared/config';
+import { parseConfig, validateConfig, type TollgateConfig } from '../shared/config';
 import { parsePolicy, type LoadedPolicy } from '../shared/policy';
 
 export const DEFAULT_CONFIG_FILE = 'tollgate.config.yaml';
@@ -20,7 +20,7 @@ export interface ResolvedSettings {
  * fails the synth with its path instead of failing a Lambda at 3 a.m.
  * @throws ConfigValidationError or PolicyValidationError
  */
-export const resolveSettings = (input: TollgateConfigInput | unknown, baseDir: string): ResolvedSettings => {
+export const resolveSettings = (input: unknown, baseDir: string): ResolvedSettings => {
   const config = validateConfig(input);
   return withPolicy(config, baseDir);
 };
@@ -36,7 +36,9 @@ export const loadConfigFile = (path: string): ResolvedSettings => {
 const withPolicy = (config: TollgateConfig, baseDir: string): ResolvedSettings => {
   const policyFile = isAbsolute(config.policy) ? config.policy : resolve(baseDir, config.policy);
   if (!existsSync(policyFile)) {
-    throw new ConfigValidationError([{ field: 'policy', message: `policy file ${policyFile} does not exist` }]);
+    throw new ConfigValidationError([
+      { field: 'policy', message: `policy file ${policyFile} does not exist` },
+    ]);
   }
   const policyText = readFileSync(policyFile, 'utf8');
   return { config, policy: parsePolicy(policyText, policyFile), policyFile, policyText };

@@ -1,6 +1,8 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import { resolve } from 'node:path';
 import { Construct } from 'constructs';
+import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/runtime';
 import type { TollgateConfig, TollgateConfigInput } from '../shared/config';
 import type { LoadedPolicy } from '../shared/policy';
 import { resolveSettings } from './config-file';
@@ -32,6 +34,10 @@ export class Tollgate extends Construct {
   public readonly signingKey: SigningKey;
   public readonly verdictTable: VerdictTable;
   public readonly bus: events.EventBus;
+  /** Set on every function: the validated config, and where the bundled policy is. */
+  public readonly functionEnvironment: Readonly<Record<string, string>>;
+  /** Copied into every bundle; see TollgateFunction `bundledFiles`. */
+  public readonly bundledFiles: Readonly<Record<string, string>>;
 
   public constructor(scope: Construct, id: string, props: TollgateProps) {
     super(scope, id);
@@ -42,8 +48,23 @@ export class Tollgate extends Construct {
     this.signingKey = new SigningKey(this, 'Signing', { alias: this.config.signatures.keyAlias });
     this.verdictTable = new VerdictTable(this, 'Verdicts');
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'tollgate' });
+    this.functionEnvironment = {
+      [CONFIG_ENV]: JSON.stringify(this.config),
+      [POLICY_FILE_ENV]: 'tollgate.policy.yaml',
+      TOLLGATE_TABLE_NAME: this.verdictTable.table.tableName,
+      TOLLGATE_BUS_NAME: this.bus.eventBusName,
+      TOLLGATE_SIGNING_KEY_ID: this.signingKey.key.keyArn,
+    };
+    this.bundledFiles = {
+      'tollgate.policy.yaml': resolve(props.baseDir ?? process.cwd(), this.config.policy),
+    };
 
-    new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.key.keyArn, description: 'Tollgate signing key ARN' });
+    // Pipeline stages: each issue adds its construct here.
+
+    new CfnOutput(this, 'SigningKeyArn', {
+      value: this.signingKey.key.keyArn,
+      description: 'Tollgate signing key ARN',
+    });
     new CfnOutput(this, 'SigningKeyAlias', {
       value: this.signingKey.alias.aliasName,
       description: 'Use as --key awskms:///<alias> with cosign and tollgate verify',

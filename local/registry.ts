@@ -50,7 +50,12 @@ const registryConfig = (options: RegistryOptions, port: number): string => {
     `  secret: tollgate-local-${port}`,
   ];
   if (options.htpasswdFile !== undefined) {
-    lines.push('auth:', '  htpasswd:', '    realm: tollgate', `    path: ${JSON.stringify(options.htpasswdFile)}`);
+    lines.push(
+      'auth:',
+      '  htpasswd:',
+      '    realm: tollgate',
+      `    path: ${JSON.stringify(options.htpasswdFile)}`,
+    );
   }
   if (options.notificationsUrl !== undefined) {
     lines.push(
@@ -82,7 +87,10 @@ export const startRegistry = async (options: RegistryOptions): Promise<RunningRe
   }
   const port = options.port ?? (await freePort());
   if (options.port !== undefined && !(await isPortFree(port))) {
-    throw new LocalStackError(`port ${port} on 127.0.0.1 is already in use`, 'pick another port, or leave it unset to use a free one');
+    throw new LocalStackError(
+      `port ${port} on 127.0.0.1 is already in use`,
+      'pick another port, or leave it unset to use a free one',
+    );
   }
   mkdirSync(join(options.stateDir, 'data'), { recursive: true });
   const configPath = join(options.stateDir, 'registry.yml');

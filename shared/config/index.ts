@@ -1,2 +1,8 @@
-export { configSchema, SIGNATURE_FORMATS, type SignatureFormat, type TollgateConfig, type TollgateConfigInput } from './schema';
+export {
+  configSchema,
+  SIGNATURE_FORMATS,
+  type SignatureFormat,
+  type TollgateConfig,
+  type TollgateConfigInput,
+} from './schema';
 export { parseConfig, validateConfig } from './parse';

@@ -40,7 +40,9 @@ const tagRulesSchema = z.strictObject({
 /** The whole of `tollgate.config.yaml`; also accepted as the `Tollgate` construct's props. */
 export const configSchema = z.strictObject({
   /** Repository patterns Tollgate covers. `*` matches any characters, `/` included (EventBridge wildcard). */
-  repositories: z.array(z.string().regex(/^[a-z0-9._/*-]+$/, { message: 'expected a repository name or glob' })).min(1),
+  repositories: z
+    .array(z.string().regex(/^[a-z0-9._/*-]+$/, { message: 'expected a repository name or glob' }))
+    .min(1),
   /** Path to the policy file, relative to the config file. */
   policy: z.string().min(1).default('tollgate.policy.yaml'),
   alerts: z
@@ -57,7 +59,9 @@ export const configSchema = z.strictObject({
       keyAlias: z
         .string()
         .regex(/^alias\/[a-zA-Z0-9/_-]{1,250}$/, { message: 'expected alias/<name>' })
-        .refine((alias) => !alias.startsWith('alias/aws/'), { message: 'alias/aws/ is reserved for AWS managed keys' })
+        .refine((alias) => !alias.startsWith('alias/aws/'), {
+          message: 'alias/aws/ is reserved for AWS managed keys',
+        })
         .default('alias/tollgate-signing'),
     })
     .default({ formats: [...SIGNATURE_FORMATS], keyAlias: 'alias/tollgate-signing' }),

@@ -7,7 +7,8 @@ export type Digest = string & { readonly [digestBrand]: true };
 
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
-export const isDigest = (value: unknown): value is Digest => typeof value === 'string' && DIGEST_PATTERN.test(value);
+export const isDigest = (value: unknown): value is Digest =>
+  typeof value === 'string' && DIGEST_PATTERN.test(value);
 
 /** @throws InvalidDigestError naming `field` when `value` is not a sha256 digest. */
 export const parseDigest = (value: unknown, field = 'digest'): Digest => {

@@ -107,15 +107,35 @@ export class InvalidDigestError extends TerminalError {
 }
 
 export class ConfigValidationError extends ValidationError {
-  public constructor(issues: readonly ValidationIssue[], options?: TollgateErrorOptions & { readonly subject?: string }) {
-    super('INVALID_CONFIG', issues, { ...options, subject: options?.subject ?? 'invalid Tollgate configuration' });
+  public constructor(
+    issues: readonly ValidationIssue[],
+    options?: TollgateErrorOptions & { readonly subject?: string },
+  ) {
+    super('INVALID_CONFIG', issues, {
+      ...options,
+      subject: options?.subject ?? 'invalid Tollgate configuration',
+    });
   }
 }
 
 export class PolicyValidationError extends ValidationError {
-  public constructor(issues: readonly ValidationIssue[], options?: TollgateErrorOptions & { readonly subject?: string }) {
+  public constructor(
+    issues: readonly ValidationIssue[],
+    options?: TollgateErrorOptions & { readonly subject?: string },
+  ) {
     super('INVALID_POLICY', issues, { ...options, subject: options?.subject ?? 'invalid policy' });
   }
 }
 
 export const isRetryable = (error: unknown): boolean => error instanceof TollgateError && error.retryable;
+
+/**
+ * A conditional write lost a race: someone else wrote the record between our read and our write.
+ * Retryable, because re-reading and re-deciding from the newer state is always safe.
+ */
+export class ConcurrentUpdateError extends RetryableError {
+  public constructor(message: string, options?: TollgateErrorOptions) {
+    super('CONFLICT', message, options);
+    this.name = 'ConcurrentUpdateError';
+  }
+}

@@ -1,4 +1,12 @@
-export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED', 'UNDEFINED'] as const;
+export const SEVERITIES = [
+  'CRITICAL',
+  'HIGH',
+  'MEDIUM',
+  'LOW',
+  'INFORMATIONAL',
+  'UNTRIAGED',
+  'UNDEFINED',
+] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 export type FixAvailable = 'YES' | 'NO' | 'PARTIAL';

@@ -13,7 +13,8 @@ export interface ImageRef {
 export const imageKey = (image: Pick<ImageRef, 'repository' | 'digest'>): string =>
   `${image.repository}@${image.digest}`;
 
-export const formatImageRef = (image: ImageRef): string => `${image.registry}/${image.repository}@${image.digest}`;
+export const formatImageRef = (image: ImageRef): string =>
+  `${image.registry}/${image.repository}@${image.digest}`;
 
 /** ECR's own registry host for an account and region. */
 export const ecrRegistryHost = (account: string, region: string): string =>

@@ -4,3 +4,4 @@ export * from './image-ref';
 export * from './finding';
 export * from './verdict';
 export * from './glob';
+export * from './image-record';

@@ -14,5 +14,9 @@ export const ecrImageActionDetailSchema = z.object({
   'artifact-media-type': z.string().optional(),
 });
 
-export const ecrImageActionEventSchema = envelopeSchema(ECR_IMAGE_ACTION, 'aws.ecr', ecrImageActionDetailSchema);
+export const ecrImageActionEventSchema = envelopeSchema(
+  ECR_IMAGE_ACTION,
+  'aws.ecr',
+  ecrImageActionDetailSchema,
+);
 export type EcrImageActionEvent = z.output<typeof ecrImageActionEventSchema>;

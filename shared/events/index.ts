@@ -12,3 +12,4 @@ export { inspector2ScanEventSchema, INSPECTOR2_SCAN } from './inspector2-scan';
 export { inspector2FindingEventSchema, INSPECTOR2_FINDING } from './inspector2-finding';
 export { parseEventTime } from './inspector-time';
 export { digestSchema, repositoryNameSchema, tagSchema } from './primitives';
+export * from './tollgate-detail-types';

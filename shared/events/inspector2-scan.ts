@@ -14,5 +14,9 @@ export const inspector2ScanDetailSchema = z.object({
   version: z.string().optional(),
 });
 
-export const inspector2ScanEventSchema = envelopeSchema(INSPECTOR2_SCAN, 'aws.inspector2', inspector2ScanDetailSchema);
+export const inspector2ScanEventSchema = envelopeSchema(
+  INSPECTOR2_SCAN,
+  'aws.inspector2',
+  inspector2ScanDetailSchema,
+);
 export type Inspector2ScanEvent = z.output<typeof inspector2ScanEventSchema>;

@@ -39,7 +39,11 @@ export interface FindingEvent extends EventOrigin {
   readonly findingArn: string;
   readonly status: 'ACTIVE' | 'SUPPRESSED' | 'CLOSED';
   readonly updatedAt: string;
-  readonly images: readonly { readonly repository: string; readonly digest: Digest; readonly tags: readonly string[] }[];
+  readonly images: readonly {
+    readonly repository: string;
+    readonly digest: Digest;
+    readonly tags: readonly string[];
+  }[];
   readonly finding: Finding;
 }
 

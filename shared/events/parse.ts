@@ -3,9 +3,19 @@ import { EventValidationError, UnknownDetailTypeError, type ValidationIssue } fr
 import { SEVERITIES, type Finding, type Severity, type SeverityCounts } from '../domain/finding';
 import { ECR_IMAGE_ACTION, ecrImageActionEventSchema } from './ecr-image-action';
 import { ECR_IMAGE_SCAN, ecrImageScanEventSchema } from './ecr-image-scan';
-import { INSPECTOR2_FINDING, inspector2FindingEventSchema, type Inspector2FindingEvent } from './inspector2-finding';
+import {
+  INSPECTOR2_FINDING,
+  inspector2FindingEventSchema,
+  type Inspector2FindingEvent,
+} from './inspector2-finding';
 import { INSPECTOR2_SCAN, inspector2ScanEventSchema } from './inspector2-scan';
-import type { EventOrigin, FindingEvent, ImageActionEvent, ImageScanEvent, TollgateEvent } from './normalized';
+import type {
+  EventOrigin,
+  FindingEvent,
+  ImageActionEvent,
+  ImageScanEvent,
+  TollgateEvent,
+} from './normalized';
 
 /** zod paths become the dotted field names users see in errors and logs. */
 export const toValidationIssues = (error: z.ZodError): ValidationIssue[] =>
@@ -101,7 +111,9 @@ const inspectorFinding = (d: Inspector2FindingEvent['detail']): Finding => {
     ...(d.description === undefined ? {} : { description: d.description }),
     ...(cvss === undefined
       ? {}
-      : { cvss: { score: cvss.baseScore, ...(cvss.version === undefined ? {} : { version: cvss.version }) } }),
+      : {
+          cvss: { score: cvss.baseScore, ...(cvss.version === undefined ? {} : { version: cvss.version }) },
+        }),
     ...(pkg === undefined
       ? {}
       : { package: { name: pkg.name, ...(pkg.version === undefined ? {} : { version: pkg.version }) } }),

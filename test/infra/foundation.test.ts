@@ -61,7 +61,7 @@ describe('configuration is validated at synth', () => {
   });
 
   it('names a nested field', () => {
-    const error = failure(baseConfig({ alerts: { emails: ['not-an-address'] } as never }));
+    const error = failure(baseConfig({ alerts: { emails: ['not-an-address'] } }));
     expect((error as ConfigValidationError).field).toBe('alerts.emails.0');
   });
 

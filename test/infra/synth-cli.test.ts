@@ -8,7 +8,8 @@ import { REPO_ROOT } from '../helpers/stack';
 const cdkSynth = (...args: string[]) => {
   const out = mkdtempSync(join(tmpdir(), 'tollgate-synth-'));
   const env = { ...process.env };
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+    delete env[name];
   const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', out, ...args], {
     cwd: REPO_ROOT,
     env: { ...env, DOCKER_HOST: 'unix:///nonexistent' },
@@ -26,7 +27,9 @@ describe('cdk synth', () => {
       Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
     };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
-    expect(types).toEqual(expect.arrayContaining(['AWS::KMS::Key', 'AWS::DynamoDB::Table', 'AWS::Events::EventBus']));
+    expect(types).toEqual(
+      expect.arrayContaining(['AWS::KMS::Key', 'AWS::DynamoDB::Table', 'AWS::Events::EventBus']),
+    );
   }, 120_000);
 
   it('fails with the field and the allowed values when the config is bad', () => {

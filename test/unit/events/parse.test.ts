@@ -91,7 +91,10 @@ describe('normalization', () => {
 
 describe('bad input', () => {
   it('rejects an unknown detail-type by name', () => {
-    const raw = { ...loadSampleEvent('ecr-image-action-push.json'), 'detail-type': 'ECR Pull Through Cache Action' };
+    const raw = {
+      ...loadSampleEvent('ecr-image-action-push.json'),
+      'detail-type': 'ECR Pull Through Cache Action',
+    };
     const error = captureError(() => parseEvent(raw));
     expect(error).toBeInstanceOf(UnknownDetailTypeError);
     expect((error as UnknownDetailTypeError).field).toBe('detail-type');

@@ -1,0 +1,73 @@
+import { GetAuthorizationTokenCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { RetryableError, TerminalError } from '../../domain';
+import type { Credentials, RegistryCredentials } from '../../oci/credentials';
+
+const ECR_HOST = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+// Refresh well before expiry so a token never runs out in the middle of a multi-request signing.
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+interface CachedToken {
+  readonly credentials: RegistryCredentials;
+  readonly expiresAt: number;
+}
+
+/** ECR registry credentials from GetAuthorizationToken (`AWS:<token>`), cached until 5 minutes before expiry. */
+export class EcrCredentials implements Credentials {
+  #cached: Promise<CachedToken> | undefined;
+
+  public constructor(
+    private readonly client: ECRClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** `undefined` for hosts that are not ECR: Tollgate never sends an ECR token anywhere else. */
+  public async forRegistry(host: string): Promise<RegistryCredentials | undefined> {
+    if (!ECR_HOST.test(host)) return undefined;
+    const cached = await this.token();
+    return cached.credentials;
+  }
+
+  private async token(): Promise<CachedToken> {
+    const current = this.#cached;
+    if (current !== undefined) {
+      const token = await current.catch(() => undefined);
+      if (token !== undefined && this.now() < token.expiresAt - REFRESH_MARGIN_MS) return token;
+      if (this.#cached !== current) return this.token();
+    }
+    const next = this.fetchToken();
+    this.#cached = next;
+    next.catch(() => {
+      if (this.#cached === next) this.#cached = undefined;
+    });
+    return next;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    let output;
+    try {
+      output = await this.client.send(new GetAuthorizationTokenCommand({}));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const message = `ECR GetAuthorizationToken failed: ${(error as Error).message}`;
+      if (
+        status === undefined ||
+        status >= 500 ||
+        status === 429 ||
+        (error as Error).name === 'ThrottlingException'
+      ) {
+        throw new RetryableError('DEPENDENCY_UNAVAILABLE', message, { cause: error });
+      }
+      throw new TerminalError('REGISTRY_UNREACHABLE', message, { cause: error });
+    }
+    const data = output.authorizationData?.[0];
+    const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');
+    const separator = decoded.indexOf(':');
+    if (data?.expiresAt === undefined || separator <= 0) {
+      throw new TerminalError('REGISTRY_UNREACHABLE', 'ECR GetAuthorizationToken returned no usable token');
+    }
+    return {
+      credentials: { username: decoded.slice(0, separator), password: decoded.slice(separator + 1) },
+      expiresAt: data.expiresAt.getTime(),
+    };
+  }
+}

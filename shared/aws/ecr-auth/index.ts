@@ -1,0 +1,1 @@
+export { EcrCredentials } from './ecr-credentials';

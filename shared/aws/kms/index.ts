@@ -1,0 +1,1 @@
+export { KmsSigner } from './kms-signer';

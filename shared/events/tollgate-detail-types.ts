@@ -1,0 +1,13 @@
+/** The `source` of every event Tollgate puts on its bus. */
+export const TOLLGATE_SOURCE = 'tollgate';
+
+/** Public contract: downstream teams write rules against these (docs/events.md). */
+export const IMAGE_VERDICT = 'Tollgate Image Verdict';
+export const TAG_VIOLATION = 'Tollgate Tag Violation';
+/**
+ * Internal hand-off from judging to signing. A separate event rather than a direct call, so a
+ * signing failure retries (and dead-letters) on its own without re-judging the image.
+ */
+export const SIGNING_REQUESTED = 'Tollgate Signing Requested';
+
+export type TollgateDetailType = typeof IMAGE_VERDICT | typeof TAG_VIOLATION | typeof SIGNING_REQUESTED;

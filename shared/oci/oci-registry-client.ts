@@ -1,0 +1,309 @@
+import { isDigest, type Digest } from '../domain';
+import { Authorizer } from './authorizer';
+import { anonymous, type Credentials } from './credentials';
+import { sha256Digest } from './digest';
+import { RegistryIntegrityError, RegistryRequestError } from './errors';
+import { isDescriptor } from './manifest';
+import { MANIFEST_MEDIA_TYPES, MediaType } from './media-types';
+import type { ManifestUpload, RegistryClient } from './registry-client';
+import { send, statusError, type Exchange, type FetchLike } from './transport';
+import type { Descriptor, FetchedManifest, ImageIndex, PutManifestResult } from './types';
+
+export interface OciRegistryClientOptions {
+  /** Registry host with optional port, no scheme. */
+  readonly host: string;
+  /** @default anonymous */
+  readonly credentials?: Credentials;
+  /** @default http for loopback hosts, https otherwise */
+  readonly protocol?: 'http' | 'https';
+  /** @default globalThis.fetch */
+  readonly fetch?: FetchLike;
+  /** @default 30 000 */
+  readonly timeoutMs?: number;
+}
+
+interface Call {
+  readonly method: string;
+  readonly path: string;
+  readonly repository?: string;
+  readonly push?: boolean;
+  readonly headers?: Record<string, string>;
+  readonly body?: Buffer;
+  /** Statuses handed back to the caller instead of being turned into errors. */
+  readonly accept: readonly number[];
+}
+
+const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
+
+export class OciRegistryClient implements RegistryClient {
+  public readonly host: string;
+  readonly #baseUrl: string;
+  readonly #fetch: FetchLike;
+  readonly #timeoutMs: number;
+  readonly #authorizer: Authorizer;
+
+  public constructor(options: OciRegistryClientOptions) {
+    this.host = options.host;
+    const protocol = options.protocol ?? (isLoopback(options.host) ? 'http' : 'https');
+    this.#baseUrl = `${protocol}://${options.host}`;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#authorizer = new Authorizer(
+      options.host,
+      options.credentials ?? anonymous,
+      this.#fetch,
+      this.#timeoutMs,
+    );
+  }
+
+  public async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    const response = await this.call({
+      method: 'GET',
+      path: `/v2/${repository}/manifests/${reference}`,
+      repository,
+      headers: { Accept: ACCEPT_MANIFESTS },
+      accept: [200],
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const digest = sha256Digest(bytes);
+    const claimed = response.headers.get('docker-content-digest');
+    if (isDigest(reference) && digest !== reference) {
+      throw new RegistryIntegrityError(
+        `${this.host}/${repository}@${reference}: the registry served bytes that hash to ${digest}`,
+      );
+    }
+    if (claimed !== null && claimed !== digest) {
+      throw new RegistryIntegrityError(
+        `${this.host}/${repository}:${reference}: the registry claims ${claimed}, the bytes hash to ${digest}`,
+      );
+    }
+    const etag = response.headers.get('etag');
+    return {
+      digest,
+      mediaType: contentType(response) ?? embeddedMediaType(bytes) ?? MediaType.ociManifest,
+      bytes,
+      ...(etag === null ? {} : { etag }),
+    };
+  }
+
+  public async findManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
+    try {
+      return await this.getManifest(repository, reference);
+    } catch (error) {
+      if (error instanceof RegistryRequestError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  public async headManifest(repository: string, reference: string): Promise<Descriptor | undefined> {
+    const response = await this.call({
+      method: 'HEAD',
+      path: `/v2/${repository}/manifests/${reference}`,
+      repository,
+      headers: { Accept: ACCEPT_MANIFESTS },
+      accept: [200, 404],
+    });
+    if (response.status === 404) return undefined;
+    const digest = response.headers.get('docker-content-digest') ?? (isDigest(reference) ? reference : null);
+    if (!isDigest(digest)) {
+      throw new RegistryIntegrityError(
+        `HEAD ${this.host}/${repository}:${reference} gave no usable Docker-Content-Digest`,
+      );
+    }
+    if (isDigest(reference) && digest !== reference) {
+      throw new RegistryIntegrityError(`HEAD ${this.host}/${repository}@${reference} claims ${digest}`);
+    }
+    return {
+      mediaType: contentType(response) ?? MediaType.ociManifest,
+      digest,
+      size: Number(response.headers.get('content-length') ?? 0),
+    };
+  }
+
+  public async putManifest(
+    repository: string,
+    reference: string,
+    manifest: ManifestUpload,
+    options: { readonly ifMatch?: string } = {},
+  ): Promise<PutManifestResult> {
+    const digest = sha256Digest(manifest.bytes);
+    const response = await this.call({
+      method: 'PUT',
+      path: `/v2/${repository}/manifests/${reference}`,
+      repository,
+      push: true,
+      headers: {
+        'Content-Type': manifest.mediaType,
+        ...(options.ifMatch === undefined ? {} : { 'If-Match': options.ifMatch }),
+      },
+      body: manifest.bytes,
+      accept: [201],
+    });
+    const stored = response.headers.get('docker-content-digest');
+    if (stored !== null && stored !== digest) {
+      throw new RegistryIntegrityError(
+        `PUT ${this.host}/${repository}:${reference}: stored as ${stored}, expected ${digest}`,
+      );
+    }
+    const subjectDigest = response.headers.get('oci-subject');
+    return { digest, ...(subjectDigest === null ? {} : { subjectDigest }) };
+  }
+
+  public async deleteManifest(repository: string, digest: Digest): Promise<boolean> {
+    const response = await this.call({
+      method: 'DELETE',
+      path: `/v2/${repository}/manifests/${digest}`,
+      repository,
+      push: true,
+      accept: [202, 200, 404],
+    });
+    return response.status !== 404;
+  }
+
+  public async getBlob(repository: string, digest: Digest): Promise<Buffer> {
+    const response = await this.call({
+      method: 'GET',
+      path: `/v2/${repository}/blobs/${digest}`,
+      repository,
+      accept: [200],
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) {
+      throw new RegistryIntegrityError(
+        `${this.host}/${repository} blob ${digest}: the bytes hash to ${actual}`,
+      );
+    }
+    return bytes;
+  }
+
+  public async hasBlob(repository: string, digest: Digest): Promise<boolean> {
+    const response = await this.call({
+      method: 'HEAD',
+      path: `/v2/${repository}/blobs/${digest}`,
+      repository,
+      accept: [200, 404],
+    });
+    return response.status === 200;
+  }
+
+  public async putBlob(
+    repository: string,
+    bytes: Buffer,
+  ): Promise<{ readonly digest: Digest; readonly size: number }> {
+    const digest = sha256Digest(bytes);
+    if (await this.hasBlob(repository, digest)) return { digest, size: bytes.length };
+    const started = await this.call({
+      method: 'POST',
+      path: `/v2/${repository}/blobs/uploads/`,
+      repository,
+      push: true,
+      accept: [202],
+    });
+    const location = started.headers.get('location');
+    if (location === null) throw new RegistryRequestError(`${this.host}: blob upload gave no Location`, 202);
+    const target = new URL(location, `${this.#baseUrl}/v2/${repository}/blobs/uploads/`);
+    target.searchParams.set('digest', digest);
+    await this.call({
+      method: 'PUT',
+      path: target.href,
+      repository,
+      push: true,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: bytes,
+      accept: [201],
+    });
+    return { digest, size: bytes.length };
+  }
+
+  public async listTags(repository: string): Promise<string[]> {
+    const tags: string[] = [];
+    let path: string | undefined = `/v2/${repository}/tags/list?n=1000`;
+    // Bounded so a registry with a looping Link header cannot keep us here.
+    for (let page = 0; path !== undefined && page < 1000; page += 1) {
+      const response = await this.call({ method: 'GET', path, repository, accept: [200, 404] });
+      if (response.status === 404) return tags;
+      const body = (await response.json()) as { tags?: unknown };
+      if (Array.isArray(body.tags))
+        tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
+      path = nextLink(response.headers.get('link'));
+    }
+    return tags;
+  }
+
+  public async referrers(repository: string, digest: Digest): Promise<readonly Descriptor[] | undefined> {
+    const response = await this.call({
+      method: 'GET',
+      path: `/v2/${repository}/referrers/${digest}`,
+      repository,
+      headers: { Accept: MediaType.ociIndex },
+      accept: [200, 404, 405],
+    });
+    if (response.status !== 200 || contentType(response) !== MediaType.ociIndex) return undefined;
+    const index = (await response.json()) as Partial<ImageIndex>;
+    return Array.isArray(index.manifests) ? index.manifests.filter(isDescriptor) : [];
+  }
+
+  public async requiresAuth(): Promise<boolean> {
+    const exchange = { method: 'GET', url: `${this.#baseUrl}/v2/` };
+    const response = await send(this.#fetch, exchange, this.#timeoutMs);
+    await response.body?.cancel();
+    if (response.status === 401) return true;
+    if (response.ok) return false;
+    throw await statusError(exchange, response);
+  }
+
+  private async call(call: Call): Promise<Response> {
+    const scope =
+      call.repository === undefined
+        ? ''
+        : `repository:${call.repository}:${call.push ? 'pull,push' : 'pull'}`;
+    const url = call.path.startsWith('/') ? `${this.#baseUrl}${call.path}` : call.path;
+    // Two rounds at most: the first may be answered by a 401 challenge the authorizer learns from.
+    for (let round = 0; ; round += 1) {
+      const authorization = this.#authorizer.header(scope);
+      const exchange: Exchange = {
+        method: call.method,
+        url,
+        headers: {
+          ...call.headers,
+          ...(authorization === undefined ? {} : { Authorization: authorization }),
+        },
+        ...(call.body === undefined ? {} : { body: call.body }),
+      };
+      const response = await send(this.#fetch, exchange, this.#timeoutMs);
+      if (response.status === 401 && round === 0) {
+        await response.body?.cancel();
+        if (await this.#authorizer.answer(response.headers.get('www-authenticate'), scope)) continue;
+        throw new RegistryRequestError(
+          `${call.method} ${url} answered 401 and no credentials for ${this.host} were accepted`,
+          401,
+        );
+      }
+      if (call.accept.includes(response.status)) return response;
+      throw await statusError(exchange, response);
+    }
+  }
+}
+
+const isLoopback = (host: string): boolean => {
+  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+};
+
+const contentType = (response: Response): string | undefined =>
+  response.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+
+const embeddedMediaType = (bytes: Buffer): string | undefined => {
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown };
+    return typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const nextLink = (link: string | null): string | undefined => {
+  const match = link === null ? null : /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
+  return match?.[1];
+};

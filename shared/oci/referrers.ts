@@ -1,0 +1,66 @@
+import type { Digest } from '../domain';
+import { referrersTag } from './digest';
+import { RegistryIntegrityError } from './errors';
+import { emptyIndex, manifestBytes, parseManifest } from './manifest';
+import { MediaType } from './media-types';
+import type { RegistryClient } from './registry-client';
+import type { Descriptor, FetchedManifest, ImageIndex } from './types';
+
+export type ReferrersListing =
+  | { readonly source: 'api'; readonly descriptors: readonly Descriptor[] }
+  | {
+      readonly source: 'tag-schema';
+      readonly descriptors: readonly Descriptor[];
+      /** The `sha256-<hex>` index as read, so an update can tell whether someone else changed it meanwhile. */
+      readonly index: FetchedManifest | undefined;
+    };
+
+/**
+ * The referrers of `digest`: from the referrers API where the registry has one, otherwise from the
+ * referrers tag schema (`sha256-<hex>` tagging an OCI index of referrer descriptors).
+ */
+export const listReferrers = async (
+  client: RegistryClient,
+  repository: string,
+  digest: Digest,
+): Promise<ReferrersListing> => {
+  const fromApi = await client.referrers(repository, digest);
+  if (fromApi !== undefined) return { source: 'api', descriptors: fromApi };
+  const index = await client.findManifest(repository, referrersTag(digest));
+  return { source: 'tag-schema', descriptors: index === undefined ? [] : readIndex(index).manifests, index };
+};
+
+const readIndex = (index: FetchedManifest): ImageIndex => {
+  const parsed = parseManifest(index);
+  if (parsed.kind !== 'index') {
+    throw new RegistryIntegrityError(
+      `referrers tag ${index.digest} is a ${index.mediaType}, not an OCI index`,
+    );
+  }
+  return parsed.manifest;
+};
+
+/**
+ * Writes the tag-schema index with `change` applied to its descriptors, unless someone changed the index since
+ * `listing` was read. @returns false on such a conflict (nothing written), so the caller re-reads and retries.
+ */
+export const rewriteReferrersIndex = async (
+  client: RegistryClient,
+  repository: string,
+  digest: Digest,
+  listing: Extract<ReferrersListing, { source: 'tag-schema' }>,
+  change: (descriptors: readonly Descriptor[]) => readonly Descriptor[],
+): Promise<boolean> => {
+  const tag = referrersTag(digest);
+  const current = await client.headManifest(repository, tag);
+  if (current?.digest !== listing.index?.digest) return false;
+  const base = listing.index === undefined ? emptyIndex() : readIndex(listing.index);
+  const next: ImageIndex = { ...base, mediaType: MediaType.ociIndex, manifests: [...change(base.manifests)] };
+  await client.putManifest(
+    repository,
+    tag,
+    { mediaType: MediaType.ociIndex, bytes: manifestBytes(next) },
+    listing.index?.etag === undefined ? {} : { ifMatch: listing.index.etag },
+  );
+  return true;
+};

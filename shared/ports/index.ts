@@ -1,0 +1,3 @@
+export type { ImageKeyParts, PushRecordInput, PushRecordResult, VerdictStore } from './verdict-store';
+export type { EventPublisher, OutgoingEvent } from './event-publisher';
+export type { ScanTimeoutScheduler } from './scan-timeout-scheduler';

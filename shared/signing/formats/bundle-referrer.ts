@@ -1,0 +1,106 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { bundleToJSON } from '@sigstore/bundle';
+import { DSSEBundleBuilder } from '@sigstore/sign';
+import type { Digest, ImageRef, SignatureRef } from '../../domain';
+import { MediaType } from '../../oci/media-types';
+import { rewriteReferrersIndex } from '../../oci/referrers';
+import type { BundleExpectation } from '../../verify/bundle';
+import { readBundleReferrers, type StoredBundles } from '../../verify/read-signatures';
+import { MAX_ATTEMPTS, untilSettled, type SigningDeps } from '../deps';
+import { SignatureConflictError } from '../errors';
+import { bundleReferrerAnnotations } from '../manifest/bundle-referrer';
+import { bundleIsOurs } from '../ours';
+import { IN_TOTO_PAYLOAD_TYPE, inTotoStatement, statementBytes } from '../payload/statement';
+
+export interface BundleRequest {
+  readonly format: BundleExpectation['format'];
+  readonly predicateType: string;
+  readonly predicate: unknown;
+}
+
+/**
+ * Ensures exactly one bundle of this predicate type, signed by our key, refers to the image. Concurrent signers
+ * each attach one, and on registries without the referrers API their tag-schema index updates can overwrite each
+ * other; so after attaching we re-read, and converge on the first-listed bundle of ours, unlisting the rest.
+ */
+export const signBundleReferrer = async (
+  deps: SigningDeps,
+  image: ImageRef,
+  request: BundleRequest,
+): Promise<SignatureRef> => {
+  const identity = `${image.registry}/${image.repository}`;
+  const key = createPublicKey((await deps.publicKey.publicKey()).pem);
+  const expected: BundleExpectation = {
+    digest: image.digest,
+    predicateType: request.predicateType,
+    format: request.format,
+  };
+
+  const settled = await untilSettled(deps, async () => {
+    const stored = await readBundleReferrers(deps.registry, image.repository, image.digest);
+    const ours = oursInOrder(stored, expected, key);
+    const [keep, ...duplicates] = ours;
+    if (keep === undefined) {
+      await attach(deps, image, identity, request);
+      return undefined;
+    }
+    if (duplicates.length === 0) return { format: request.format, reference: `${identity}@${keep}` };
+    await prune(deps, image, stored, duplicates);
+    return undefined;
+  });
+  if (settled === undefined) {
+    throw new SignatureConflictError(
+      `${identity}@${image.digest}: could not settle on one ${request.predicateType} bundle in ${MAX_ATTEMPTS} attempts`,
+    );
+  }
+  return settled;
+};
+
+// In listing order: appenders add at the end, so the first is the one earlier signers most likely settled on and
+// reported, and concurrent pruners reading the same index agree on it.
+const oursInOrder = (stored: StoredBundles, expected: BundleExpectation, key: KeyObject): Digest[] => [
+  ...new Set(
+    stored.bundles.filter((bundle) => bundleIsOurs(bundle, expected, key)).map((b) => b.descriptor.digest),
+  ),
+];
+
+const attach = async (
+  deps: SigningDeps,
+  image: ImageRef,
+  identity: string,
+  request: BundleRequest,
+): Promise<Digest> => {
+  const statement = inTotoStatement(identity, image.digest, request.predicateType, request.predicate);
+  const bundle = await new DSSEBundleBuilder({ signer: deps.signer, witnesses: [] }).create({
+    data: statementBytes(statement),
+    type: IN_TOTO_PAYLOAD_TYPE,
+  });
+  return deps.referrers.attach({
+    repository: image.repository,
+    subject: image.digest,
+    artifact: Buffer.from(JSON.stringify(bundleToJSON(bundle))),
+    mediaType: MediaType.sigstoreBundleV03,
+    annotations: bundleReferrerAnnotations(request.predicateType),
+  });
+};
+
+/**
+ * Removes duplicate bundles of ours. With the tag schema they are only dropped from the index, never deleted:
+ * a concurrent writer may still hold an index listing them, and Distribution refuses an index whose manifests
+ * are gone. The unlisted manifests are invisible to every verifier. With the referrers API, deletion is the
+ * only way to unlist them.
+ */
+const prune = async (
+  deps: SigningDeps,
+  image: ImageRef,
+  stored: StoredBundles,
+  remove: readonly Digest[],
+): Promise<void> => {
+  if (stored.listing.source === 'api') {
+    for (const digest of remove) await deps.registry.deleteManifest(image.repository, digest);
+    return;
+  }
+  await rewriteReferrersIndex(deps.registry, image.repository, image.digest, stored.listing, (descriptors) =>
+    descriptors.filter((descriptor) => !remove.includes(descriptor.digest)),
+  );
+};

@@ -1,0 +1,19 @@
+export { MAX_ATTEMPTS, type SigningDeps } from './deps';
+export { SignatureConflictError, SigningRefusedError } from './errors';
+export {
+  BUNDLE_CONTENT_ANNOTATION,
+  BUNDLE_PREDICATE_TYPE_ANNOTATION,
+  bundleReferrerAnnotations,
+} from './manifest/bundle-referrer';
+export {
+  COSIGN_SIGNATURE_ANNOTATION,
+  signatureConfig,
+  signatureManifest,
+  signatureTag,
+  type SignatureLayer,
+  type SignatureManifest,
+} from './manifest/cosign-signature';
+export * from './payload';
+export type { ReferrerArtifact, ReferrerAttacher } from './referrer-attacher';
+export { ALL_SIGNATURE_FORMATS, signImage } from './sign-image';
+export { SigstoreOciAttacher } from './sigstore-oci-attacher';

@@ -1,0 +1,4 @@
+export { signDigestP256 } from './ecdsa-p256';
+export { localKms, TEST_KEY_ARN, type LocalKms } from './local-kms';
+export { pushTestImage, pushTestIndex, type PushedImage } from './test-image';
+export { startTestRegistry, type TestRegistry } from './test-registry';
