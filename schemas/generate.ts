@@ -1,15 +1,17 @@
 /**
  * Writes the JSON Schemas editors validate against (`# yaml-language-server: $schema=…`), generated
  * from the zod schemas the code validates with, so the two cannot disagree.
- * Run: npx tsx schemas/generate.ts. A unit test fails when a committed file is out of date.
+ * Run: npm run schemas. A unit test fails when a committed file is out of date.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { configSchema } from '../shared/config';
 import { policySchema } from '../shared/policy';
 
 /** Each committed schema file and the zod schema it is generated from. */
 export const GENERATED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  'config.schema.json': configSchema,
   'policy.schema.json': policySchema,
 };
 
