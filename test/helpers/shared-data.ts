@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The team's shared folder beside the repository: sample events and conformance vectors. Read-only. */
-export const SHARED_DIR = resolve(__dirname, '../../../shared');
+/** The team's shared folder beside the repository (or TOLLGATE_SHARED_DIR): sample events and conformance vectors. Read-only. */
+export const SHARED_DIR = process.env.TOLLGATE_SHARED_DIR ?? resolve(__dirname, '../../../shared');
 
 export const loadSharedJson = <T = unknown>(...path: string[]): T =>
   JSON.parse(readFileSync(join(SHARED_DIR, ...path), 'utf8')) as T;
