@@ -19,6 +19,8 @@ const ESM_ONLY = [
 ];
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const base = {
+  // @middy/core 7 exports only an `import` condition, which jest's CommonJS resolver does not take.
+  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   transform,
   transformIgnorePatterns,
   testEnvironment: 'node',

@@ -2,10 +2,16 @@ import { CfnOutput } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { resolve } from 'node:path';
 import { Construct } from 'constructs';
-import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/runtime';
+import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/runtime/settings';
 import type { TollgateConfig, TollgateConfigInput } from '../shared/config';
 import type { LoadedPolicy } from '../shared/policy';
 import { resolveSettings } from './config-file';
+import { Alerts } from './constructs/alerts';
+import { EventContract } from './constructs/event-contract';
+import { Operations } from './constructs/operations';
+import { OnPush } from './constructs/on-push';
+import { OnScan } from './constructs/on-scan';
+import { Signer } from './constructs/signer';
 import { SigningKey } from './constructs/signing-key';
 import { VerdictTable } from './constructs/verdict-table';
 
@@ -36,6 +42,14 @@ export class Tollgate extends Construct {
   public readonly bus: events.EventBus;
   /** Set on every function: the validated config, and where the bundled policy is. */
   public readonly functionEnvironment: Readonly<Record<string, string>>;
+  public readonly onPush: OnPush;
+  public readonly onScan: OnScan;
+  public readonly signer: Signer;
+  /** Bus archive and schema registry. */
+  public readonly eventContract: EventContract;
+  public readonly alerts: Alerts;
+  /** Dashboard and alarms; covers every function and dead-letter queue (watchAll, below). */
+  public readonly operations: Operations;
   /** Copied into every bundle; see TollgateFunction `bundledFiles`. */
   public readonly bundledFiles: Readonly<Record<string, string>>;
 
@@ -60,6 +74,31 @@ export class Tollgate extends Construct {
     };
 
     // Pipeline stages: each issue adds its construct here.
+    this.eventContract = new EventContract(this, 'Events', {
+      bus: this.bus,
+      archiveRetentionDays: this.config.archiveRetentionDays,
+    });
+    this.alerts = new Alerts(this, 'Alerts', {
+      bus: this.bus,
+      alerts: this.config.alerts,
+      environment: this.functionEnvironment,
+      bundledFiles: this.bundledFiles,
+    });
+    this.operations = new Operations(this, 'Operations', { topic: this.alerts.topic });
+    const stage = {
+      repositories: this.config.repositories,
+      table: this.verdictTable.table,
+      bus: this.bus,
+      environment: this.functionEnvironment,
+      bundledFiles: this.bundledFiles,
+    };
+    this.onScan = new OnScan(this, 'OnScan', stage);
+    this.onPush = new OnPush(this, 'OnPush', { ...stage, onTimeout: this.onScan.onTimeout });
+    this.signer = new Signer(this, 'Signer', { ...stage, key: this.signingKey.key });
+
+    // Keep after every stage: the dashboard and alarms cover each function and dead-letter queue found here.
+    this.operations.watchAll(this);
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
 
     new CfnOutput(this, 'SigningKeyArn', {
       value: this.signingKey.key.keyArn,

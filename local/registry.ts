@@ -77,14 +77,19 @@ const registryConfig = (options: RegistryOptions, port: number): string => {
 export const registryBinaryAvailable = (): boolean =>
   spawnSync(REGISTRY_BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** Starts Debian's `docker-registry` (CNCF Distribution) on loopback and waits until `/v2/` answers. */
-export const startRegistry = async (options: RegistryOptions): Promise<RunningRegistry> => {
+/** @throws LocalStackError saying what to install, or which flag to use instead. */
+export const requireRegistryBinary = (): void => {
   if (!registryBinaryAvailable()) {
     throw new LocalStackError(
       `the OCI registry binary ${REGISTRY_BINARY} was not found`,
       'install it with `sudo apt-get install docker-registry` (Debian/Ubuntu), or pass --registry URL to use a registry that is already running',
     );
   }
+};
+
+/** Starts Debian's `docker-registry` (CNCF Distribution) on loopback and waits until `/v2/` answers. */
+export const startRegistry = async (options: RegistryOptions): Promise<RunningRegistry> => {
+  requireRegistryBinary();
   const port = options.port ?? (await freePort());
   if (options.port !== undefined && !(await isPortFree(port))) {
     throw new LocalStackError(

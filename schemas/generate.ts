@@ -7,12 +7,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { configSchema } from '../shared/config';
+import { tagViolationEventDetailSchema } from '../shared/events/tag-violation-event';
+import { verdictEventDetailSchema } from '../shared/events/verdict-event-schema';
 import { policySchema } from '../shared/policy';
 
 /** Each committed schema file and the zod schema it is generated from. */
 export const GENERATED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'config.schema.json': configSchema,
   'policy.schema.json': policySchema,
+  'verdict-event.schema.json': verdictEventDetailSchema,
+  'tag-violation-event.schema.json': tagViolationEventDetailSchema,
 };
 
 /** The file's exact content, formatted as `prettier --check` wants it. */

@@ -1,5 +1,8 @@
 import type { Command } from '../command';
 import { evaluateCommand } from './evaluate';
+import { localCommand } from './local';
+import { policyCommand } from './policy';
+import { verifyCommand } from './verify';
 
 /** Every sub-command, in the order `--help` lists them. Each issue adds its own. */
-export const COMMANDS: readonly Command[] = [evaluateCommand];
+export const COMMANDS: readonly Command[] = [evaluateCommand, localCommand, verifyCommand, policyCommand];

@@ -139,3 +139,22 @@ export class ConcurrentUpdateError extends RetryableError {
     this.name = 'ConcurrentUpdateError';
   }
 }
+
+/** The repository does not exist (or is not visible to us). Terminal: retrying will not create it. */
+export class UnknownRepositoryError extends TerminalError {
+  public readonly repository: string;
+
+  public constructor(repository: string, options?: TollgateErrorOptions) {
+    super('UNKNOWN_REPOSITORY', `repository ${repository} does not exist in this registry`, options);
+    this.name = 'UnknownRepositoryError';
+    this.repository = repository;
+  }
+}
+
+/** An AWS dependency stayed throttled or failing after the SDK's own retries. Lambda retries the event. */
+export class DependencyUnavailableError extends RetryableError {
+  public constructor(message: string, options?: TollgateErrorOptions) {
+    super('DEPENDENCY_UNAVAILABLE', message, options);
+    this.name = 'DependencyUnavailableError';
+  }
+}

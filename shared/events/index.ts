@@ -2,6 +2,7 @@ export * from './normalized';
 export {
   parseEvent,
   parseImageActionEvent,
+  normalizeImageActionEvent,
   parseImageScanEvent,
   parseFindingEvent,
   toValidationIssues,
@@ -13,3 +14,6 @@ export { inspector2FindingEventSchema, INSPECTOR2_FINDING } from './inspector2-f
 export { parseEventTime } from './inspector-time';
 export { digestSchema, repositoryNameSchema, tagSchema } from './primitives';
 export * from './tollgate-detail-types';
+export * from './verdict-event';
+export * from './tag-violation-event';
+export * from './signing-requested';

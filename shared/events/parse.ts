@@ -53,8 +53,13 @@ const severityCounts = (raw: Record<string, number>): SeverityCounts => {
   return counts;
 };
 
-export const parseImageActionEvent = (input: unknown): ImageActionEvent => {
-  const event = parseWith(ecrImageActionEventSchema, input);
+export const parseImageActionEvent = (input: unknown): ImageActionEvent =>
+  normalizeImageActionEvent(parseWith(ecrImageActionEventSchema, input));
+
+/** For callers that validated with the schema already (the Powertools parser middleware). */
+export const normalizeImageActionEvent = (
+  event: z.output<typeof ecrImageActionEventSchema>,
+): ImageActionEvent => {
   const d = event.detail;
   return {
     kind: 'image-action',

@@ -9,5 +9,8 @@ export const TAG_VIOLATION = 'Tollgate Tag Violation';
  * signing failure retries (and dead-letters) on its own without re-judging the image.
  */
 export const SIGNING_REQUESTED = 'Tollgate Signing Requested';
+/** A formatted alert for one webhook (`detail.channel`); its API destination sends `detail.body`. */
+export const TOLLGATE_ALERT = 'Tollgate Alert';
 
-export type TollgateDetailType = typeof IMAGE_VERDICT | typeof TAG_VIOLATION | typeof SIGNING_REQUESTED;
+export type TollgateDetailType =
+  typeof IMAGE_VERDICT | typeof TAG_VIOLATION | typeof SIGNING_REQUESTED | typeof TOLLGATE_ALERT;

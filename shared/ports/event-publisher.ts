@@ -2,7 +2,8 @@ import type { TollgateDetailType } from '../events/tollgate-detail-types';
 
 export interface OutgoingEvent {
   readonly detailType: TollgateDetailType;
-  readonly detail: Readonly<Record<string, unknown>>;
+  /** Serialized with JSON.stringify; an object, never a string. */
+  readonly detail: object;
   /** ARNs the event is about (the repository), so rules can match on `resources`. */
   readonly resources?: readonly string[];
 }

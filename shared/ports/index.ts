@@ -1,3 +1,5 @@
 export type { ImageKeyParts, PushRecordInput, PushRecordResult, VerdictStore } from './verdict-store';
 export type { EventPublisher, OutgoingEvent } from './event-publisher';
 export type { ScanTimeoutScheduler } from './scan-timeout-scheduler';
+export type { EcrControl, StartScanResult, StoredManifest } from './ecr-control';
+export type { FindingsRead, FindingsSource } from './findings-source';

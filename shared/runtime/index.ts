@@ -5,3 +5,5 @@ export {
   resetSettingsCache,
   type RuntimeSettings,
 } from './settings';
+export { observability, type Observability } from './observability';
+export { requireEnv } from './env';

@@ -1,5 +1,10 @@
 export { MAX_ATTEMPTS, type SigningDeps } from './deps';
-export { SignatureConflictError, SigningRefusedError } from './errors';
+export {
+  isImmutableTagRefusal,
+  SignatureConflictError,
+  SignatureTagImmutableError,
+  SigningRefusedError,
+} from './errors';
 export {
   BUNDLE_CONTENT_ANNOTATION,
   BUNDLE_PREDICATE_TYPE_ANNOTATION,
@@ -9,6 +14,7 @@ export {
   COSIGN_SIGNATURE_ANNOTATION,
   signatureConfig,
   signatureManifest,
+  signatureManifestWithLayers,
   signatureTag,
   type SignatureLayer,
   type SignatureManifest,
@@ -17,3 +23,17 @@ export * from './payload';
 export type { ReferrerArtifact, ReferrerAttacher } from './referrer-attacher';
 export { ALL_SIGNATURE_FORMATS, signImage } from './sign-image';
 export { SigstoreOciAttacher } from './sigstore-oci-attacher';
+export {
+  removeOwnSignatures,
+  type RemovedSignatures,
+  type RemoveSignaturesDeps,
+  type RemoveSignaturesOptions,
+} from './remove-own-signatures';
+export { removeRevokedSignatures, type RemoveRevokedDeps, type RemoveRevokedOutcome } from './remove-revoked';
+export {
+  signApproved,
+  type SignApprovedDeps,
+  type SignApprovedOutcome,
+  type SigningRequest,
+} from './sign-approved';
+export { signable, type Signable } from './signable';

@@ -1,9 +1,13 @@
-import type { KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { toSignedEntity, Verifier } from '@sigstore/verify';
 import type { ImageRef } from '../domain';
 import { sha256Digest } from '../oci/digest';
-import { verifyBundle, type BundleExpectation } from '../verify/bundle';
+import { MediaType } from '../oci/media-types';
+import { publicKeyTrustMaterial, verifyBundle, type BundleExpectation } from '../verify/bundle';
 import { verifyLegacySignature, type LegacySignatureLayer } from '../verify/legacy';
 import type { StoredBundle } from '../verify/read-signatures';
+import { COSIGN_SIGNATURE_ANNOTATION } from './manifest/cosign-signature';
 
 /** Same payload and a signature that verifies with our key: adding another would only duplicate it. */
 export const legacySignatureIsOurs = (
@@ -22,3 +26,33 @@ export const legacySignatureIsOurs = (
 /** A bundle of this predicate type over this digest that verifies with our key. */
 export const bundleIsOurs = (stored: StoredBundle, expected: BundleExpectation, key: KeyObject): boolean =>
   verifyBundle(stored.bundle, expected, key).valid;
+
+/**
+ * A `.sig` layer whose signature verifies with our key, whatever its payload says. Only Tollgate holds the
+ * private key, so such a layer is ours to remove; a layer that does not verify is never touched.
+ */
+export const legacyLayerSignedBy = (layer: LegacySignatureLayer, key: KeyObject): boolean => {
+  if (layer.mediaType !== MediaType.cosignSimpleSigning) return false;
+  const encoded = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
+  if (encoded === undefined || encoded === '') return false;
+  try {
+    return verify('sha256', layer.payload, key, Buffer.from(encoded, 'base64'));
+  } catch {
+    return false;
+  }
+};
+
+/** A Sigstore bundle whose signature verifies with our key (and nothing else: no log, no certificate). */
+export const bundleSignedBy = (stored: StoredBundle, key: KeyObject): boolean => {
+  try {
+    const bundle = bundleFromJSON(JSON.parse(stored.bundle.toString('utf8')));
+    new Verifier(publicKeyTrustMaterial(key), {
+      tlogThreshold: 0,
+      ctlogThreshold: 0,
+      timestampThreshold: 0,
+    }).verify(toSignedEntity(bundle));
+    return true;
+  } catch {
+    return false;
+  }
+};

@@ -5,7 +5,12 @@ import { RegistryRequestError } from '../../oci/errors';
 import { MediaType } from '../../oci/media-types';
 import { readLegacySignatures } from '../../verify/read-signatures';
 import { untilSettled, MAX_ATTEMPTS, type SigningDeps } from '../deps';
-import { SignatureConflictError, SigningRefusedError } from '../errors';
+import {
+  isImmutableTagRefusal,
+  SignatureConflictError,
+  SignatureTagImmutableError,
+  SigningRefusedError,
+} from '../errors';
 import { signatureManifest, signatureTag } from '../manifest/cosign-signature';
 import { legacySignatureIsOurs } from '../ours';
 import { simpleSigningPayload } from '../payload/simple-signing';
@@ -54,6 +59,8 @@ export const signCosignLegacy = async (deps: SigningDeps, image: ImageRef): Prom
       // Concurrent uploads of the same blob can leave Distribution briefly claiming it unknown: read again.
       if (error instanceof RegistryRequestError && error.registryCodes.includes('MANIFEST_BLOB_UNKNOWN'))
         return undefined;
+      if (isImmutableTagRefusal(error))
+        throw new SignatureTagImmutableError(image.repository, tag, { cause: error });
       throw error;
     }
     const after = await deps.registry.headManifest(image.repository, tag);

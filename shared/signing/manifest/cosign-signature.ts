@@ -58,7 +58,18 @@ export const signatureManifest = (
   existingAnnotations?: Readonly<Record<string, string>>,
 ): SignatureManifest => {
   const ours = signatureLayerDescriptor(layer);
-  const layers = [...existingLayers, ours];
+  const built = signatureManifestWithLayers([...existingLayers, ours], existingAnnotations);
+  return { ...built, blobs: [...built.blobs, { descriptor: ours, bytes: layer.payload }] };
+};
+
+/**
+ * A `.sig` manifest holding exactly `layers`, e.g. what is left after our own layer is taken out. Only the
+ * config is new: every layer's blob is already in the repository.
+ */
+export const signatureManifestWithLayers = (
+  layers: readonly Descriptor[],
+  annotations?: Readonly<Record<string, string>>,
+): SignatureManifest => {
   const config = signatureConfig(layers);
   const configDescriptor: Descriptor = {
     mediaType: MediaType.ociConfig,
@@ -70,15 +81,12 @@ export const signatureManifest = (
     mediaType: MediaType.ociManifest,
     config: configDescriptor,
     layers: layers.map(orderedDescriptor),
-    ...(existingAnnotations === undefined ? {} : { annotations: existingAnnotations }),
+    ...(annotations === undefined ? {} : { annotations }),
   };
   return {
     manifest,
     bytes: Buffer.from(JSON.stringify(manifest)),
-    blobs: [
-      { descriptor: configDescriptor, bytes: config },
-      { descriptor: ours, bytes: layer.payload },
-    ],
+    blobs: [{ descriptor: configDescriptor, bytes: config }],
   };
 };
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { p256 } from '@noble/curves/nist.js';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { signDigestP256 } from './ecdsa-p256';
 
 export interface LocalKms {
   readonly client: KMSClient;
@@ -10,6 +10,15 @@ export interface LocalKms {
   readonly publicKeyPem: string;
   readonly privateKey: KeyObject;
 }
+
+/**
+ * An ASN.1 DER ECDSA signature over a SHA-256 `digest`, as KMS returns for `MessageType: DIGEST`. node:crypto
+ * always hashes what it signs, so the already-hashed message is signed with @noble/curves instead.
+ */
+export const signDigestP256 = (privateKey: KeyObject, digest: Uint8Array): Buffer => {
+  const secret = Buffer.from(privateKey.export({ format: 'jwk' }).d ?? '', 'base64url');
+  return Buffer.from(p256.sign(digest, secret, { prehash: false, format: 'der' }));
+};
 
 export const TEST_KEY_ARN = 'arn:aws:kms:us-west-2:123456789012:key/0f0e0d0c-0b0a-4000-8000-000000000001';
 

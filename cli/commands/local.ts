@@ -1,0 +1,274 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, UsageError, type CliIo, type Command } from '../command';
+import { LocalStackError } from '../../local/errors';
+import { parseRegistryUrl, type ExternalRegistry } from '../../local/registry-url';
+import { pushSampleImage, SAMPLE_IMAGES, type PushedSample } from '../../local/sample-images';
+import { PIPELINE_STAGES, startLocalStack, type LocalStack } from '../../local/stack';
+import {
+  imageProgress,
+  renderSummary,
+  timedOut,
+  type ImageSummary,
+  type LocalSummary,
+  type PushedImage,
+} from '../../local/summary';
+import { IMAGE_VERDICT } from '../../shared/events/tollgate-detail-types';
+
+const USAGE = `Usage: tollgate local [--registry URL] [--state DIR] [--keep-running] [--public-key-out FILE] [--json]
+
+Runs Tollgate on this machine, end to end, with no AWS account: a real OCI registry (Debian's
+docker-registry), DynamoDB on dynalite, a loopback stand-in for ECR, KMS, EventBridge and Scheduler, and
+the production handlers, routed by the rules of the synthesized CDK template. Pushes two sample images
+(one clean, one with a simulated critical finding), shows the pipeline's progress, and prints each
+image's verdict, its signatures and the \`tollgate verify\` command that checks it.
+
+  --registry URL          use a registry that is already running: http://host:port (anonymous) or
+                          http://user:password@host:port (basic auth); it is polled for pushes
+                          (default: start docker-registry on a free loopback port)
+  --state DIR             registry storage, tables, keys and function logs (default: .state/local)
+  --keep-running          stay up after the summary and judge pushes from other clients until Ctrl-C
+  --public-key-out FILE   write the signing public key as PEM here (default: DIR/signing-key.pem)
+  --config FILE           the Tollgate configuration to synthesize (default: tollgate.config.yaml)
+  --timeout SECONDS       how long to wait for each image's verdict (default: 120)
+  --json                  print the summary as JSON on stdout; progress stays on stderr
+
+Exit status: 0 summary printed, 1 an image got no verdict in time, 2 a part could not start (the
+message says what to install or which flag to use).`;
+
+interface LocalOptions {
+  readonly registry?: ExternalRegistry;
+  readonly stateDir: string;
+  readonly keepRunning: boolean;
+  readonly publicKeyOut?: string;
+  readonly configFile?: string;
+  readonly timeoutSeconds: number;
+  readonly json: boolean;
+}
+
+export const localCommand: Command = {
+  name: 'local',
+  summary: 'run the whole pipeline on this machine, no AWS account needed',
+  usage: USAGE,
+  run: (argv, io) => run(parseOptions(argv), io),
+};
+
+const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
+  const progress = (line: string): void => io.stderr(`${line}\n`);
+  // Ctrl-C and SIGTERM stop everything this command started, whatever it is doing at the time.
+  const interrupted = signalled();
+  let stack: LocalStack | undefined;
+  try {
+    progress(
+      `tollgate local: starting (state in ${options.stateDir}${options.registry === undefined ? '' : `, registry ${options.registry.url}`})`,
+    );
+    const starting = startLocalStack({
+      stateDir: options.stateDir,
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+      ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+      progress,
+    });
+    stack = await Promise.race([starting, interrupted.promise]);
+    if (stack === undefined) {
+      // Interrupted while starting: let the start finish, then stop what it started.
+      progress('tollgate local: stopping');
+      await starting.then((started) => started.stop()).catch(() => undefined);
+      return interruptedExit(interrupted.signal());
+    }
+    progress(
+      `registry ${stack.registry.url}${stack.registry.managed ? '' : ' (polled)'}, AWS stand-in ${stack.standIn.url}, DynamoDB ${stack.dynamo.endpoint}`,
+    );
+    progress(`pipeline: ${stagesLine(stack)}`);
+
+    const publicKeyFile = await writePublicKey(stack, options, progress);
+    const pushed: PushedImage[] = [];
+    for (const sample of SAMPLE_IMAGES) {
+      const image: PushedSample = await pushSampleImage(stack.registryClient(), sample);
+      progress(
+        `pushed ${stack.registry.host}/${image.repository}:${image.tag} (${sample.description}) → ${image.digest}`,
+      );
+      pushed.push(image);
+    }
+    await stack.pollRegistry();
+
+    const images = await Promise.race([
+      awaitVerdicts(stack, pushed, options.timeoutSeconds),
+      interrupted.promise,
+    ]);
+    if (images === undefined) return interruptedExit(interrupted.signal());
+    const summary: LocalSummary = { registry: stack.registry.host, images };
+    io.stdout(
+      options.json
+        ? `${JSON.stringify(summary, null, 2)}\n`
+        : renderSummary(summary, {
+            ...(publicKeyFile === undefined ? {} : { publicKeyFile }),
+            stages: stagesLine(stack),
+            deadLetters: stack.runtime.deadLetters.length,
+          }),
+    );
+    const undecided = images.some((image) => image.verdict.includes('no verdict after'));
+
+    if (options.keepRunning) {
+      progress(
+        `\nstill running: push to ${stack.registry.host} (e.g. skopeo copy --dest-tls-verify=false ...); Ctrl-C stops`,
+      );
+      await followVerdicts(
+        stack,
+        new Set(images.map((image) => image.digest)),
+        progress,
+        interrupted.promise,
+      );
+      return EXIT.OK;
+    }
+    return undecided ? EXIT.NEGATIVE : EXIT.OK;
+  } catch (error) {
+    if (error instanceof LocalStackError) {
+      io.stderr(`tollgate local: ${error.message}\n  hint: ${error.hint}\n`);
+      return EXIT.ERROR;
+    }
+    throw error;
+  } finally {
+    // The signal handlers stay until everything is stopped: a second Ctrl-C must not kill this process
+    // while the registry it started is still running.
+    if (stack !== undefined) {
+      progress('tollgate local: stopping');
+      await stack.stop();
+    }
+    interrupted.dispose();
+  }
+};
+
+const awaitVerdicts = async (
+  stack: LocalStack,
+  pushed: readonly PushedImage[],
+  timeoutSeconds: number,
+): Promise<ImageSummary[]> => {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const progress = await Promise.all(pushed.map((image) => imageProgress(stack, image)));
+    if (progress.every((item) => item.final)) return progress.map((item) => item.summary);
+    if (Date.now() > deadline) {
+      return progress.map((item) => (item.final ? item.summary : timedOut(item, timeoutSeconds)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+};
+
+/** `--keep-running`: report each new verdict as it is published, until a signal. */
+const followVerdicts = async (
+  stack: LocalStack,
+  reported: Set<string>,
+  progress: (line: string) => void,
+  stop: Promise<unknown>,
+): Promise<void> => {
+  let done = false;
+  void stop.then(() => (done = true));
+  let seen = 0;
+  while (!done) {
+    const events = stack.standIn.events();
+    for (const { event } of events.slice(seen)) {
+      if (event['detail-type'] !== IMAGE_VERDICT) continue;
+      const detail = event.detail as { verdict?: string; image?: { repository?: string; digest?: string } };
+      const key = `${detail.image?.repository}@${detail.image?.digest}`;
+      if (reported.has(detail.image?.digest ?? '') || reported.has(key)) continue;
+      reported.add(key);
+      progress(`verdict ${detail.verdict ?? '?'} for ${stack.registry.host}/${key}`);
+    }
+    seen = events.length;
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, 250)), stop]);
+  }
+};
+
+const writePublicKey = async (
+  stack: LocalStack,
+  options: LocalOptions,
+  progress: (line: string) => void,
+): Promise<string | undefined> => {
+  if (stack.signingKey === undefined) {
+    progress('the template declares no signing key: nothing to verify with');
+    return undefined;
+  }
+  const file = resolve(options.publicKeyOut ?? join(options.stateDir, 'signing-key.pem'));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, await stack.publicKeyPem());
+  progress(`signing key ${stack.signingKey.alias ?? stack.signingKey.arn}: public key in ${file}`);
+  return file;
+};
+
+const stagesLine = (stack: LocalStack): string =>
+  PIPELINE_STAGES.map((stage) => `${stage} ${stack.stageBuilt(stage) ? 'built' : 'not built'}`).join(', ');
+
+interface Signalled {
+  readonly promise: Promise<undefined>;
+  readonly signal: () => NodeJS.Signals | undefined;
+  readonly dispose: () => void;
+}
+
+const signalled = (): Signalled => {
+  let received: NodeJS.Signals | undefined;
+  let resolveSignal: (value: undefined) => void = () => undefined;
+  const promise = new Promise<undefined>((resolve) => (resolveSignal = resolve));
+  const handler = (signal: NodeJS.Signals): void => {
+    received = signal;
+    resolveSignal(undefined);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    promise,
+    signal: () => received,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+};
+
+/** The shell's convention: 128 + the signal number. */
+const interruptedExit = (signal: NodeJS.Signals | undefined): number => (signal === 'SIGTERM' ? 143 : 130);
+
+const parseOptions = (argv: readonly string[]): LocalOptions => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        registry: { type: 'string' },
+        state: { type: 'string' },
+        'keep-running': { type: 'boolean', default: false },
+        'public-key-out': { type: 'string' },
+        config: { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const timeoutSeconds = values.timeout === undefined ? 120 : Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new UsageError(`--timeout: expected a number of seconds, got ${JSON.stringify(values.timeout)}`);
+  }
+  let registry: ExternalRegistry | undefined;
+  if (values.registry !== undefined) {
+    try {
+      registry = parseRegistryUrl(values.registry);
+    } catch (error) {
+      throw new UsageError(
+        error instanceof LocalStackError ? `${error.message} (${error.hint})` : String(error),
+      );
+    }
+  }
+  return {
+    ...(registry === undefined ? {} : { registry }),
+    stateDir: resolve(values.state ?? join('.state', 'local')),
+    keepRunning: values['keep-running'],
+    ...(values['public-key-out'] === undefined ? {} : { publicKeyOut: values['public-key-out'] }),
+    ...(values.config === undefined ? {} : { configFile: values.config }),
+    timeoutSeconds,
+    json: values.json,
+  };
+};

@@ -1,0 +1,137 @@
+import { parseArgs } from 'node:util';
+import {
+  defaultGateDeps,
+  InvalidDurationError,
+  InvalidImageReferenceError,
+  verifyImage,
+  type GateDeps,
+  type GateResult,
+} from '../../shared/gate';
+import { EXIT, UsageError, type CliIo, type Command } from '../command';
+
+export const DEFAULT_KEY = 'awskms:///alias/tollgate-signing';
+
+const USAGE = `Usage: tollgate verify IMAGE [--key awskms:///ALIAS-OR-ARN | --key FILE.pem] [--require-attestation] [--max-age 7d] [--json]
+
+Checks that IMAGE carries a valid Tollgate signature, for a deployment pipeline. A tag is resolved to its
+digest once; every check then runs on that digest, which is printed so the deployment can pin it.
+
+  IMAGE                  registry/repository:tag or registry/repository@sha256:<hex>
+  --key KEY              awskms:///alias/NAME, awskms:///arn:aws:kms:... (GetPublicKey with your AWS
+                         credentials; AWS_ENDPOINT_URL_KMS is honoured) or a PEM public key file
+                         (default: ${DEFAULT_KEY})
+  --require-attestation  also demand a vulnerability attestation whose verdict is APPROVED and whose
+                         scan finished within --max-age
+  --max-age DURATION     e.g. 7d, 36h, 1d12h (default: 7d; only with --require-attestation)
+  --json                 print {"image","digest","verified","signatures","attestation","failures"}
+
+Registry access: ECR hosts with GetAuthorizationToken, other registries with ~/.docker/config.json
+(or $DOCKER_CONFIG) auths or anonymously; loopback registries over plain HTTP.
+
+Exit status: 0 verified, 1 not verified (one line per failed check on stderr), 2 error (registry
+unreachable, bad key, bad argument).`;
+
+interface VerifyOptions {
+  readonly image: string;
+  readonly key: string;
+  readonly requireAttestation: boolean;
+  readonly maxAge?: string;
+  readonly json: boolean;
+}
+
+/** `deps` is called once per run; tests pass in-memory registries and keys. */
+export const createVerifyCommand = (deps: () => GateDeps = defaultGateDeps): Command => ({
+  name: 'verify',
+  summary: 'check an image carries a valid Tollgate signature (pipeline gate)',
+  usage: USAGE,
+  run: (argv, io) => run(argv, io, deps),
+});
+
+export const verifyCommand = createVerifyCommand();
+
+const run = async (argv: readonly string[], io: CliIo, deps: () => GateDeps): Promise<number> => {
+  const options = parseOptions(argv);
+  let result: GateResult;
+  try {
+    result = await verifyImage(
+      {
+        image: options.image,
+        key: options.key,
+        requireAttestation: options.requireAttestation,
+        ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+      },
+      deps(),
+    );
+  } catch (error) {
+    // A malformed argument gets the usage; anything else (registry, key, credentials) is reported as it is.
+    if (error instanceof InvalidImageReferenceError || error instanceof InvalidDurationError) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+  io.stdout(options.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : toText(result));
+  for (const failure of result.failures) io.stderr(`tollgate verify: ${failure}\n`);
+  return result.verified ? EXIT.OK : EXIT.NEGATIVE;
+};
+
+const parseOptions = (argv: readonly string[]): VerifyOptions => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        key: { type: 'string' },
+        'require-attestation': { type: 'boolean', default: false },
+        'max-age': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'IMAGE is required' : 'give exactly one IMAGE');
+  }
+  if (values['max-age'] !== undefined && !values['require-attestation']) {
+    // Silently ignoring it would let a pipeline believe it checks scan freshness when it does not.
+    throw new UsageError('--max-age applies to the attestation: add --require-attestation');
+  }
+  return {
+    image: positionals[0]!,
+    key: values.key ?? DEFAULT_KEY,
+    requireAttestation: values['require-attestation'],
+    ...(values['max-age'] === undefined ? {} : { maxAge: values['max-age'] }),
+    json: values.json,
+  };
+};
+
+const toJson = (result: GateResult): Record<string, unknown> => ({
+  image: result.image,
+  digest: result.digest,
+  verified: result.verified,
+  signatures: result.signatures,
+  attestation: result.attestation,
+  failures: result.failures,
+});
+
+const toText = (result: GateResult): string => {
+  const pinned = result.digest === null ? result.image : `${result.image.replace(/@sha256:[0-9a-f]{64}$/, '')}@${result.digest}`;
+  const lines = [`${result.verified ? 'VERIFIED' : 'NOT VERIFIED'}  ${pinned}`];
+  if (result.digest !== null) lines.push(`  digest ${result.digest}`);
+  if (result.signatures.length > 0) {
+    lines.push('  signatures:');
+    for (const signature of result.signatures) {
+      const verdict = signature.valid ? 'valid  ' : 'invalid';
+      const code = signature.code === undefined ? '' : `${signature.code}: `;
+      lines.push(`    ${verdict}  ${signature.format.padEnd(15)}  ${code}${signature.reason}`);
+      if (signature.reference !== undefined) lines.push(`             ${' '.repeat(15)}  at ${signature.reference}`);
+    }
+  }
+  const attestation = result.attestation;
+  const requirement = attestation.required ? `required, max age ${attestation.maxAge}` : 'not required';
+  lines.push(`  attestation (${requirement}): ${attestation.status}: ${attestation.reason}`);
+  return `${lines.join('\n')}\n`;
+};

@@ -1,0 +1,49 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { EventValidationError } from '../../shared/domain/errors';
+import { digestSchema, repositoryNameSchema, toValidationIssues } from '../../shared/events';
+import { handleScanTimeout, type TimeoutOutcome } from '../../shared/judge';
+import { observability } from '../../shared/runtime';
+import { judgeAdapters } from '../../shared/runtime/judge-adapters';
+
+const { logger, metrics, tracer } = observability('on-timeout');
+let deps: ReturnType<typeof judgeAdapters> | undefined;
+
+export type OnTimeoutResult = TimeoutOutcome['kind'] | 'malformed';
+
+/** Tests start each case from a cold container. */
+export const resetAdapters = (): void => {
+  deps = undefined;
+};
+
+/**
+ * The Input of the schedule on-push creates (shared/aws/scheduler). The registry host is not in it:
+ * the record keeps the one the image was pushed to.
+ */
+const timeoutInputSchema = z.object({ repository: repositoryNameSchema, digest: digestSchema });
+
+const onTimeout = async (raw: unknown): Promise<OnTimeoutResult> => {
+  const parsed = timeoutInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Retrying cannot fix it: log it as a typed error, count it and return.
+    const error = new EventValidationError(toValidationIssues(parsed.error));
+    logger.error('malformed scan-timeout input', { error, issues: error.issues });
+    metrics.addMetric('MalformedEvents', MetricUnit.Count, 1);
+    return 'malformed';
+  }
+  logger.appendKeys({ repository: parsed.data.repository, digest: parsed.data.digest });
+  deps ??= judgeAdapters();
+  const outcome = await handleScanTimeout(deps, parsed.data);
+  if (outcome.kind === 'timed-out') metrics.addMetric('ScanTimeouts', MetricUnit.Count, 1);
+  logger.info('scan timeout handled', { outcome: outcome.kind });
+  return outcome.kind;
+};
+
+export const handler = middy(onTimeout)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,96 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { DynamoVerdictStore } from '../../shared/aws/dynamodb';
+import { EcrRegistryHost } from '../../shared/aws/ecr';
+import { EcrCredentials } from '../../shared/aws/ecr-auth';
+import { EventBridgePublisher } from '../../shared/aws/eventbridge';
+import { KmsSigner } from '../../shared/aws/kms';
+import { DependencyUnavailableError, TerminalError, TollgateError } from '../../shared/domain/errors';
+import { OciRegistryClient } from '../../shared/oci';
+import type { EventPublisher, VerdictStore } from '../../shared/ports';
+import { loadSettings, requireEnv } from '../../shared/runtime';
+import { SigstoreOciAttacher, type SigningDeps } from '../../shared/signing';
+import type { SignatureFormat } from '../../shared/verify';
+
+/** Environment the Tollgate construct sets on every function (infra/tollgate.ts `functionEnvironment`). */
+export const SIGN_ENV = {
+  table: 'TOLLGATE_TABLE_NAME',
+  bus: 'TOLLGATE_BUS_NAME',
+  signingKey: 'TOLLGATE_SIGNING_KEY_ID',
+} as const;
+
+/** What the sign handler works with; unit tests hand in fakes of the same ports. */
+export interface SignFunctionDeps {
+  readonly store: VerdictStore;
+  readonly publisher: EventPublisher;
+  /** `signatures.formats` of the config. */
+  readonly formats: readonly SignatureFormat[];
+  /**
+   * Signing adapters bound to the registry host ECR reports (GetAuthorizationToken's proxyEndpoint), never to a
+   * host an event names: the signer writes only where ECR itself says the images are.
+   */
+  readonly signing: () => Promise<SigningDeps>;
+}
+
+/**
+ * Built once per container on the first invocation (not at import), so a missing variable is reported by the
+ * handler with the event in hand. Plain HTTP is used only for loopback hosts (the local stack), by
+ * OciRegistryClient's own rule: the code has no local branch.
+ */
+export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
+  const { config } = loadSettings();
+  const ecr = tracer.captureAWSv3Client(new ECRClient({}));
+  const credentials = new EcrCredentials(ecr);
+  const registryHost = new EcrRegistryHost(ecr);
+  const signer = new KmsSigner(tracer.captureAWSv3Client(new KMSClient({})), requireEnv(SIGN_ENV.signingKey));
+  let signing: Promise<SigningDeps> | undefined;
+  const bind = async (): Promise<SigningDeps> => {
+    const registry = new OciRegistryClient({ host: await resolveHost(registryHost), credentials });
+    return { signer, publicKey: signer, registry, referrers: new SigstoreOciAttacher(registry, credentials) };
+  };
+  return {
+    store: new DynamoVerdictStore({
+      client: DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: requireEnv(SIGN_ENV.table),
+    }),
+    publisher: new EventBridgePublisher({
+      client: tracer.captureAWSv3Client(new EventBridgeClient({})),
+      busName: requireEnv(SIGN_ENV.bus),
+    }),
+    formats: config.signatures.formats,
+    signing: () => {
+      signing ??= bind().catch((error: unknown) => {
+        signing = undefined;
+        throw error;
+      });
+      return signing;
+    },
+  };
+};
+
+// Throttled or unreachable ECR is retryable, so Lambda tries the event again before it dead-letters; a refusal
+// (no permission) is not.
+const resolveHost = async (registryHost: EcrRegistryHost): Promise<string> => {
+  try {
+    return await registryHost.host();
+  } catch (error) {
+    if (error instanceof TollgateError) throw error;
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const message = `could not learn the registry host from ECR: ${(error as Error).message}`;
+    if (
+      status !== undefined &&
+      status < 500 &&
+      status !== 429 &&
+      (error as Error).name !== 'ThrottlingException'
+    ) {
+      throw new TerminalError('REGISTRY_UNREACHABLE', message, { cause: error });
+    }
+    throw new DependencyUnavailableError(message, { cause: error });
+  }
+};

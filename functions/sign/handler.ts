@@ -1,0 +1,112 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { EventValidationError, isRetryable } from '../../shared/domain/errors';
+import {
+  signingRequestedEventSchema,
+  toValidationIssues,
+  type SigningRequestedDetail,
+} from '../../shared/events';
+import { observability } from '../../shared/runtime';
+import { removeRevokedSignatures, signApproved } from '../../shared/signing';
+import { signAdapters, type SignFunctionDeps } from './deps';
+
+const { logger, metrics, tracer } = observability('sign');
+
+/** What one invocation did, for the logs and the tests; Lambda ignores it. */
+export type SignResult =
+  'malformed' | 'replay' | 'signed' | 'refused' | 'revoked-while-signing' | 'removed' | 'removal-skipped';
+
+const sign = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Promise<SignResult> => {
+  const started = performance.now();
+  const outcome = await signApproved(
+    { store: deps.store, publisher: deps.publisher, formats: deps.formats, signing: await deps.signing() },
+    detail,
+  );
+  switch (outcome.kind) {
+    case 'signed':
+      metrics.addMetric('SigningDuration', MetricUnit.Milliseconds, performance.now() - started);
+      metrics.addMetric('ImagesSigned', MetricUnit.Count, 1);
+      metrics.addMetric('SignaturesWritten', MetricUnit.Count, outcome.signatures.length);
+      logger.info('signed and published', { signatures: outcome.signatures });
+      return 'signed';
+    case 'refused':
+      // Fail closed, without retry: the record says this digest must not be signed (now).
+      metrics.addMetric('SigningRefused', MetricUnit.Count, 1);
+      logger.warn('signing refused', { reason: outcome.reason });
+      return 'refused';
+    case 'revoked-while-signing':
+      metrics.addMetric('SigningRevokedMidway', MetricUnit.Count, 1);
+      if (outcome.removed !== undefined) {
+        metrics.addMetric(
+          'SignaturesRemoved',
+          MetricUnit.Count,
+          outcome.removed.legacyLayers + outcome.removed.referrers,
+        );
+      }
+      logger.warn('verdict changed while signing; nothing recorded or published', {
+        reason: outcome.reason,
+        removed: outcome.removed,
+      });
+      return 'revoked-while-signing';
+  }
+};
+
+const remove = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Promise<SignResult> => {
+  const outcome = await removeRevokedSignatures({ store: deps.store, signing: await deps.signing() }, detail);
+  if (outcome.kind === 'skipped') {
+    metrics.addMetric('SignatureRemovalSkipped', MetricUnit.Count, 1);
+    logger.warn('signature removal skipped', { reason: outcome.reason });
+    return 'removal-skipped';
+  }
+  const { removed } = outcome;
+  metrics.addMetric('SignaturesRemoved', MetricUnit.Count, removed.legacyLayers + removed.referrers);
+  logger.info('own signatures removed from a revoked image', { removed });
+  return 'removed';
+};
+
+/** The handler over the given adapters; `handler` below is this over the real ones. */
+export const createHandler = (adapters: () => SignFunctionDeps) => {
+  let deps: SignFunctionDeps | undefined;
+  const onSigningRequested = async (raw: unknown): Promise<SignResult> => {
+    const parsed = signingRequestedEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      // A malformed request stays malformed however often it is retried: log the fields, count, return.
+      const error = new EventValidationError(toValidationIssues(parsed.error));
+      logger.error('malformed signing request', { error, issues: error.issues });
+      metrics.addMetric('MalformedEvents', MetricUnit.Count, 1);
+      return 'malformed';
+    }
+    const { detail } = parsed.data;
+    logger.appendKeys({
+      repository: detail.repository,
+      digest: detail.digest,
+      action: detail.action,
+      ...(detail.correlationId === undefined ? {} : { correlationId: detail.correlationId }),
+    });
+    const replayName = parsed.data['replay-name'];
+    if (replayName !== undefined) {
+      // Archive replays are for audit and downstream consumers: signing or removing again is neither.
+      metrics.addMetric('ReplaysIgnored', MetricUnit.Count, 1);
+      logger.info('replayed signing request ignored', { replayName });
+      return 'replay';
+    }
+    try {
+      deps ??= adapters();
+      return detail.action === 'sign' ? await sign(deps, detail) : await remove(deps, detail);
+    } catch (error) {
+      // Thrown either way so the failure is never silent: Lambda retries, then the event waits in the DLQ.
+      metrics.addMetric(isRetryable(error) ? 'SigningRetried' : 'SigningFailed', MetricUnit.Count, 1);
+      logger.error(isRetryable(error) ? 'signing failed; will be retried' : 'signing failed', { error });
+      throw error;
+    }
+  };
+  return middy(onSigningRequested)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+};
+
+export const handler = createHandler(() => signAdapters(tracer));

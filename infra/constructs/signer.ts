@@ -1,0 +1,119 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SIGNING_REQUESTED, TOLLGATE_SOURCE } from '../../shared/events/tollgate-detail-types';
+import { repositoryArns } from './repository-scope';
+import { TollgateFunction } from './tollgate-function';
+
+/**
+ * What the signer needs on a repository, through the OCI Distribution API: read the image, push the `.sig`
+ * manifest and bundle referrers next to it, and (for `revocation: remove-signatures`) delete our own.
+ */
+export const SIGNER_REPOSITORY_ACTIONS = [
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:InitiateLayerUpload',
+  'ecr:UploadLayerPart',
+  'ecr:CompleteLayerUpload',
+  'ecr:PutImage',
+  'ecr:BatchDeleteImage',
+] as const;
+
+export interface SignerProps {
+  /** Repository globs Tollgate covers; the ECR permissions are scoped to exactly these. */
+  readonly repositories: readonly string[];
+  readonly table: dynamodb.Table;
+  /** The Tollgate bus: the signer is triggered from it and publishes APPROVED verdicts on it. */
+  readonly bus: events.EventBus;
+  /** The signing key. The signer may sign with it and read its public half, nothing else. */
+  readonly key: kms.IKey;
+  /** The Tollgate construct's `functionEnvironment`. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The Tollgate construct's `bundledFiles`. */
+  readonly bundledFiles: Readonly<Record<string, string>>;
+  /**
+   * Lambda's timeout. Signing an index signs every manifest it lists, a few registry round trips each.
+   * @default Duration.minutes(3)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * `Tollgate Signing Requested` (from on-scan, on the Tollgate bus) → sign: signs an APPROVED digest with the KMS
+ * key, records the references and publishes the APPROVED verdict; or, for a revocation with
+ * `remove-signatures`, takes Tollgate's own signatures off again.
+ */
+export class Signer extends Construct {
+  public readonly function: TollgateFunction;
+  public readonly rule: events.Rule;
+  /** Where the rule puts events Lambda would not even accept (throttled past `maxEventAge`). */
+  public readonly ruleDeadLetterQueue: sqs.Queue;
+
+  public constructor(scope: Construct, id: string, props: SignerProps) {
+    super(scope, id);
+    this.function = new TollgateFunction(this, 'Handler', {
+      entry: 'functions/sign/handler.ts',
+      description:
+        'Tollgate sign: sign approved digests with KMS (cosign .sig, Sigstore bundle, vuln attestation)',
+      environment: props.environment,
+      bundledFiles: props.bundledFiles,
+      timeout: props.timeout ?? Duration.minutes(3),
+    });
+    const fn = this.function.function;
+
+    props.table.grantReadWriteData(fn);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishVerdicts',
+        actions: ['events:PutEvents'],
+        resources: [props.bus.eventBusArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SignWithTheSigningKeyOnly',
+        actions: ['kms:Sign', 'kms:GetPublicKey'],
+        resources: [props.key.keyArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SignatureStorage',
+        actions: [...SIGNER_REPOSITORY_ACTIONS],
+        resources: repositoryArns(this, props.repositories),
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        // GetAuthorizationToken is registry-wide: IAM has no resource to scope it to.
+        sid: 'RegistryToken',
+        actions: ['ecr:GetAuthorizationToken'],
+        resources: ['*'],
+      }),
+    );
+
+    this.ruleDeadLetterQueue = new sqs.Queue(this, 'RuleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.rule = new events.Rule(this, 'SigningRequested', {
+      eventBus: props.bus,
+      description: 'Tollgate Signing Requested (approved or revoked images) → Tollgate sign',
+      eventPattern: { source: [TOLLGATE_SOURCE], detailType: [SIGNING_REQUESTED] },
+      targets: [
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue: this.ruleDeadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+  }
+}

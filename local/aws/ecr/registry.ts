@@ -1,0 +1,106 @@
+import { isDigest, type Digest } from '../../../shared/domain';
+import {
+  anonymous,
+  OciRegistryClient,
+  parseManifest,
+  staticCredentials,
+  type FetchedManifest,
+  type ParsedManifest,
+  type RegistryCredentials,
+} from '../../../shared/oci';
+import type { EcrState } from './ecr-state';
+
+export interface RegistryConnection {
+  /** e.g. `http://127.0.0.1:5000`: the real OCI registry the ECR APIs are answered from. */
+  readonly url: string;
+  /** @default anonymous */
+  readonly credentials?: RegistryCredentials;
+}
+
+export interface StoredManifest extends FetchedManifest {
+  /** `undefined` when the bytes are not a manifest Tollgate can walk (e.g. schema 1). */
+  readonly parsed: ParsedManifest | undefined;
+}
+
+/** The registry seen the way ECR shows it: untagged tags hidden (see EcrState), catalog included. */
+export class RegistryView {
+  public readonly url: string;
+  /** `host:port`, as in image references and ECR's repositoryUri. */
+  public readonly host: string;
+  public readonly client: OciRegistryClient;
+
+  public constructor(
+    private readonly connection: RegistryConnection,
+    private readonly state: EcrState,
+  ) {
+    const url = new URL(connection.url);
+    this.url = url.origin;
+    this.host = url.host;
+    this.client = new OciRegistryClient({
+      host: url.host,
+      protocol: url.protocol === 'https:' ? 'https' : 'http',
+      credentials:
+        connection.credentials === undefined ? anonymous : staticCredentials(connection.credentials),
+    });
+  }
+
+  /** `/v2/_catalog`, every page. */
+  public async repositories(): Promise<string[]> {
+    const names: string[] = [];
+    let next: string | undefined = `${this.url}/v2/_catalog?n=1000`;
+    for (let page = 0; next !== undefined && page < 1000; page += 1) {
+      const response: Response = await fetch(next, { headers: this.authorization() });
+      if (!response.ok) throw new Error(`GET ${next} answered ${response.status}`);
+      const body = (await response.json()) as { repositories?: unknown };
+      if (Array.isArray(body.repositories)) {
+        names.push(...body.repositories.filter((name): name is string => typeof name === 'string'));
+      }
+      const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+      next = link === undefined ? undefined : new URL(link, this.url).href;
+    }
+    return names;
+  }
+
+  /** Visible tag → digest, one HEAD per tag. */
+  public async tags(repository: string): Promise<Map<string, Digest>> {
+    const tags = await this.client.listTags(repository);
+    const resolved = await Promise.all(
+      tags.map(async (tag) => [tag, (await this.client.headManifest(repository, tag))?.digest] as const),
+    );
+    const visible = new Map<string, Digest>();
+    for (const [tag, digest] of resolved) {
+      if (digest !== undefined && !this.state.isHidden(repository, tag, digest)) visible.set(tag, digest);
+    }
+    return visible;
+  }
+
+  public async tagsOf(repository: string, digest: string): Promise<string[]> {
+    const tags = await this.tags(repository);
+    return [...tags].filter(([, target]) => target === digest).map(([tag]) => tag);
+  }
+
+  public async resolveTag(repository: string, tag: string): Promise<Digest | undefined> {
+    const digest = (await this.client.headManifest(repository, tag))?.digest;
+    return digest === undefined || this.state.isHidden(repository, tag, digest) ? undefined : digest;
+  }
+
+  public async manifest(repository: string, digest: string): Promise<StoredManifest | undefined> {
+    if (!isDigest(digest)) return undefined;
+    const fetched = await this.client.findManifest(repository, digest);
+    if (fetched === undefined) return undefined;
+    let parsed: ParsedManifest | undefined;
+    try {
+      parsed = parseManifest(fetched);
+    } catch {
+      parsed = undefined;
+    }
+    return { ...fetched, parsed };
+  }
+
+  private authorization(): Record<string, string> {
+    const credentials = this.connection.credentials;
+    if (credentials === undefined) return {};
+    const token = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+    return { Authorization: `Basic ${token}` };
+  }
+}

@@ -1,0 +1,17 @@
+export { startAwsStandIn } from './stand-in';
+export type { AwsStandIn, AwsStandInOptions, EcrHelpers, KmsHelpers } from './options';
+export {
+  artifactMediaType,
+  imageActionEvent,
+  type EventOrigin,
+  type ImageAction,
+  type ObservedPush,
+  type RegistryConnection,
+} from './ecr';
+export type { EventEnvelope, RecordedEvent } from './event-envelope';
+export type { EventListener } from './event-log';
+export type { AwsFaults, FaultSpec } from './faults';
+export type { ScheduleFiring, ScheduleListener, ScheduleView } from './scheduler';
+export { FINDINGS_LABEL, type SimulatedFinding } from './scan/findings-source';
+export type { ScanRecord } from './scan/simulated-scan';
+export { NOTIFICATIONS_PATH } from './notifications';

@@ -1,0 +1,472 @@
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { InvocationRequest, InvocationResponse, SerializedError, WorkerInit } from './lambda-protocol';
+import type { LocalFunction } from './template';
+
+/**
+ * Runs the functions of the local deployment in-process, the way Lambda runs them: one container per
+ * function, the handler module loaded once per container, asynchronous invocations retried and then sent
+ * to the function's on-failure destination.
+ *
+ * Each function runs in its own `node:worker_threads` Worker, for isolation:
+ * - Environment. Handlers read `process.env` at module load and when they build SDK clients (table names,
+ *   `AWS_ENDPOINT_URL_*`), and cache what they built per container. Setting variables around each call in
+ *   a shared process would leak one function's configuration into another's cached clients; a Worker's
+ *   `env` option gives it a private `process.env` for its whole life, like a container.
+ * - Module state. Module-level caches (settings, adapters, idempotency stores) are per container in
+ *   Lambda. Workers have their own module registry, so two functions importing the same module do not
+ *   share those caches, and a restarted worker starts cold, as a new container does.
+ * - Stopping. A worker can be terminated at once on a timeout, and leaves no process behind, unlike a
+ *   child process that must be tracked and killed.
+ * Invocations of one function are serialized (one container, concurrency 1), so a handler never sees
+ * two events interleaved in one container, which Lambda never does either.
+ */
+export interface LambdaRuntimeOptions {
+  /** The repository root; `tollgate:entry` and bundled files are relative to it. */
+  readonly projectRoot: string;
+  /** Folder under which each function gets its `LAMBDA_TASK_ROOT` with its bundled files. */
+  readonly taskRootDir: string;
+  /** Endpoints, region and credentials every function gets (the stand-in's `endpointEnv()` and DynamoDB). */
+  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Delay before retry `attempt` (1, 2) of a failed asynchronous invocation. Lambda waits about one and then
+   * two minutes; locally that would only slow the feedback down.
+   * @default 100 ms × attempt
+   */
+  readonly retryDelayMs?: (attempt: number) => number;
+  /** Progress: each attempt, its outcome, each dead letter. */
+  readonly onActivity?: (activity: LambdaActivity) => void;
+  /** One line of a function's stdout or stderr (its logs). @default discarded */
+  readonly onLog?: (functionName: string, line: string) => void;
+}
+
+export type LambdaActivity =
+  | {
+      readonly kind: 'start';
+      readonly functionName: string;
+      readonly requestId: string;
+      readonly attempt: number;
+    }
+  | {
+      readonly kind: 'success';
+      readonly functionName: string;
+      readonly requestId: string;
+      readonly attempt: number;
+      readonly durationMs: number;
+      readonly result: unknown;
+    }
+  | {
+      readonly kind: 'failure';
+      readonly functionName: string;
+      readonly requestId: string;
+      readonly attempt: number;
+      readonly durationMs: number;
+      readonly error: SerializedError;
+      readonly willRetry: boolean;
+    }
+  | { readonly kind: 'dead-letter'; readonly deadLetter: DeadLetter };
+
+/** One asynchronous invocation that failed every attempt, as Lambda hands it to an on-failure destination. */
+export interface DeadLetter {
+  readonly functionName: string;
+  /** ARN of the on-failure destination; absent when the function has none (Lambda then discards the event). */
+  readonly destination?: string;
+  /** The record Lambda sends to the destination (its documented invocation-record shape). */
+  readonly record: {
+    readonly version: '1.0';
+    readonly timestamp: string;
+    readonly requestContext: {
+      readonly requestId: string;
+      readonly functionArn: string;
+      readonly condition: 'RetriesExhausted';
+      readonly approximateInvokeCount: number;
+    };
+    readonly requestPayload: unknown;
+    readonly responseContext: {
+      readonly statusCode: 200;
+      readonly executedVersion: '$LATEST';
+      readonly functionError: 'Unhandled';
+    };
+    readonly responsePayload: SerializedError;
+  };
+}
+
+export type InvokeResult =
+  { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: SerializedError };
+
+export type AsyncInvokeOutcome =
+  | { readonly kind: 'succeeded'; readonly attempts: number; readonly result: unknown }
+  | { readonly kind: 'dead-lettered'; readonly attempts: number; readonly deadLetter: DeadLetter };
+
+export class LocalLambdaRuntime {
+  readonly #functions: ReadonlyMap<string, LocalFunction>;
+  readonly #containers = new Map<string, Container>();
+  readonly #options: LambdaRuntimeOptions;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #deadLetters: DeadLetter[] = [];
+  #stopped = false;
+
+  public constructor(functions: readonly LocalFunction[], options: LambdaRuntimeOptions) {
+    this.#options = options;
+    const byKey = new Map<string, LocalFunction>();
+    for (const fn of functions) {
+      byKey.set(fn.logicalId, fn);
+      byKey.set(fn.functionName, fn);
+      byKey.set(fn.arn, fn);
+    }
+    this.#functions = byKey;
+  }
+
+  /** The function by logical id, name or ARN (qualified ARNs included), when it can run locally. */
+  public find(reference: string): LocalFunction | undefined {
+    const fn =
+      this.#functions.get(reference) ?? this.#functions.get(reference.replace(/:(\$LATEST|\d+)$/, ''));
+    return fn?.entry === undefined ? undefined : fn;
+  }
+
+  public get deadLetters(): readonly DeadLetter[] {
+    return this.#deadLetters;
+  }
+
+  /** One synchronous invocation (`RequestResponse`): no retries. */
+  public async invoke(reference: string, event: unknown): Promise<InvokeResult> {
+    const fn = this.require(reference);
+    return this.attempt(fn, event, randomUUID(), 1, false);
+  }
+
+  /**
+   * An asynchronous invocation (`Event`), as EventBridge and Scheduler make: retried `maximumRetryAttempts`
+   * times on error, then recorded as a dead letter. The promise settles when that is over; callers that
+   * route events do not wait for it (see `idle`).
+   */
+  public invokeAsync(reference: string, event: unknown): Promise<AsyncInvokeOutcome> {
+    const fn = this.require(reference);
+    const run = this.runAsync(fn, event);
+    this.#inFlight.add(run);
+    void run.finally(() => this.#inFlight.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when no asynchronous invocation is running or waiting for a retry. */
+  public async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  public async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await Promise.all([...this.#containers.values()].map((container) => container.terminate()));
+    this.#containers.clear();
+  }
+
+  private require(reference: string): LocalFunction {
+    const fn = this.find(reference);
+    if (fn === undefined) throw new Error(`no local function ${reference} (or it has no tollgate:entry)`);
+    return fn;
+  }
+
+  private async runAsync(fn: LocalFunction, event: unknown): Promise<AsyncInvokeOutcome> {
+    // One request id for every attempt, as Lambda keeps it across retries of an asynchronous event.
+    const requestId = randomUUID();
+    const attempts = fn.maximumRetryAttempts + 1;
+    let last: SerializedError | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await this.sleep((this.#options.retryDelayMs ?? ((n) => 100 * n))(attempt - 1));
+      if (this.#stopped) break;
+      const result = await this.attempt(fn, event, requestId, attempt, attempt < attempts);
+      if (result.ok) return { kind: 'succeeded', attempts: attempt, result: result.result };
+      last = result.error;
+    }
+    const deadLetter = this.deadLetter(fn, event, requestId, attempts, last);
+    return { kind: 'dead-lettered', attempts, deadLetter };
+  }
+
+  private deadLetter(
+    fn: LocalFunction,
+    event: unknown,
+    requestId: string,
+    attempts: number,
+    error: SerializedError = {
+      errorType: 'Runtime.Stopped',
+      errorMessage: 'the local stack stopped',
+      trace: [],
+    },
+  ): DeadLetter {
+    const deadLetter: DeadLetter = {
+      functionName: fn.functionName,
+      ...(fn.onFailure === undefined ? {} : { destination: fn.onFailure }),
+      record: {
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        requestContext: {
+          requestId,
+          functionArn: `${fn.arn}:$LATEST`,
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: attempts,
+        },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: error,
+      },
+    };
+    this.#deadLetters.push(deadLetter);
+    this.#options.onActivity?.({ kind: 'dead-letter', deadLetter });
+    return deadLetter;
+  }
+
+  private async attempt(
+    fn: LocalFunction,
+    event: unknown,
+    requestId: string,
+    attempt: number,
+    willRetry: boolean,
+  ): Promise<InvokeResult> {
+    const container = this.container(fn);
+    const { onActivity } = this.#options;
+    return container.enqueue(async () => {
+      onActivity?.({ kind: 'start', functionName: fn.functionName, requestId, attempt });
+      const started = Date.now();
+      const result = await container.run(event, requestId);
+      const durationMs = Date.now() - started;
+      onActivity?.(
+        result.ok
+          ? {
+              kind: 'success',
+              functionName: fn.functionName,
+              requestId,
+              attempt,
+              durationMs,
+              result: result.result,
+            }
+          : {
+              kind: 'failure',
+              functionName: fn.functionName,
+              requestId,
+              attempt,
+              durationMs,
+              error: result.error,
+              willRetry,
+            },
+      );
+      return result;
+    });
+  }
+
+  private container(fn: LocalFunction): Container {
+    let container = this.#containers.get(fn.logicalId);
+    if (container === undefined) {
+      container = new Container(fn, this.#options);
+      this.#containers.set(fn.logicalId, container);
+    }
+    return container;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve();
+      }, ms);
+      this.#timers.add(timer);
+    });
+  }
+}
+
+/** One function's container: a worker thread, started on the first invocation and restarted after a crash. */
+class Container {
+  #worker: Worker | undefined;
+  #tail: Promise<unknown> = Promise.resolve();
+  #nextId = 1;
+  #pending:
+    | {
+        readonly id: number;
+        readonly worker: Worker;
+        readonly settle: (response: InvocationResponse) => void;
+      }
+    | undefined;
+  readonly #taskRoot: string;
+
+  public constructor(
+    private readonly fn: LocalFunction,
+    private readonly options: LambdaRuntimeOptions,
+  ) {
+    this.#taskRoot = resolve(options.taskRootDir, fn.functionName);
+  }
+
+  /** Serializes invocations: one at a time per container. */
+  public enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(task, task);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  public async run(event: unknown, requestId: string): Promise<InvokeResult> {
+    const worker = this.worker();
+    const id = this.#nextId++;
+    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    const request: InvocationRequest = {
+      id,
+      event,
+      context: {
+        functionName: this.fn.functionName,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: this.fn.arn,
+        memoryLimitInMB: String(this.fn.memorySize),
+        awsRequestId: requestId,
+        logGroupName: `/aws/lambda/${this.fn.functionName}`,
+        logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
+        deadlineMs: Date.now() + timeoutMs,
+      },
+    };
+    const response = await new Promise<InvocationResponse>((settle) => {
+      const timer = setTimeout(() => {
+        // Lambda stops a timed-out invocation by freezing its container; the next one starts fresh.
+        this.#pending?.settle({
+          id,
+          ok: false,
+          phase: 'invoke',
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
+            trace: [],
+          },
+        });
+        void this.terminate();
+      }, timeoutMs);
+      this.#pending = {
+        id,
+        worker,
+        settle: (value) => {
+          clearTimeout(timer);
+          this.#pending = undefined;
+          settle(value);
+        },
+      };
+      worker.postMessage(request);
+    });
+    if (!response.ok && response.phase === 'init') await this.terminate();
+    return response.ok ? { ok: true, result: response.result } : { ok: false, error: response.error };
+  }
+
+  public async terminate(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+
+  private worker(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    this.prepareTaskRoot();
+    const init: WorkerInit = {
+      entry: resolve(this.options.projectRoot, this.fn.entry!),
+      handlerExport: this.fn.handlerExport,
+    };
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { ...init, tsx: TSX_API, workerFile: WORKER_FILE },
+      env: this.environment(),
+      stdout: true,
+      stderr: true,
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        const lines = (buffered + chunk.toString('utf8')).split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) this.options.onLog?.(this.fn.functionName, line);
+      });
+    }
+    worker.on('message', (response: InvocationResponse) => {
+      if (this.#pending?.id === response.id) this.#pending.settle(response);
+    });
+    const crashed = (error: SerializedError): void => {
+      if (this.#worker === worker) this.#worker = undefined;
+      if (this.#pending?.worker === worker) {
+        this.#pending.settle({ id: this.#pending.id, ok: false, phase: 'invoke', error });
+      }
+    };
+    worker.on('error', (error: Error) =>
+      crashed({
+        errorType: `Runtime.${error.name}`,
+        errorMessage: `the function crashed: ${error.message}`,
+        trace: (error.stack ?? '').split('\n').slice(1),
+      }),
+    );
+    worker.on('exit', (code) =>
+      crashed({
+        errorType: 'Runtime.ExitError',
+        errorMessage: `the runtime exited with code ${code}`,
+        trace: [],
+      }),
+    );
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** LAMBDA_TASK_ROOT holds what the bundle would: here, the bundled files (the policy). */
+  private prepareTaskRoot(): void {
+    mkdirSync(this.#taskRoot, { recursive: true });
+    for (const [name, source] of Object.entries(this.fn.bundledFiles)) {
+      const target = join(this.#taskRoot, name);
+      mkdirSync(resolve(target, '..'), { recursive: true });
+      copyFileSync(resolve(this.options.projectRoot, source), target);
+    }
+  }
+
+  /**
+   * What Lambda sets, then the function's own variables from the template, then the local endpoints.
+   * Nothing of the host's environment is passed on, so a developer's AWS_PROFILE or real credentials can
+   * never reach a handler, and the shared config files are pointed at nothing for the same reason.
+   * AWS_EXECUTION_ENV stays unset: Powertools Tracer then stays off, as there is no X-Ray daemon here.
+   */
+  private environment(): Record<string, string> {
+    const region = this.options.environment.AWS_REGION ?? 'us-east-1';
+    const noFile = join(this.#taskRoot, '.no-aws-config');
+    return {
+      TZ: ':UTC',
+      LANG: 'en_US.UTF-8',
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_LAMBDA_FUNCTION_NAME: this.fn.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.fn.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${this.fn.functionName}`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      LAMBDA_TASK_ROOT: this.#taskRoot,
+      AWS_CONFIG_FILE: noFile,
+      AWS_SHARED_CREDENTIALS_FILE: noFile,
+      ...this.fn.environment,
+      ...this.options.environment,
+    };
+  }
+}
+
+const TSX_API = require.resolve('tsx/cjs/api');
+const WORKER_FILE = join(__dirname, 'lambda-worker.ts');
+/**
+ * The worker's first code. Packages published as ESM only (`@middy/core`) declare only an `import`
+ * export condition; the esbuild bundle Lambda runs resolves them that way, but Node's CommonJS resolver
+ * asks for `require` and fails. The resolve hook retries with `import`, and Node 24 loads the ES module
+ * through `require(esm)`. Then tsx compiles TypeScript on load, as `cli/bin/tollgate.js` does.
+ */
+const BOOTSTRAP = `
+const { registerHooks } = require('node:module');
+const { workerData } = require('node:worker_threads');
+registerHooks({
+  resolve(specifier, context, next) {
+    try {
+      return next(specifier, context);
+    } catch (error) {
+      if (error.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+      return next(specifier, { ...context, conditions: [...context.conditions, 'import'] });
+    }
+  },
+});
+require(workerData.tsx).register();
+require(workerData.workerFile);
+`;

@@ -1,0 +1,414 @@
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { createPublicKey } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { PROJECT_ROOT } from '../infra/constructs/tollgate-function';
+import type { TollgateConfigInput } from '../shared/config';
+import { OciRegistryClient, staticCredentials } from '../shared/oci';
+import { startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from './aws';
+import { startDynamo, type RunningDynamo } from './dynamo';
+import { LocalStackError } from './errors';
+import { LocalLambdaRuntime, type LambdaActivity } from './lambda';
+import { freePort } from './ports';
+import { requireRegistryBinary, startRegistry } from './registry';
+import type { ExternalRegistry } from './registry-url';
+import { checkRegistry } from './registry-url';
+import { watchRegistry, type RegistryWatcher } from './registry-watcher';
+import { EventRouter, type RoutedEvent } from './router';
+import {
+  deriveDeployment,
+  LOCAL_ENVIRONMENT,
+  signingKeysOf,
+  synthesizeTollgate,
+  type CfnTemplate,
+  type DeploymentEnvironment,
+  type LocalDeployment,
+  type PhysicalResource,
+} from './template';
+import { VerdictRecords, verdictTableOf } from './verdict-records';
+
+/** How long a simulated scan takes, unless the options say otherwise. */
+export const DEFAULT_SCAN_DELAY_MS = 2000;
+
+/** The pipeline stages, by the folder of their handler under functions/. */
+export const PIPELINE_STAGES = ['on-push', 'on-scan', 'on-timeout', 'sign', 'notify'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+export interface LocalStackOptions {
+  /** Registry storage, dynalite data, KMS keys, function task roots and logs go here. */
+  readonly stateDir: string;
+  /**
+   * The template to run. Tests hand in small stacks of their own.
+   * @default the Tollgate stack, synthesized in-process from `config`
+   */
+  readonly template?: CfnTemplate;
+  /**
+   * The Tollgate configuration (what tollgate.config.yaml holds).
+   * @default the file `configFile`
+   */
+  readonly config?: TollgateConfigInput;
+  /** @default `tollgate.config.yaml` in the project root */
+  readonly configFile?: string;
+  /**
+   * Folder the config's relative paths (the policy) are resolved from.
+   * @default the config file's folder, or the project root
+   */
+  readonly baseDir?: string;
+  /**
+   * A registry that is already running. Its notifications cannot be pointed here, so it is polled.
+   * @default a docker-registry started on a free loopback port
+   */
+  readonly registry?: ExternalRegistry;
+  /**
+   * Keep DynamoDB's data in the state folder across runs.
+   * @default true
+   */
+  readonly persistTables?: boolean;
+  /** @default 100 ms × attempt */
+  readonly retryDelayMs?: (attempt: number) => number;
+  /** Options passed to the AWS stand-in as they are (scanning, findings, faults). */
+  readonly standIn?: Partial<
+    Pick<AwsStandInOptions, 'scanning' | 'findingsFile' | 'faults' | 'scanEvents' | 'scanDelayMs' | 'now'>
+  >;
+  /** One line of progress: events seen, handlers run. @default discarded */
+  readonly progress?: (line: string) => void;
+  /**
+   * One line a function logged.
+   * @default appended to `<stateDir>/logs/<function>.log`
+   */
+  readonly functionLog?: (functionName: string, line: string) => void;
+  /** How often `--registry` is polled. @default 500 */
+  readonly pollIntervalMs?: number;
+  /** @default LOCAL_ENVIRONMENT */
+  readonly environment?: DeploymentEnvironment;
+}
+
+export interface LocalRegistryInfo {
+  /** `host:port`, the host part of image references. */
+  readonly host: string;
+  readonly url: string;
+  readonly credentials?: { readonly username: string; readonly password: string };
+  /** Whether `tollgate local` started it (and its notifications reach the stand-in). */
+  readonly managed: boolean;
+}
+
+export interface LocalStack {
+  readonly stateDir: string;
+  readonly environment: DeploymentEnvironment;
+  readonly registry: LocalRegistryInfo;
+  readonly standIn: AwsStandIn;
+  readonly dynamo: RunningDynamo;
+  readonly deployment: LocalDeployment;
+  readonly runtime: LocalLambdaRuntime;
+  readonly verdicts: VerdictRecords;
+  /** Every event routed so far, with the targets it reached. */
+  readonly routed: readonly RoutedEvent[];
+  /** The signing key the template declares, created in the stand-in. */
+  readonly signingKey?: { readonly arn: string; readonly alias?: string };
+  /** Which pipeline stages the template has a runnable function for. */
+  readonly stageBuilt: (stage: PipelineStage) => boolean;
+  /** An OCI client for the registry, with its credentials. */
+  readonly registryClient: () => OciRegistryClient;
+  /** The signing key's public half as PEM, from the stand-in's KMS GetPublicKey. */
+  readonly publicKeyPem: () => Promise<string>;
+  /** For `--registry`: poll now instead of waiting for the next interval. No-op for the managed registry. */
+  readonly pollRegistry: () => Promise<void>;
+  /** Stops everything this stack started: the registry process, workers, servers. Safe to call twice. */
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * Starts the whole local deployment: the OCI registry, DynamoDB on dynalite, the AWS stand-in, and the
+ * functions of the synthesized template, routed by the template's own rules. Used by `tollgate local`
+ * and by the e2e harness (test/e2e/harness.ts). On a failure part-way, what was started is stopped again.
+ */
+export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
+  const stateDir = resolve(options.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const environment = options.environment ?? LOCAL_ENVIRONMENT;
+  const progress = options.progress ?? (() => undefined);
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => progress(`stopping: ${(error as Error).message}`));
+    }
+  };
+
+  try {
+    // Check and synthesize before starting anything: a missing binary, an unreachable registry or a bad
+    // configuration fails fast, with nothing to clean up.
+    const external = options.registry;
+    if (external !== undefined) await checkRegistry(external);
+    else requireRegistryBinary();
+    const template = options.template ?? synthesize(options, environment);
+
+    const logs = functionLogSink(options, stateDir);
+    stops.push(logs.close);
+
+    // The stand-in needs the registry's URL and the registry the stand-in's: the registry's port is
+    // chosen first, and the registry started last, with notifications pointing at the stand-in.
+    const registryPort = external === undefined ? await freePort() : undefined;
+    const registry: LocalRegistryInfo =
+      external === undefined
+        ? { host: `127.0.0.1:${registryPort}`, url: `http://127.0.0.1:${registryPort}`, managed: true }
+        : {
+            host: external.host,
+            url: external.url,
+            managed: false,
+            ...(external.credentials === undefined ? {} : { credentials: external.credentials }),
+          };
+
+    const dynamo = await startDynamo({
+      region: environment.region,
+      ...(options.persistTables === false ? {} : { dataDir: join(stateDir, 'dynamodb') }),
+    });
+    stops.push(dynamo.stop);
+
+    // Events can arrive before the router exists (a scan finishing during start-up): they wait here.
+    let router: EventRouter | undefined = undefined;
+    const early: (() => void)[] = [];
+    const routed: RoutedEvent[] = [];
+    const onEvent = (busName: string, event: unknown): void => {
+      const deliver = (): void => {
+        const result = router!.route(busName, event);
+        routed.push(result);
+        progress(describeRouted(result));
+      };
+      if (router === undefined) early.push(deliver);
+      else deliver();
+    };
+
+    const standIn = await startAwsStandIn({
+      stateDir: join(stateDir, 'aws'),
+      registry: {
+        url: registry.url,
+        ...(registry.credentials === undefined ? {} : { credentials: registry.credentials }),
+      },
+      region: environment.region,
+      accountId: environment.accountId,
+      eventBuses: deploymentBuses(template),
+      log: (line) => progress(`[aws] ${line}`),
+      // ECR takes seconds to scan; a scan finishing before on-push has recorded the push is a race
+      // that AWS never runs, so the local scan takes a little time too.
+      scanDelayMs: DEFAULT_SCAN_DELAY_MS,
+      ...options.standIn,
+      onEvent,
+      onSchedule: ({ name, targetArn, input }) => {
+        if (router === undefined) return;
+        const target = router.schedule(targetArn, input);
+        progress(`schedule ${name} fired → ${target.functionName ?? `${targetArn} (${target.delivery})`}`);
+      },
+    });
+    stops.push(() => standIn.stop());
+
+    const provided: Record<string, PhysicalResource> = {};
+    let signingKey: { arn: string; alias?: string } | undefined;
+    for (const key of signingKeysOf(template)) {
+      const created = await standIn.kms.createSigningKey(key.alias ?? `alias/${key.logicalId}`);
+      provided[key.logicalId] = {
+        ref: created.keyId,
+        attributes: { Arn: created.arn, KeyId: created.keyId },
+      };
+      signingKey ??= { arn: created.arn, ...(key.alias === undefined ? {} : { alias: key.alias }) };
+    }
+    const deployment = deriveDeployment(template, environment, provided);
+    for (const note of deployment.notes) progress(note);
+    await dynamo.createTables(deployment.tables);
+
+    const runtime = new LocalLambdaRuntime(deployment.functions, {
+      projectRoot: PROJECT_ROOT,
+      taskRootDir: join(stateDir, 'lambda'),
+      environment: {
+        // Every other service goes to the stand-in too, which refuses what it does not model with
+        // UnknownOperationException: a handler can never reach real AWS from a local run.
+        AWS_ENDPOINT_URL: standIn.url,
+        ...standIn.endpointEnv(),
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      },
+      ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+      onActivity: (activity) => progress(describeActivity(activity)),
+      onLog: logs.write,
+    });
+    stops.push(() => runtime.stop());
+    router = new EventRouter(deployment, runtime);
+    for (const deliver of early.splice(0)) deliver();
+
+    let watcher: RegistryWatcher | undefined;
+    if (external === undefined) {
+      const managed = await startRegistry({
+        stateDir: join(stateDir, 'registry'),
+        port: registryPort!,
+        notificationsUrl: standIn.notificationsUrl,
+      });
+      stops.push(managed.stop);
+    } else {
+      watcher = await watchRegistry({
+        registry: external,
+        intervalMs: options.pollIntervalMs ?? 500,
+        onPush: (push) => {
+          progress(`registry watcher: ${push.repository}:${push.tag} → ${push.digest}`);
+          // The same path a registry notification takes: ECR Image Action, then scan on push.
+          void standIn.ecr
+            .observePush(push)
+            .catch((error: unknown) =>
+              progress(`could not announce ${push.repository}:${push.tag}: ${(error as Error).message}`),
+            );
+        },
+        onError: (error) => progress(`registry watcher: ${(error as Error).message}`),
+      });
+      stops.push(watcher.stop);
+    }
+
+    const built = new Set(
+      deployment.functions
+        .filter((fn) => fn.entry !== undefined)
+        .map((fn) => /^functions\/([^/]+)\//.exec(fn.entry!)?.[1])
+        .filter((stage) => stage !== undefined),
+    );
+    let stopped: Promise<void> | undefined;
+    return {
+      stateDir,
+      environment,
+      registry,
+      standIn,
+      dynamo,
+      deployment,
+      runtime,
+      verdicts: new VerdictRecords(dynamo.client, verdictTableOf(deployment)),
+      routed,
+      ...(signingKey === undefined ? {} : { signingKey }),
+      stageBuilt: (stage) => built.has(stage),
+      registryClient: () =>
+        new OciRegistryClient({
+          host: registry.host,
+          protocol: new URL(registry.url).protocol === 'https:' ? 'https' : 'http',
+          ...(registry.credentials === undefined
+            ? {}
+            : { credentials: staticCredentials(registry.credentials) }),
+        }),
+      publicKeyPem: async () => {
+        if (signingKey === undefined) throw new Error('the template declares no signing key');
+        // Through the KMS API (GetPublicKey), as a verifier in AWS would fetch it.
+        const kms = new KMSClient({
+          endpoint: standIn.url,
+          region: environment.region,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        });
+        try {
+          const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: signingKey.arn }));
+          if (PublicKey === undefined) throw new Error('GetPublicKey returned no key');
+          return createPublicKey({ key: Buffer.from(PublicKey), format: 'der', type: 'spki' })
+            .export({ format: 'pem', type: 'spki' })
+            .toString();
+        } finally {
+          kms.destroy();
+        }
+      },
+      pollRegistry: () => watcher?.poll() ?? Promise.resolve(),
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+};
+
+/** The custom buses of the template; PutEvents to any other is refused, as in AWS. */
+const deploymentBuses = (template: CfnTemplate): string[] =>
+  Object.values(template.Resources ?? {})
+    .filter((resource) => resource.Type === 'AWS::Events::EventBus')
+    .map((resource) => resource.Properties?.Name)
+    .filter((name): name is string => typeof name === 'string');
+
+const synthesize = (options: LocalStackOptions, environment: DeploymentEnvironment): CfnTemplate => {
+  if (options.config !== undefined) {
+    return synthesizeTollgate({
+      config: options.config,
+      baseDir: options.baseDir ?? PROJECT_ROOT,
+      env: environment,
+    });
+  }
+  const file = resolve(options.configFile ?? join(PROJECT_ROOT, 'tollgate.config.yaml'));
+  let config: TollgateConfigInput;
+  try {
+    config = parseYaml(readFileSync(file, 'utf8'), { schema: 'core' }) as TollgateConfigInput;
+  } catch (error) {
+    throw new LocalStackError(
+      `cannot read the configuration ${file}: ${(error as Error).message}`,
+      'pass --config FILE',
+      {
+        cause: error,
+      },
+    );
+  }
+  return synthesizeTollgate({ config, baseDir: options.baseDir ?? resolve(file, '..'), env: environment });
+};
+
+const functionLogSink = (
+  options: LocalStackOptions,
+  stateDir: string,
+): { readonly write: (functionName: string, line: string) => void; readonly close: () => Promise<void> } => {
+  if (options.functionLog !== undefined)
+    return { write: options.functionLog, close: () => Promise.resolve() };
+  const dir = join(stateDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  const streams = new Map<string, WriteStream>();
+  return {
+    write: (functionName, line) => {
+      let stream = streams.get(functionName);
+      if (stream === undefined) {
+        stream = createWriteStream(join(dir, `${functionName}.log`), { flags: 'a' });
+        streams.set(functionName, stream);
+      }
+      stream.write(`${line}\n`);
+    },
+    close: async () => {
+      await Promise.all([...streams.values()].map((stream) => new Promise((done) => stream.end(done))));
+    },
+  };
+};
+
+const describeRouted = ({ busName, event, targets }: RoutedEvent): string => {
+  const envelope = event as { 'detail-type'?: string; detail?: Record<string, unknown> };
+  const detail = envelope.detail ?? {};
+  const image =
+    detail['repository-name'] ?? (detail.image as { repository?: unknown } | undefined)?.repository;
+  const digest = detail['image-digest'] ?? (detail.image as { digest?: unknown } | undefined)?.digest;
+  const subject =
+    typeof image === 'string'
+      ? ` ${image}${typeof digest === 'string' ? `@${digest.slice(7, 19)}` : ''}`
+      : '';
+  const where = targets.length === 0 ? 'no rule matched' : targets.map(describeTarget).join(', ');
+  return `event ${envelope['detail-type'] ?? '?'} on ${busName}${subject} → ${where}`;
+};
+
+const describeTarget = (target: RoutedEvent['targets'][number]): string => {
+  switch (target.delivery) {
+    case 'invoked':
+      return target.functionName!;
+    case 'not-built':
+      return `${target.rule} (function not built)`;
+    case 'not-a-function':
+      return `${target.rule} (target not run locally)`;
+  }
+};
+
+const describeActivity = (activity: LambdaActivity): string => {
+  switch (activity.kind) {
+    case 'start':
+      return `  ${activity.functionName} started${activity.attempt > 1 ? ` (attempt ${activity.attempt})` : ''}`;
+    case 'success':
+      return `  ${activity.functionName} done in ${activity.durationMs} ms → ${brief(activity.result)}`;
+    case 'failure':
+      return `  ${activity.functionName} failed: ${activity.error.errorType}: ${activity.error.errorMessage}${activity.willRetry ? ' (Lambda retries)' : ''}`;
+    case 'dead-letter':
+      return `  ${activity.deadLetter.functionName} gave up after ${activity.deadLetter.record.requestContext.approximateInvokeCount} attempts → dead letter ${activity.deadLetter.destination ?? '(no destination: discarded)'}`;
+  }
+};
+
+/** A handler's result, cut to one short line: progress, not a record. */
+const brief = (result: unknown): string => {
+  const text = JSON.stringify(result) ?? 'undefined';
+  return text.length <= 100 ? text : `${text.slice(0, 99)}…`;
+};

@@ -1,0 +1,20 @@
+export { LOCAL_ENVIRONMENT, type CfnResource, type CfnTemplate, type DeploymentEnvironment } from './cfn';
+export {
+  DEFAULT_BUS,
+  deriveDeployment,
+  signingKeysOf,
+  type LocalDeployment,
+  type LocalFunction,
+  type LocalRule,
+  type LocalRuleTarget,
+  type LocalSigningKey,
+  type LocalTable,
+  type TargetInput,
+} from './deployment';
+export type { PhysicalResource, ProvidedResources } from './physical';
+export {
+  readTemplate,
+  synthesizeStack,
+  synthesizeTollgate,
+  type SynthesizeTollgateOptions,
+} from './synthesize';

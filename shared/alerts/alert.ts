@@ -1,0 +1,195 @@
+import type { AlertOrigin, AlertVerdict, TagViolationAlertInput, VerdictAlertInput } from './alert-input';
+import { ecrConsoleUrl } from './console-url';
+import { expiringExceptions, type ExpiringException } from './expiring';
+import { clean } from './text';
+
+/**
+ * One alert, independent of the channel it goes to. Every string in it has been through `clean`
+ * (no control characters, no line breaks, bounded length) but is otherwise raw: each renderer
+ * escapes it for its own markup. Labels and enum values are ours and need no escaping.
+ */
+export interface Alert {
+  readonly kind: 'verdict' | 'tag-violation';
+  /** For routing in JSON consumers (PagerDuty-style): REJECTED and REVOKED are critical. */
+  readonly severity: AlertSeverity;
+  /** The verdict, or the tag rule that was broken. */
+  readonly status: string;
+  /** `<status> <repository>:<tag>`, or `@<short digest>` when untagged. */
+  readonly headline: string;
+  readonly repository: string;
+  readonly digest: string;
+  readonly tag?: string;
+  readonly tags: readonly string[];
+  readonly consoleUrl?: string;
+  /** Other facts shown as `label: value`, in order. */
+  readonly facts: readonly AlertFact[];
+  readonly findings: readonly AlertFinding[];
+  /** All blocking findings, however many are listed. */
+  readonly findingsTotal: number;
+  readonly expiringExceptions: readonly ExpiringException[];
+  readonly warnings: readonly string[];
+  readonly reasons: readonly string[];
+  readonly correlationId?: string;
+}
+
+export type AlertSeverity = 'critical' | 'error' | 'warning' | 'info';
+
+export interface AlertFact {
+  readonly label: string;
+  readonly value: string;
+}
+
+export interface AlertFinding {
+  readonly id: string;
+  readonly severity: string;
+  readonly package?: string;
+  readonly rule?: string;
+}
+
+/** What an alert lists; the full lists stay in the event and the verdict table. */
+export const ALERT_LIMITS = {
+  findings: 10,
+  items: 10,
+  /** Ids, package names, tags, codes. */
+  name: 200,
+  /** Reasons, warnings, messages: policy text nobody bounds. */
+  text: 500,
+  repository: 256,
+} as const;
+
+const SEVERITY_BY_VERDICT: Readonly<Record<AlertVerdict, AlertSeverity>> = {
+  REJECTED: 'critical',
+  REVOKED: 'critical',
+  ERROR: 'error',
+  APPROVED: 'info',
+};
+
+const name = (value: string): string => clean(value, ALERT_LIMITS.name);
+const text = (value: string): string => clean(value, ALERT_LIMITS.text);
+const list = (values: readonly string[] | undefined): string[] =>
+  (values ?? []).slice(0, ALERT_LIMITS.items).map(text);
+
+const shortDigest = (digest: string): string => digest.replace(/^(sha256:[a-f0-9]{12})[a-f0-9]+$/, '$1');
+
+const headline = (status: string, repository: string, digest: string, tag: string | undefined): string =>
+  `${status} ${repository}${tag === undefined ? `@${shortDigest(digest)}` : `:${tag}`}`;
+
+const fact = (label: string, value: string | undefined): AlertFact[] =>
+  value === undefined || value === '' ? [] : [{ label, value }];
+
+const severityCounts = (counts: Readonly<Record<string, number>> | undefined): string | undefined => {
+  const entries = Object.entries(counts ?? {}).filter(([, count]) => count > 0);
+  return entries.length === 0
+    ? undefined
+    : entries.map(([severity, n]) => `${name(severity)} ${n}`).join(', ');
+};
+
+export interface BuildOptions {
+  /** Exceptions expiring within 14 days of this instant are listed. @default new Date() */
+  readonly now?: Date;
+  readonly origin?: AlertOrigin;
+}
+
+/** The alert for a `Tollgate Image Verdict`. Pure. */
+export const verdictAlert = (detail: VerdictAlertInput, options: BuildOptions = {}): Alert => {
+  const repository = clean(detail.image.repository, ALERT_LIMITS.repository);
+  const digest = name(detail.image.digest);
+  const tags = list(detail.image.tags).map(name);
+  const tag = tags[0];
+  const warnings = list(detail.warnings);
+  const warned = detail.verdict === 'APPROVED' && warnings.length > 0;
+  const status = warned ? 'APPROVED WITH WARNINGS' : detail.verdict;
+  const consoleUrl = ecrConsoleUrl(detail.image, options.origin);
+  const scan = detail.scan;
+  const blocking = detail.blocking ?? [];
+  return {
+    kind: 'verdict',
+    severity: warned ? 'warning' : SEVERITY_BY_VERDICT[detail.verdict],
+    status,
+    headline: headline(status, repository, digest, tag),
+    repository,
+    digest,
+    ...(tag === undefined ? {} : { tag }),
+    tags,
+    ...(consoleUrl === undefined ? {} : { consoleUrl }),
+    facts: [
+      ...fact('Mode', detail.mode),
+      ...fact('Platform', detail.image.platform === undefined ? undefined : name(detail.image.platform)),
+      ...fact(
+        'Scan',
+        scan === undefined
+          ? undefined
+          : [scan.type, scan.status]
+              .filter((part) => part !== undefined)
+              .map(name)
+              .join(' '),
+      ),
+      ...fact('Severity counts', severityCounts(scan?.severityCounts)),
+      ...fact(
+        'Error',
+        detail.error === undefined
+          ? undefined
+          : text(
+              `${detail.error.code}${detail.error.message === undefined ? '' : `: ${detail.error.message}`}`,
+            ),
+      ),
+      ...fact('Revoked at', detail.revokedAt === undefined ? undefined : name(detail.revokedAt)),
+      ...fact('Decided at', detail.decidedAt === undefined ? undefined : name(detail.decidedAt)),
+      ...fact('Registry', detail.image.registry === undefined ? undefined : name(detail.image.registry)),
+    ],
+    findings: blocking.slice(0, ALERT_LIMITS.findings).map((finding) => ({
+      id: name(finding.id),
+      severity: name(finding.severity),
+      ...(finding.package === undefined ? {} : { package: name(finding.package) }),
+      ...(finding.rule === undefined ? {} : { rule: name(finding.rule) }),
+    })),
+    findingsTotal: Math.max(detail.blockingTotal ?? 0, blocking.length),
+    expiringExceptions: expiringExceptions(detail.exceptionsApplied ?? [], options.now ?? new Date())
+      .slice(0, ALERT_LIMITS.items)
+      .map((exception) => ({
+        ...exception,
+        id: name(exception.id),
+        ...(exception.package === undefined ? {} : { package: name(exception.package) }),
+        ...(exception.reason === undefined ? {} : { reason: text(exception.reason) }),
+      })),
+    warnings,
+    reasons: list(detail.reasons),
+    ...(detail.correlationId === undefined ? {} : { correlationId: name(detail.correlationId) }),
+  };
+};
+
+/** The alert for a `Tollgate Tag Violation`. Pure. */
+export const tagViolationAlert = (detail: TagViolationAlertInput, options: BuildOptions = {}): Alert => {
+  const repository = clean(detail.repository, ALERT_LIMITS.repository);
+  const digest = name(detail.digest);
+  const tag = detail.tag === undefined ? undefined : name(detail.tag);
+  const status = `TAG VIOLATION ${name(detail.rule)}`;
+  const consoleUrl = ecrConsoleUrl(detail, options.origin);
+  return {
+    kind: 'tag-violation',
+    severity: 'warning',
+    status,
+    headline: headline(status, repository, digest, tag),
+    repository,
+    digest,
+    ...(tag === undefined ? {} : { tag }),
+    tags: tag === undefined ? [] : [tag],
+    ...(consoleUrl === undefined ? {} : { consoleUrl }),
+    facts: [
+      ...fact('Rule', name(detail.rule)),
+      ...fact('Action', detail.action === undefined ? undefined : name(detail.action)),
+      ...fact(
+        'Previous digest',
+        detail.previousDigest === undefined ? undefined : name(detail.previousDigest),
+      ),
+      ...fact('Detected at', detail.detectedAt === undefined ? undefined : name(detail.detectedAt)),
+      ...fact('Registry', detail.registry === undefined ? undefined : name(detail.registry)),
+    ],
+    findings: [],
+    findingsTotal: 0,
+    expiringExceptions: [],
+    warnings: [],
+    reasons: detail.message === undefined ? [] : [text(detail.message)],
+    ...(detail.correlationId === undefined ? {} : { correlationId: name(detail.correlationId) }),
+  };
+};

@@ -1,0 +1,1 @@
+export { DynamoVerdictStore, mergePush, type DynamoVerdictStoreProps } from './verdict-store';

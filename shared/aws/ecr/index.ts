@@ -1,0 +1,3 @@
+export { SdkEcrControl } from './ecr-control';
+export { EcrRegistryHost } from './registry-host';
+export { EcrFindingsReader, FINDINGS_PAGE_SIZE } from './findings-reader';

@@ -1,0 +1,7 @@
+export {
+  SchedulerScanTimeouts,
+  scheduleName,
+  atExpression,
+  type ScanTimeoutInput,
+  type SchedulerScanTimeoutsProps,
+} from './scan-timeout-scheduler';

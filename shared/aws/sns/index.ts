@@ -1,0 +1,1 @@
+export { SnsAlertTopic, type SnsAlertTopicProps } from './sns-alert-topic';

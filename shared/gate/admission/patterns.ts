@@ -1,0 +1,51 @@
+/**
+ * Tollgate repository globs (`*` = any characters, `/` included) translated to each engine's own matching, so the
+ * policy covers exactly the images Tollgate signs. Where an engine cannot say exactly that, the translation errs
+ * towards covering more (a signature is then demanded of more images), never fewer.
+ */
+
+/** Kyverno `imageReferences` and Connaisseur patterns: wildcard `*` matches `/` too, like Tollgate's. */
+export const wildcardReferences = (registry: string, glob: string): string[] => [
+  `${registry}/${glob}:*`,
+  `${registry}/${glob}@*`,
+];
+
+/**
+ * Kyverno ImageValidatingPolicy `matchImageReferences` globs (gobwas/glob without separators: `*` crosses `/`).
+ * They match the image string as written in the pod, so a reference with no tag needs its own pattern.
+ */
+export const rawImageGlobs = (registry: string, glob: string): string[] => [
+  `${registry}/${glob}`,
+  `${registry}/${glob}:*`,
+  `${registry}/${glob}@*`,
+];
+
+/** policy-controller globs: `*` stops at `/`, `**` crosses it; matched against `registry/repo:tag` or `@digest`. */
+export const policyControllerGlobs = (registry: string, glob: string): string[] => {
+  const repository = glob.replaceAll('*', '**');
+  return [`${registry}/${repository}:**`, `${registry}/${repository}@**`];
+};
+
+/**
+ * An RE2 pattern (CEL `matches`) for image strings as written in a pod spec: `registry/repo`, with an optional tag
+ * and an optional digest.
+ */
+export const imageRegex = (registry: string, globs: readonly string[]): string => {
+  const repositories = globs.map((glob) => glob.split('*').map(escapeRegex).join('.*'));
+  return `^${escapeRegex(registry)}/(${repositories.join('|')})(:[\\w][\\w.-]*)?(@sha256:[0-9a-f]{64})?$`;
+};
+
+/**
+ * Gatekeeper K8sAllowedRepos can only test prefixes. A glob ending in its only `*` is a prefix; a repository
+ * without `*` is itself followed by `:` or `@`; a `*` elsewhere widens to the prefix before it (`widened`).
+ */
+export const allowedRepoPrefixes = (
+  registry: string,
+  glob: string,
+): { readonly prefixes: string[]; readonly widened: boolean } => {
+  const star = glob.indexOf('*');
+  if (star === -1) return { prefixes: [`${registry}/${glob}:`, `${registry}/${glob}@`], widened: false };
+  return { prefixes: [`${registry}/${glob.slice(0, star)}`], widened: star !== glob.length - 1 };
+};
+
+const escapeRegex = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');

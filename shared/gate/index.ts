@@ -1,0 +1,30 @@
+export * from './admission';
+export { judgeVulnPredicate, type PredicateJudgement } from './attestation';
+export { defaultGateDeps } from './default-deps';
+export { DockerConfigCredentials, dockerConfigPath, parseDockerAuths } from './docker-config';
+export { DEFAULT_MAX_AGE_MS, formatDuration, goDuration, parseDuration } from './duration';
+export { DockerConfigError, InvalidDurationError, InvalidImageReferenceError, PublicKeyError } from './errors';
+export {
+  DOCKER_HUB,
+  formatImageReference,
+  parseImageReference,
+  registryApiHost,
+  repositoryIdentity,
+  type ImageReference,
+} from './image-reference';
+export { parseKeyReference, type KeyReference } from './key-reference';
+export { checkPublicPem, kmsPublicKey, pemFilePublicKey, publicKeyFor } from './key-sources';
+export {
+  ecrRegion,
+  registryClientFor,
+  registryCredentialsFor,
+  type RegistryAccessOptions,
+} from './registry-access';
+export type {
+  AttestationReport,
+  AttestationStatus,
+  GateResult,
+  GateSignature,
+  GateSignatureFormat,
+} from './result';
+export { verifyImage, type GateDeps, type VerifyImageRequest } from './verify-image';

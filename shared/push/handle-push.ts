@@ -1,0 +1,326 @@
+import type { TollgateConfig } from '../config';
+import type { Digest } from '../domain/digest';
+import { matchesAnyGlob } from '../domain/glob';
+import type { ImageRecord } from '../domain/image-record';
+import type { ImageRef } from '../domain/image-ref';
+import { errorVerdict } from '../domain/verdict';
+import type { ImageActionEvent } from '../events/normalized';
+import {
+  tagViolationEvent,
+  type TagViolationAction,
+  type TagViolationRule,
+} from '../events/tag-violation-event';
+import { verdictEvent } from '../events/verdict-event';
+import { INDEX_MEDIA_TYPES } from '../oci/media-types';
+import type { EcrControl } from '../ports/ecr-control';
+import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher';
+import type { ScanTimeoutScheduler } from '../ports/scan-timeout-scheduler';
+import type { VerdictStore } from '../ports/verdict-store';
+import { planImmutability } from './immutability';
+import { indexChildren } from './index-children';
+import {
+  attachmentManifest,
+  attachmentMediaType,
+  attachmentTag,
+  type AttachmentReason,
+} from './own-artifact';
+import { scanCoverage } from './scan-coverage';
+import { checkTagRules } from './tag-rules';
+
+export type PushSettings = Pick<
+  TollgateConfig,
+  'repositories' | 'immutability' | 'tagRules' | 'scanTimeoutMinutes'
+>;
+
+/** What a push handler needs; each one is a port with an SDK adapter behind it. */
+export interface PushDeps {
+  readonly ecr: EcrControl;
+  readonly store: VerdictStore;
+  readonly scheduler: ScanTimeoutScheduler;
+  readonly publisher: EventPublisher;
+  readonly registryHost: () => Promise<string>;
+  readonly settings: PushSettings;
+  readonly now: () => Date;
+  readonly log: (message: string, fields?: Readonly<Record<string, unknown>>) => void;
+  /**
+   * Runs a step at most once per key, however often the event is delivered, and returns the first run's
+   * (JSON) result to the others. Production wraps it with Powertools idempotency (functions/on-push).
+   */
+  readonly once: <T extends object>(key: OnceKey, run: () => Promise<T>) => Promise<T>;
+}
+
+export interface ScanStart {
+  readonly digest: string;
+  /**
+   * `waiting`: a scan runs by itself (or is already running); its event or the timeout follows.
+   * `started`: we started a manual scan. `finished`: a scan had already finished; handed to on-timeout.
+   * `not-scanned`: nothing covers the repository; an ERROR verdict NOT_SCANNED was recorded.
+   */
+  readonly scan: 'waiting' | 'started' | 'finished' | 'not-scanned';
+}
+
+/**
+ * One step of one pipeline run of one image: `repository@digest`, plus when its record was (re)created.
+ * Duplicate deliveries and second tags find the same record, so the same key; a digest pushed again
+ * after it was deleted gets a new record, so a new key, and is scanned and judged again.
+ * `step` is `pipeline` for the once-per-image part, and `tag <tag> <push time>` for a tag check, so a
+ * redelivered push does not report its tag twice, while the tag pushed again later is checked again.
+ */
+export interface OnceKey {
+  readonly repository: string;
+  readonly digest: string;
+  readonly since: string;
+  readonly step: string;
+}
+
+/** What the once-per-digest part did; stored by the idempotency layer, so kept small and JSON. */
+export interface PipelineStart {
+  readonly scans: readonly ScanStart[];
+  readonly immutability: 'compliant' | 'updated' | 'reported';
+}
+
+export type PushOutcome =
+  | { readonly kind: 'ignored'; readonly reason: 'not-covered' | 'not-successful' }
+  | { readonly kind: 'attachment'; readonly reason: AttachmentReason }
+  | { readonly kind: 'deleted' }
+  /** A DELETE that removed one tag of a digest that is still there. */
+  | { readonly kind: 'tag-removed' }
+  | { readonly kind: 'image-gone' }
+  | {
+      readonly kind: 'recorded';
+      readonly created: boolean;
+      readonly record: ImageRecord;
+      readonly start?: PipelineStart;
+    };
+
+/** The on-push pipeline step. Every outside effect goes through `deps`. */
+export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promise<PushOutcome> => {
+  if (event.result !== 'SUCCESS') return { kind: 'ignored', reason: 'not-successful' };
+  if (!matchesAnyGlob(deps.settings.repositories, event.repository))
+    return { kind: 'ignored', reason: 'not-covered' };
+
+  // Attachments first, from the event alone: a push of our own signature must cost no call at all.
+  const fromEvent = attachmentTag(event.tag) ?? attachmentMediaType(event.artifactMediaType);
+  if (fromEvent !== undefined) return { kind: 'attachment', reason: fromEvent };
+
+  if (event.action === 'DELETE') {
+    // A DELETE naming a tag may have removed only that tag (BatchDeleteImage by tag, our own `untag`
+    // included): the digest, its other tags and its verdict stay. Only a digest that is gone is deleted.
+    if (event.tag !== undefined && (await deps.ecr.manifest(event.repository, event.digest)) !== undefined) {
+      return { kind: 'tag-removed' };
+    }
+    await deps.store.markDeleted({ repository: event.repository, digest: event.digest }, event.time);
+    return { kind: 'deleted' };
+  }
+
+  const isIndex =
+    event.manifestMediaType !== undefined && INDEX_MEDIA_TYPES.includes(event.manifestMediaType);
+  // Untagged pushes are where referrers hide; an index must be read to learn its children.
+  const stored =
+    event.tag === undefined || isIndex ? await deps.ecr.manifest(event.repository, event.digest) : undefined;
+  if ((event.tag === undefined || isIndex) && stored === undefined) return { kind: 'image-gone' };
+  const fromManifest = stored === undefined ? undefined : attachmentManifest(stored.manifest);
+  if (fromManifest !== undefined) return { kind: 'attachment', reason: fromManifest };
+
+  const registry = await deps.registryHost();
+  const image: ImageRef = { registry, repository: event.repository, digest: event.digest };
+  const children = isIndex && stored !== undefined ? indexChildren(stored.manifest) : [];
+  const { created, record } = await deps.store.recordPush({
+    image,
+    ...(event.tag === undefined ? {} : { tag: event.tag }),
+    ...(event.manifestMediaType === undefined ? {} : { manifestMediaType: event.manifestMediaType }),
+    ...(event.artifactMediaType === undefined ? {} : { artifactMediaType: event.artifactMediaType }),
+    ...(children.length === 0 ? {} : { children: children.map((child) => child.digest) }),
+    pushedAt: event.time,
+    correlationId: event.eventId,
+  });
+  for (const child of children) {
+    await deps.store.recordPush({
+      image: { registry, repository: event.repository, digest: child.digest },
+      ...(child.platform === undefined ? {} : { platform: child.platform }),
+      parent: event.digest,
+      pushedAt: event.time,
+      correlationId: event.eventId,
+    });
+  }
+
+  const key = { repository: image.repository, digest: image.digest, since: record.pushedAt };
+  const { tag } = event;
+  if (tag !== undefined) {
+    await deps.once({ ...key, step: `tag ${tag} ${event.time}` }, () =>
+      checkTag(deps, image, tag, event.eventId),
+    );
+  }
+
+  // Keyed on the record's state, not on `created`: a retry after a crash between recording and
+  // starting must still start the pipeline. `once` makes repeated deliveries harmless.
+  if (record.status !== 'PENDING_SCAN') return { kind: 'recorded', created, record };
+  const start = await deps.once({ ...key, step: 'pipeline' }, () =>
+    startPipeline(
+      deps,
+      record,
+      children.map((child) => child.digest),
+    ),
+  );
+  return { kind: 'recorded', created, record, start };
+};
+
+/** What a tag check did; stored by the idempotency layer. */
+interface TagCheck {
+  readonly violations: readonly TagViolationRule[];
+}
+
+const checkTag = async (
+  deps: PushDeps,
+  image: ImageRef,
+  tag: string,
+  correlationId: string,
+): Promise<TagCheck> => {
+  const at = deps.now().toISOString();
+  const violations: { rule: TagViolationRule; message: string; previousDigest?: Digest }[] = [];
+  const rule = checkTagRules(tag, deps.settings.tagRules);
+  if (rule !== undefined) violations.push(rule);
+  const previousDigest = await deps.store.moveTag(image.repository, tag, image.digest, at);
+  if (previousDigest !== undefined) {
+    violations.push({
+      rule: 'TAG_MOVED',
+      message: `tag "${tag}" moved from ${previousDigest} to ${image.digest}`,
+      previousDigest,
+    });
+  }
+  if (violations.length === 0) return { violations: [] };
+
+  // Only the offending tag goes; the digest and its other tags stay, and so does its verdict.
+  const untag = rule !== undefined && deps.settings.tagRules.action === 'untag';
+  if (untag) await deps.ecr.untag(image.repository, tag);
+  // A moved tag is only ever reported: the untag action is for tags the rules refuse.
+  const actionFor = (rule: TagViolationRule): TagViolationAction =>
+    untag && rule !== 'TAG_MOVED' ? 'untagged' : 'reported';
+  for (const violation of violations) {
+    deps.log('tag violation', { tag, rule: violation.rule, action: actionFor(violation.rule) });
+  }
+  await deps.publisher.publish(
+    violations.map((violation): OutgoingEvent =>
+      tagViolationEvent({
+        registry: image.registry,
+        repository: image.repository,
+        digest: image.digest,
+        tag,
+        rule: violation.rule,
+        action: actionFor(violation.rule),
+        ...(violation.previousDigest === undefined ? {} : { previousDigest: violation.previousDigest }),
+        message: violation.message,
+        detectedAt: at,
+        correlationId,
+      }),
+    ),
+  );
+  return { violations: violations.map((violation) => violation.rule) };
+};
+
+/**
+ * A scan that had already finished when we asked (StartImageScan's one-scan-per-24h limit) sends no
+ * new event. Its findings are judged by on-timeout, scheduled for this soon instead of the full timeout:
+ * on-timeout judges from DescribeImageScanFindings, so on-push itself never needs to read findings.
+ */
+export const FINISHED_SCAN_HAND_OFF_MS = 60_000;
+
+// A limit-exceeded scan in one of these states still ends with its own scan event.
+const RUNNING_SCAN_STATUSES: readonly string[] = ['IN_PROGRESS', 'PENDING'];
+
+const startPipeline = async (
+  deps: PushDeps,
+  record: ImageRecord,
+  children: readonly Digest[],
+): Promise<PipelineStart> => {
+  const { image } = record;
+  const immutability = await enforceImmutability(deps, record);
+  const coverage = scanCoverage(await deps.ecr.scanningConfiguration(), image.repository);
+  if (coverage === 'none') return { scans: await recordNotScanned(deps, record, children), immutability };
+
+  const now = deps.now().getTime();
+  const deadline = new Date(now + deps.settings.scanTimeoutMinutes * 60_000);
+  // An index is not scanned itself: its children are, and its verdict waits for theirs.
+  const targets = children.length > 0 ? children : [image.digest];
+  const scans: ScanStart[] = [];
+  for (const digest of targets) {
+    const scan = coverage === 'manual' ? await startScan(deps, image.repository, digest) : 'waiting';
+    scans.push({ digest, scan });
+    const at = scan === 'finished' ? new Date(now + FINISHED_SCAN_HAND_OFF_MS) : deadline;
+    await deps.scheduler.scheduleTimeout({ repository: image.repository, digest }, at);
+  }
+  // The index's own timeout: if a child never reports, the index must not stay pending forever either.
+  if (children.length > 0) await deps.scheduler.scheduleTimeout(image, deadline);
+  return { scans, immutability };
+};
+
+const startScan = async (deps: PushDeps, repository: string, digest: Digest): Promise<ScanStart['scan']> => {
+  const started = await deps.ecr.startImageScan(repository, digest);
+  if (started.kind === 'started') return 'started';
+  deps.log('manual scan limit reached (one per image per 24 h)', { scanStatus: started.status ?? 'unknown' });
+  // No status, or a scan still running: its scan event (or the timeout) follows.
+  return started.status === undefined || RUNNING_SCAN_STATUSES.includes(started.status)
+    ? 'waiting'
+    : 'finished';
+};
+
+/**
+ * Nothing will ever scan these images, so they can never be approved: say so now, with how to fix it,
+ * instead of after the timeout. Children first, then the index, each with its own ERROR verdict.
+ */
+const recordNotScanned = async (
+  deps: PushDeps,
+  record: ImageRecord,
+  children: readonly Digest[],
+): Promise<ScanStart[]> => {
+  const { image } = record;
+  const message = `no scanning covers repository ${image.repository}: enable basic scan-on-push, or an Amazon Inspector enhanced scanning rule that matches it (ECR > Private registry > Settings > Scanning)`;
+  const scans: ScanStart[] = [];
+  for (const digest of [...children, image.digest]) {
+    const key = { repository: image.repository, digest };
+    const current = digest === image.digest ? record : await deps.store.get(key);
+    if (current?.status !== 'PENDING_SCAN') continue;
+    const verdict = errorVerdict(current.image, 'NOT_SCANNED', message, deps.now().toISOString());
+    const saved = await deps.store.saveVerdict(key, verdict, current.version);
+    await deps.publisher.publish([verdictEvent({ record: saved, verdict, ...correlation(record) })]);
+    scans.push({ digest, scan: 'not-scanned' });
+  }
+  return scans;
+};
+
+const enforceImmutability = async (
+  deps: PushDeps,
+  record: ImageRecord,
+): Promise<PipelineStart['immutability']> => {
+  const { image } = record;
+  const plan = planImmutability(
+    await deps.ecr.repositoryMutability(image.repository),
+    deps.settings.immutability,
+  );
+  switch (plan.kind) {
+    case 'compliant':
+      return 'compliant';
+    case 'update':
+      deps.log('setting tag immutability', { why: plan.why, mutability: plan.target.mutability });
+      await deps.ecr.putRepositoryMutability(image.repository, plan.target);
+      return 'updated';
+    case 'violation':
+      await deps.publisher.publish([
+        tagViolationEvent({
+          registry: image.registry,
+          repository: image.repository,
+          digest: image.digest,
+          ...(record.tags[0] === undefined ? {} : { tag: record.tags[0] }),
+          rule: 'IMMUTABILITY_NOT_ENFORCED',
+          action: 'reported',
+          message: plan.message,
+          detectedAt: deps.now().toISOString(),
+          ...correlation(record),
+        }),
+      ]);
+      return 'reported';
+  }
+};
+
+const correlation = (record: ImageRecord): { correlationId?: string } =>
+  record.correlationId === undefined ? {} : { correlationId: record.correlationId };

@@ -1,0 +1,25 @@
+export {
+  handlePush,
+  FINISHED_SCAN_HAND_OFF_MS,
+  type OnceKey,
+  type PipelineStart,
+  type ScanStart,
+  type PushDeps,
+  type PushOutcome,
+  type PushSettings,
+} from './handle-push';
+export {
+  attachmentManifest,
+  attachmentMediaType,
+  attachmentTag,
+  type AttachmentReason,
+} from './own-artifact';
+export {
+  planImmutability,
+  SIGNATURE_TAG_EXCLUSION,
+  type ImmutabilityPlan,
+  type RepositoryMutability,
+} from './immutability';
+export { checkTagRules, type TagRules, type TagRuleViolation } from './tag-rules';
+export { scanCoverage, type RegistryScanning, type ScanCoverage } from './scan-coverage';
+export { indexChildren, type IndexChild } from './index-children';

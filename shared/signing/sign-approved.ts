@@ -1,0 +1,161 @@
+import { ConcurrentUpdateError } from '../domain/errors';
+import type { ImageRecord } from '../domain/image-record';
+import { imageKey, type ImageRef } from '../domain/image-ref';
+import type { ApprovedVerdict, SignatureRef } from '../domain/verdict';
+import { verdictEvent } from '../events/verdict-event';
+import type { EventPublisher } from '../ports/event-publisher';
+import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
+import type { SignatureFormat } from '../verify/result';
+import type { SigningDeps } from './deps';
+import { SigningRefusedError } from './errors';
+import { removeOwnSignatures, type RemovedSignatures } from './remove-own-signatures';
+import { signable } from './signable';
+import { signImage } from './sign-image';
+
+export interface SignApprovedDeps {
+  readonly store: VerdictStore;
+  readonly publisher: EventPublisher;
+  /** Bound to the registry host ECR itself reports, never to a host an event names. */
+  readonly signing: SigningDeps;
+  /** `signatures.formats` of the config. */
+  readonly formats: readonly SignatureFormat[];
+}
+
+/** What the signer is asked: an image by digest, and the registry the requester believes it lives in. */
+export interface SigningRequest extends ImageKeyParts {
+  readonly registry: string;
+  readonly correlationId?: string | undefined;
+}
+
+export type SignApprovedOutcome =
+  /** Signed in every configured format, recorded, and the APPROVED verdict published with the references. */
+  | { readonly kind: 'signed'; readonly signatures: readonly SignatureRef[] }
+  /** Nothing was signed: the record does not (or no longer does) allow it, or the registry disagrees. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  /**
+   * The verdict changed while we signed. What we wrote then was never recorded nor announced, so it is taken
+   * off again (`removed`); signatures recorded before stay for the revocation to handle, as configured.
+   */
+  | {
+      readonly kind: 'revoked-while-signing';
+      readonly reason: string;
+      readonly removed: RemovedSignatures | undefined;
+    };
+
+type ApprovedRecord = ImageRecord & { readonly verdict: ApprovedVerdict };
+
+/** The record stopped allowing signing between two digests of one request. */
+class NoLongerApprovedError extends SigningRefusedError {}
+
+/**
+ * Signs an image the judge approved, records the signature references, then publishes the APPROVED verdict
+ * with them. The request only names the image: the record is read again here, and again before each digest of
+ * an index, so a request that went stale (revoked, rejected, deleted since) signs nothing. Idempotent: a
+ * duplicate request finds our signatures in place, adds none, and publishes the verdict again (at least once).
+ */
+export const signApproved = async (
+  deps: SignApprovedDeps,
+  request: SigningRequest,
+): Promise<SignApprovedOutcome> => {
+  const key: ImageKeyParts = { repository: request.repository, digest: request.digest };
+  const first = signable(await deps.store.get(key), imageKey(key));
+  if (!first.ok) return { kind: 'refused', reason: first.reason };
+  const mismatch = registryMismatch(request, first.record.image, deps.signing.registry.host);
+  if (mismatch !== undefined) return { kind: 'refused', reason: mismatch };
+
+  let latest: ApprovedRecord = first.record;
+  const beforeSign = async (target: ImageRef): Promise<void> => {
+    const index = signable(await deps.store.get(key), imageKey(key));
+    if (!index.ok) throw new NoLongerApprovedError(index.reason);
+    latest = index.record;
+    // A platform manifest the judge recorded has a verdict of its own; it must still be APPROVED too.
+    // Manifests it never judged (BuildKit attestations) are covered by the index's verdict alone.
+    if (target.digest !== key.digest && (index.record.children ?? []).includes(target.digest)) {
+      const childKey = { repository: key.repository, digest: target.digest };
+      const child = signable(await deps.store.get(childKey), imageKey(childKey));
+      if (!child.ok) throw new NoLongerApprovedError(child.reason);
+    }
+  };
+
+  let signatures: SignatureRef[];
+  try {
+    signatures = await signImage({ ...deps.signing, beforeSign }, latest.image, latest.verdict, deps.formats);
+  } catch (error) {
+    if (error instanceof NoLongerApprovedError) return revokedWhileSigning(deps, key, error.message);
+    if (error instanceof SigningRefusedError) return { kind: 'refused', reason: error.message };
+    throw error;
+  }
+
+  const saved = await recordSignatures(deps.store, key, latest, signatures);
+  if (!saved.ok) return revokedWhileSigning(deps, key, saved.reason);
+  const correlationId = saved.record.correlationId ?? request.correlationId;
+  await deps.publisher.publish([
+    verdictEvent({
+      record: saved.record,
+      verdict: saved.record.verdict,
+      signatures,
+      ...(correlationId === undefined ? {} : { correlationId }),
+    }),
+  ]);
+  return { kind: 'signed', signatures };
+};
+
+const registryMismatch = (request: SigningRequest, image: ImageRef, host: string): string | undefined => {
+  if (request.registry !== image.registry) {
+    return `the request names registry ${request.registry}, the record ${image.registry}`;
+  }
+  // The host goes into every signed payload: signing under a name the image is not served at helps nobody.
+  if (host !== image.registry) return `the record names registry ${image.registry}, but ECR serves ${host}`;
+  return undefined;
+};
+
+type Recorded =
+  { readonly ok: true; readonly record: ApprovedRecord } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Conditional write of the references. A lost race (a second tag recorded, a re-judgement) is re-read and
+ * written once more while the record still allows signing; a second loss is thrown (retryable), and the retry
+ * signs nothing new.
+ */
+const recordSignatures = async (
+  store: VerdictStore,
+  key: ImageKeyParts,
+  latest: ApprovedRecord,
+  signatures: readonly SignatureRef[],
+): Promise<Recorded> => {
+  if (sameSignatures(latest.signatures, signatures)) return { ok: true, record: latest };
+  try {
+    const saved = await store.saveSignatures(key, signatures, latest.version);
+    return { ok: true, record: { ...saved, verdict: latest.verdict } };
+  } catch (error) {
+    if (!(error instanceof ConcurrentUpdateError)) throw error;
+  }
+  const current = signable(await store.get(key), imageKey(key));
+  if (!current.ok) return current;
+  if (sameSignatures(current.record.signatures, signatures)) return current;
+  const saved = await store.saveSignatures(key, signatures, current.record.version);
+  return { ok: true, record: { ...saved, verdict: current.record.verdict } };
+};
+
+const sameSignatures = (
+  recorded: readonly SignatureRef[] | undefined,
+  signatures: readonly SignatureRef[],
+): boolean =>
+  recorded !== undefined &&
+  recorded.length === signatures.length &&
+  recorded.every(
+    (ref, index) =>
+      ref.format === signatures[index]?.format && ref.reference === signatures[index]?.reference,
+  );
+
+const revokedWhileSigning = async (
+  deps: SignApprovedDeps,
+  key: ImageKeyParts,
+  reason: string,
+): Promise<SignApprovedOutcome> => {
+  const current = await deps.store.get(key);
+  if ((current?.signatures ?? []).length > 0)
+    return { kind: 'revoked-while-signing', reason, removed: undefined };
+  const removed = await removeOwnSignatures(deps.signing, key, { children: current?.children ?? [] });
+  return { kind: 'revoked-while-signing', reason, removed };
+};

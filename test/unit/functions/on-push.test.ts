@@ -1,0 +1,629 @@
+import { resolve } from 'node:path';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  GetRegistryScanningConfigurationCommand,
+  LimitExceededException,
+  PutImageTagMutabilityCommand,
+  StartImageScanCommand,
+  type RegistryScanningConfiguration as ScanningConfiguration,
+} from '@aws-sdk/client-ecr';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { OnPushResult } from '../../../functions/on-push/handler';
+import { ON_PUSH_ENV } from '../../../functions/on-push/deps';
+import { scheduleName } from '../../../shared/aws/scheduler';
+import type { Digest } from '../../../shared/domain';
+import { IMAGE_VERDICT, TAG_VIOLATION, TOLLGATE_SOURCE } from '../../../shared/events';
+import { MediaType } from '../../../shared/oci/media-types';
+import { resetSettingsCache } from '../../../shared/runtime';
+import { loadSampleEvent } from '../../helpers/shared-data';
+import { expectValidVerdictEvent } from '../events/verdict-event-schema';
+import { captureOutput, emittedMetrics, FakeVerdictTable, lambdaContext } from './on-push-fakes';
+
+// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take: its
+// file is loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
+jest.mock('@middy/core', () => jest.requireActual<object>('../../../node_modules/@middy/core/index.js'), {
+  virtual: true,
+});
+jest.mock('@middy/util', () => jest.requireActual<object>('../../../node_modules/@middy/util/index.js'), {
+  virtual: true,
+});
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
+const NOW = new Date('2026-11-16T01:54:40.000Z');
+const PUSHED = 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234abcd' as Digest;
+const UNTAGGED = 'sha256:0a8f2a1c6b7d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081' as Digest;
+const FRONTEND = 'sha256:3c1e9b7a5d3f1e9c7b5a3d1f9e7c5b3a1d9f7e5c3b1a9d7f5e3c1b9a7d5f3e1c' as Digest;
+const EXCLUSION = [{ filterType: 'WILDCARD', filter: 'sha256-*' }];
+
+const ENV = {
+  TOLLGATE_POLICY_FILE: resolve(REPO_ROOT, 'tollgate.policy.yaml'),
+  [ON_PUSH_ENV.table]: 'tollgate-verdicts',
+  [ON_PUSH_ENV.bus]: 'tollgate',
+  [ON_PUSH_ENV.idempotencyTable]: 'tollgate-idempotency',
+  [ON_PUSH_ENV.scheduleGroup]: 'tollgate-scan-timeouts',
+  [ON_PUSH_ENV.timeoutFunction]: 'arn:aws:lambda:us-west-2:123456789012:function:tollgate-on-timeout',
+  [ON_PUSH_ENV.schedulerRole]: 'arn:aws:iam::123456789012:role/tollgate-scheduler',
+  AWS_REGION: 'us-west-2',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+};
+
+const ecr = mockClient(ECRClient);
+const documents = mockClient(DynamoDBDocumentClient);
+const idempotency = mockClient(DynamoDBClient);
+const scheduler = mockClient(SchedulerClient);
+const eventBridge = mockClient(EventBridgeClient);
+const ALL = [ecr, documents, idempotency, scheduler, eventBridge] as const;
+
+let handler: (event: unknown, context: Context) => Promise<OnPushResult>;
+let resetAdapters: () => void;
+let table: FakeVerdictTable;
+let output: ReturnType<typeof captureOutput>;
+
+const coldStart = (config: Record<string, unknown> = {}): void => {
+  process.env.TOLLGATE_CONFIG = JSON.stringify({ repositories: ['payments/*', 'web/*'], ...config });
+  resetSettingsCache();
+  resetAdapters();
+};
+
+const scanning = (configuration: ScanningConfiguration): void => {
+  ecr.on(GetRegistryScanningConfigurationCommand).resolves({ scanningConfiguration: configuration });
+};
+const SCAN_ON_PUSH: ScanningConfiguration = {
+  scanType: 'BASIC',
+  rules: [{ scanFrequency: 'SCAN_ON_PUSH', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }],
+};
+const MANUAL: ScanningConfiguration = { scanType: 'BASIC', rules: [] };
+const ENHANCED_ELSEWHERE: ScanningConfiguration = {
+  scanType: 'ENHANCED',
+  rules: [
+    { scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'other/*', filterType: 'WILDCARD' }] },
+  ],
+};
+
+const imageManifest = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: MediaType.ociManifest,
+  config: { mediaType: MediaType.ociConfig, digest: `sha256:${'1'.repeat(64)}`, size: 100 },
+  layers: [
+    { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'2'.repeat(64)}`, size: 9 },
+  ],
+});
+
+const mutability = (imageTagMutability: string, filters: typeof EXCLUSION = []): void => {
+  ecr.on(DescribeRepositoriesCommand).resolves({
+    repositories: [
+      { repositoryName: 'payments/api', imageTagMutability, imageTagMutabilityExclusionFilters: filters },
+    ],
+  } as never);
+};
+
+const invoke = (event: unknown): Promise<OnPushResult> => handler(event, lambdaContext('tollgate-on-push'));
+const sample = (name: string, detail: Record<string, unknown> = {}): Record<string, unknown> => {
+  const event = loadSampleEvent(name);
+  return { ...event, detail: { ...(event.detail as object), ...detail } };
+};
+
+const commandNames = (stub: AwsStub<never, never, never>): string[] =>
+  stub.calls().map((call) => (call.args[0] as object).constructor.name);
+const stubs = ALL as unknown as AwsStub<never, never, never>[];
+
+const published = (): { detailType: string; detail: Record<string, unknown> }[] =>
+  eventBridge
+    .commandCalls(PutEventsCommand)
+    .flatMap((call) => call.args[0].input.Entries ?? [])
+    .map((entry: PutEventsRequestEntry) => {
+      expect(entry.Source).toBe(TOLLGATE_SOURCE);
+      expect(entry.EventBusName).toBe('tollgate');
+      return {
+        detailType: entry.DetailType ?? '',
+        detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
+      };
+    });
+
+const logLines = (message: string): Record<string, unknown>[] =>
+  output.lines().filter((line) => line.message === message);
+
+beforeAll(async () => {
+  Object.assign(process.env, ENV);
+  // Imported once the environment is set: Powertools reads it when the handler module loads.
+  const module = await import('../../../functions/on-push/handler');
+  // Lambda calls it with (event, context); middy's type also names its own third argument.
+  handler = module.handler as unknown as typeof handler;
+  resetAdapters = module.resetAdapters;
+});
+
+beforeEach(() => {
+  jest.useFakeTimers({
+    now: NOW,
+    doNotFake: [
+      'nextTick',
+      'setImmediate',
+      'clearImmediate',
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'queueMicrotask',
+      'hrtime',
+      'performance',
+    ],
+  });
+  for (const stub of ALL) stub.reset();
+  table = new FakeVerdictTable();
+  documents.on(GetCommand).callsFake(table.get);
+  documents.on(PutCommand).callsFake(table.put);
+  documents.on(UpdateCommand).callsFake(table.update);
+  idempotency.on(PutItemCommand).resolves({});
+  idempotency.on(UpdateItemCommand).resolves({});
+  idempotency.on(DeleteItemCommand).resolves({});
+  ecr
+    .on(GetAuthorizationTokenCommand)
+    .resolves({ authorizationData: [{ proxyEndpoint: `https://${REGISTRY}` }] });
+  mutability('MUTABLE');
+  ecr.on(PutImageTagMutabilityCommand).resolves({});
+  scanning(SCAN_ON_PUSH);
+  ecr.on(StartImageScanCommand).resolves({});
+  ecr.on(BatchGetImageCommand).resolves({
+    images: [{ imageManifest, imageManifestMediaType: MediaType.ociManifest }],
+  });
+  ecr.on(BatchDeleteImageCommand).resolves({});
+  scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  output = captureOutput();
+  coldStart();
+});
+
+afterEach(() => {
+  output.restore();
+  jest.useRealTimers();
+});
+
+const expectSchedule = (digest: Digest, at: string, repository = 'payments/api'): void => {
+  expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+    Name: scheduleName({ repository, digest }),
+    GroupName: 'tollgate-scan-timeouts',
+    ScheduleExpression: `at(${at})`,
+    ActionAfterCompletion: 'DELETE',
+    ClientToken: scheduleName({ repository, digest }),
+    Target: {
+      Arn: ENV[ON_PUSH_ENV.timeoutFunction],
+      RoleArn: ENV[ON_PUSH_ENV.schedulerRole],
+      Input: JSON.stringify({ repository, digest }),
+    },
+  });
+};
+
+describe('on-push, for each sample push event: the exact AWS calls', () => {
+  it('ecr-image-action-push.json: records PENDING_SCAN, enforces immutability, schedules the timeout', async () => {
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+
+    expect(commandNames(ecr as never)).toEqual([
+      'GetAuthorizationTokenCommand',
+      'DescribeRepositoriesCommand',
+      'PutImageTagMutabilityCommand',
+      'GetRegistryScanningConfigurationCommand',
+    ]);
+    expect(ecr).toHaveReceivedCommandWith(PutImageTagMutabilityCommand, {
+      repositoryName: 'payments/api',
+      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      imageTagMutabilityExclusionFilters: EXCLUSION,
+    });
+    // Scan-on-push covers it: no StartImageScan.
+    expect(ecr).not.toHaveReceivedCommand(StartImageScanCommand);
+
+    expect(commandNames(documents as never)).toEqual(['GetCommand', 'PutCommand', 'PutCommand']);
+    expect(documents).toHaveReceivedNthSpecificCommandWith(1, PutCommand, {
+      TableName: 'tollgate-verdicts',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: {
+        pk: `image#payments/api@${PUSHED}`,
+        sk: 'verdict',
+        image: { registry: REGISTRY, repository: 'payments/api', digest: PUSHED },
+        tags: ['1.4.2'],
+        status: 'PENDING_SCAN',
+        manifestMediaType: MediaType.ociManifest,
+        artifactMediaType: MediaType.ociConfig,
+        pushedAt: '2026-11-16T01:54:34.000Z',
+        correlationId: '13cde686-328b-6117-af20-0e5566167482',
+        version: 1,
+        updatedAt: '2026-11-16T01:54:34.000Z',
+      },
+    });
+    expect(documents).toHaveReceivedNthSpecificCommandWith(2, PutCommand, {
+      TableName: 'tollgate-verdicts',
+      Item: { pk: 'tag#payments/api:1.4.2', sk: 'tag', digest: PUSHED, updatedAt: NOW.toISOString() },
+      ReturnValues: 'ALL_OLD',
+    });
+
+    expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
+    expectSchedule(PUSHED, '2026-11-16T02:24:40');
+    // The tag check and the once-per-image part each ran under Powertools idempotency: claimed, then completed.
+    expect(commandNames(idempotency as never)).toEqual([
+      'PutItemCommand',
+      'UpdateItemCommand',
+      'PutItemCommand',
+      'UpdateItemCommand',
+    ]);
+    expect(idempotency).toHaveReceivedCommandWith(PutItemCommand, { TableName: 'tollgate-idempotency' });
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(table.record('payments/api', PUSHED)?.status).toBe('PENDING_SCAN');
+  });
+
+  it('ecr-image-action-push-docker-v2.json: `latest` is forbidden, reported on the bus; the digest is still recorded', async () => {
+    await expect(invoke(sample('ecr-image-action-push-docker-v2.json'))).resolves.toBe('recorded');
+
+    expect(published()).toEqual([
+      {
+        detailType: TAG_VIOLATION,
+        detail: {
+          schemaVersion: '1.0',
+          registry: REGISTRY,
+          repository: 'web/frontend',
+          digest: FRONTEND,
+          tag: 'latest',
+          rule: 'FORBIDDEN_TAG',
+          action: 'reported',
+          message: 'tag "latest" is forbidden (latest)',
+          detectedAt: NOW.toISOString(),
+          correlationId: 'a2f0c3b1-9d4e-4c6a-8f2b-7e1d0c9b8a71',
+        },
+      },
+    ]);
+    expect(ecr).not.toHaveReceivedCommand(BatchDeleteImageCommand);
+    expect(table.record('web/frontend', FRONTEND)).toMatchObject({
+      status: 'PENDING_SCAN',
+      tags: ['latest'],
+    });
+    expectSchedule(FRONTEND, '2026-11-16T02:24:40', 'web/frontend');
+  });
+
+  it('ecr-image-action-push-untagged.json: reads the manifest (BatchGetImage) before anything else', async () => {
+    await expect(invoke(sample('ecr-image-action-push-untagged.json'))).resolves.toBe('recorded');
+    expect(commandNames(ecr as never)).toEqual([
+      'BatchGetImageCommand',
+      'GetAuthorizationTokenCommand',
+      'DescribeRepositoriesCommand',
+      'PutImageTagMutabilityCommand',
+      'GetRegistryScanningConfigurationCommand',
+    ]);
+    expect(ecr).toHaveReceivedCommandWith(BatchGetImageCommand, {
+      repositoryName: 'payments/api',
+      imageIds: [{ imageDigest: UNTAGGED }],
+    });
+    // No tag, so no tag pointer.
+    expect(commandNames(documents as never)).toEqual(['GetCommand', 'PutCommand']);
+    expect(table.record('payments/api', UNTAGGED)).toMatchObject({ status: 'PENDING_SCAN', tags: [] });
+    expectSchedule(UNTAGGED, '2026-11-16T02:24:40');
+  });
+
+  it('ecr-image-action-push-cosign-signature.json: makes no call at all', async () => {
+    await expect(invoke(sample('ecr-image-action-push-cosign-signature.json'))).resolves.toBe('attachment');
+    for (const stub of stubs) expect(stub.calls()).toHaveLength(0);
+  });
+
+  it('ecr-image-action-delete.json: marks the record deleted and publishes nothing', async () => {
+    await invoke(sample('ecr-image-action-push.json'));
+    for (const stub of ALL) stub.resetHistory();
+    ecr.on(BatchGetImageCommand).resolves({ images: [], failures: [{ failureCode: 'ImageNotFound' }] });
+
+    await expect(invoke(sample('ecr-image-action-delete.json'))).resolves.toBe('deleted');
+    expect(commandNames(ecr as never)).toEqual(['BatchGetImageCommand']);
+    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: `image#payments/api@${PUSHED}`, sk: 'verdict' },
+      ConditionExpression: 'attribute_exists(pk)',
+    });
+    expect(table.record('payments/api', PUSHED)?.status).toBe('DELETED');
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+  });
+});
+
+describe('on-push: loops and attachments', () => {
+  it('a signature Tollgate writes can never trigger Tollgate: every attachment tag costs no call', async () => {
+    const hex = PUSHED.slice('sha256:'.length);
+    for (const tag of [`sha256-${hex}.sig`, `sha256-${hex}.att`, `sha256-${hex}.sbom`, `sha256-${hex}`]) {
+      await expect(invoke(sample('ecr-image-action-push.json', { 'image-tag': tag }))).resolves.toBe(
+        'attachment',
+      );
+    }
+    for (const stub of stubs) expect(stub.calls()).toHaveLength(0);
+  });
+
+  it('an untagged Sigstore bundle referrer is recognized from its manifest and nothing else is called', async () => {
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [
+        {
+          imageManifestMediaType: MediaType.ociManifest,
+          imageManifest: JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MediaType.ociManifest,
+            artifactType: MediaType.sigstoreBundleV03,
+            config: { mediaType: MediaType.ociEmpty, digest: `sha256:${'4'.repeat(64)}`, size: 2 },
+            layers: [
+              { mediaType: MediaType.sigstoreBundleV03, digest: `sha256:${'5'.repeat(64)}`, size: 900 },
+            ],
+            subject: { mediaType: MediaType.ociManifest, digest: PUSHED, size: 500 },
+          }),
+        },
+      ],
+    });
+    await expect(invoke(sample('ecr-image-action-push-untagged.json'))).resolves.toBe('attachment');
+    expect(commandNames(ecr as never)).toEqual(['BatchGetImageCommand']);
+    for (const stub of [documents, idempotency, scheduler, eventBridge] as unknown as AwsStub<
+      never,
+      never,
+      never
+    >[])
+      expect(stub.calls()).toHaveLength(0);
+  });
+
+  it('a DELETE that removed one tag of a digest still there leaves the record alone', async () => {
+    await invoke(sample('ecr-image-action-push.json'));
+    await expect(invoke(sample('ecr-image-action-delete.json'))).resolves.toBe('tag-removed');
+    expect(table.record('payments/api', PUSHED)?.status).toBe('PENDING_SCAN');
+  });
+});
+
+describe('on-push: tag immutability', () => {
+  it('enforce: plain IMMUTABLE is moved to IMMUTABLE_WITH_EXCLUSION, with a log line saying why', async () => {
+    mutability('IMMUTABLE');
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(ecr).toHaveReceivedCommandWith(PutImageTagMutabilityCommand, {
+      repositoryName: 'payments/api',
+      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      imageTagMutabilityExclusionFilters: EXCLUSION,
+    });
+    const [line] = logLines('setting tag immutability');
+    expect(line).toMatchObject({
+      repository: 'payments/api',
+      digest: PUSHED,
+      mutability: 'IMMUTABLE_WITH_EXCLUSION',
+    });
+    expect(String(line?.why)).toMatch(/second signature could never be added/);
+  });
+
+  it('enforce: a compliant repository is left alone', async () => {
+    mutability('IMMUTABLE_WITH_EXCLUSION', EXCLUSION);
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(ecr).toHaveReceivedCommand(DescribeRepositoriesCommand);
+    expect(ecr).not.toHaveReceivedCommand(PutImageTagMutabilityCommand);
+  });
+
+  it('report: changes nothing and publishes an IMMUTABILITY_NOT_ENFORCED violation', async () => {
+    coldStart({ immutability: 'report' });
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(ecr).not.toHaveReceivedCommand(PutImageTagMutabilityCommand);
+    expect(published()).toEqual([
+      {
+        detailType: TAG_VIOLATION,
+        detail: expect.objectContaining({
+          repository: 'payments/api',
+          digest: PUSHED,
+          tag: '1.4.2',
+          rule: 'IMMUTABILITY_NOT_ENFORCED',
+          action: 'reported',
+        }) as Record<string, unknown>,
+      },
+    ]);
+  });
+
+  it('a tag moved to a new digest in a mutable repository is reported with the old and the new digest', async () => {
+    coldStart({ immutability: 'report' });
+    await invoke(sample('ecr-image-action-push-untagged.json', { 'image-tag': '1.4.2' }));
+    eventBridge.resetHistory();
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(published()).toContainEqual({
+      detailType: TAG_VIOLATION,
+      detail: expect.objectContaining({
+        tag: '1.4.2',
+        rule: 'TAG_MOVED',
+        action: 'reported',
+        digest: PUSHED,
+        previousDigest: UNTAGGED,
+        message: `tag "1.4.2" moved from ${UNTAGGED} to ${PUSHED}`,
+      }) as Record<string, unknown>,
+    });
+  });
+});
+
+describe('on-push: tag rules', () => {
+  it('untag removes only the offending tag (BatchDeleteImage by tag) and says so', async () => {
+    coldStart({ tagRules: { action: 'untag' } });
+    await invoke(sample('ecr-image-action-push-docker-v2.json'));
+    expect(ecr).toHaveReceivedCommandWith(BatchDeleteImageCommand, {
+      repositoryName: 'web/frontend',
+      imageIds: [{ imageTag: 'latest' }],
+    });
+    expect(published()).toEqual([
+      {
+        detailType: TAG_VIOLATION,
+        detail: expect.objectContaining({ rule: 'FORBIDDEN_TAG', action: 'untagged' }) as object,
+      },
+    ]);
+    expect(logLines('tag violation')).toEqual([
+      expect.objectContaining({ tag: 'latest', rule: 'FORBIDDEN_TAG', action: 'untagged' }) as object,
+    ]);
+    // The verdict is about the digest: it is still recorded and scanned.
+    expect(table.record('web/frontend', FRONTEND)?.status).toBe('PENDING_SCAN');
+  });
+
+  it('a tag that misses the required pattern is a TAG_PATTERN violation', async () => {
+    coldStart({ tagRules: { forbidden: [], requiredPattern: '^v\\d+\\.\\d+\\.\\d+$' } });
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(published()).toEqual([
+      {
+        detailType: TAG_VIOLATION,
+        detail: expect.objectContaining({ rule: 'TAG_PATTERN', tag: '1.4.2' }) as object,
+      },
+    ]);
+  });
+});
+
+describe('on-push: making sure a scan runs', () => {
+  it('manual basic scanning: StartImageScan for the digest', async () => {
+    scanning(MANUAL);
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(ecr).toHaveReceivedCommandWith(StartImageScanCommand, {
+      repositoryName: 'payments/api',
+      imageId: { imageDigest: PUSHED },
+    });
+    expectSchedule(PUSHED, '2026-11-16T02:24:40');
+  });
+
+  it('LimitExceededException with a COMPLETE scan: its findings are handed to on-timeout within a minute', async () => {
+    scanning(MANUAL);
+    ecr.on(StartImageScanCommand).rejects(new LimitExceededException({ message: 'limit', $metadata: {} }));
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageScanStatus: { status: 'COMPLETE' } }] });
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+    expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, {
+      repositoryName: 'payments/api',
+      imageIds: [{ imageDigest: PUSHED }],
+    });
+    expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
+    expectSchedule(PUSHED, '2026-11-16T01:55:40');
+  });
+
+  it('LimitExceededException with a scan still running: waits for its event, with the full timeout', async () => {
+    scanning(MANUAL);
+    ecr.on(StartImageScanCommand).rejects(new LimitExceededException({ message: 'limit', $metadata: {} }));
+    ecr
+      .on(DescribeImagesCommand)
+      .resolves({ imageDetails: [{ imageScanStatus: { status: 'IN_PROGRESS' } }] });
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+    expectSchedule(PUSHED, '2026-11-16T02:24:40');
+  });
+
+  it('no scanning covers the repository: ERROR NOT_SCANNED, saved and published, nothing scheduled', async () => {
+    scanning(ENHANCED_ELSEWHERE);
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+    expect(ecr).not.toHaveReceivedCommand(StartImageScanCommand);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: `image#payments/api@${PUSHED}`, sk: 'verdict' },
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeValues: expect.objectContaining({ ':expected': 1, ':decided': 'DECIDED' }) as object,
+    });
+    const record = table.record('payments/api', PUSHED);
+    expect(record).toMatchObject({
+      status: 'DECIDED',
+      verdict: { outcome: 'ERROR', error: { code: 'NOT_SCANNED' } },
+    });
+
+    const [event, ...rest] = published();
+    expect(rest).toEqual([]);
+    expect(event?.detailType).toBe(IMAGE_VERDICT);
+    expect(event?.detail).toMatchObject({
+      verdict: 'ERROR',
+      error: { code: 'NOT_SCANNED', message: expect.stringMatching(/enable basic scan-on-push/) as string },
+      image: { registry: REGISTRY, repository: 'payments/api', digest: PUSHED, tags: ['1.4.2'] },
+      signatures: [],
+      correlationId: '13cde686-328b-6117-af20-0e5566167482',
+    });
+    expectValidVerdictEvent(event?.detail);
+  });
+
+  it('an image index records each child with its parent, scans each child and schedules each one', async () => {
+    scanning(MANUAL);
+    const amd = `sha256:${'a'.repeat(64)}` as Digest;
+    const arm = `sha256:${'b'.repeat(64)}` as Digest;
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [
+        {
+          imageManifestMediaType: MediaType.ociIndex,
+          imageManifest: JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MediaType.ociIndex,
+            manifests: [
+              {
+                mediaType: MediaType.ociManifest,
+                digest: amd,
+                size: 1,
+                platform: { os: 'linux', architecture: 'amd64' },
+              },
+              {
+                mediaType: MediaType.ociManifest,
+                digest: arm,
+                size: 1,
+                platform: { os: 'linux', architecture: 'arm64' },
+              },
+            ],
+          }),
+        },
+      ],
+    });
+    await invoke(sample('ecr-image-action-push.json', { 'manifest-media-type': MediaType.ociIndex }));
+
+    expect(table.record('payments/api', PUSHED)).toMatchObject({
+      status: 'PENDING_SCAN',
+      children: [amd, arm],
+    });
+    expect(table.record('payments/api', amd)).toMatchObject({
+      status: 'PENDING_SCAN',
+      parent: PUSHED,
+      platform: 'linux/amd64',
+    });
+    expect(table.record('payments/api', arm)).toMatchObject({
+      status: 'PENDING_SCAN',
+      parent: PUSHED,
+      platform: 'linux/arm64',
+    });
+    // The index itself is not scanned; its children are.
+    expect(ecr).toHaveReceivedCommandTimes(StartImageScanCommand, 2);
+    expect(ecr).toHaveReceivedCommandWith(StartImageScanCommand, { imageId: { imageDigest: amd } });
+    expect(ecr).toHaveReceivedCommandWith(StartImageScanCommand, { imageId: { imageDigest: arm } });
+    expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 3);
+    for (const digest of [amd, arm, PUSHED]) expectSchedule(digest, '2026-11-16T02:24:40');
+  });
+});
+
+describe('on-push: faults and bad input', () => {
+  it('a malformed event is logged as a typed error and counted, not retried, and calls nothing', async () => {
+    const event = sample('ecr-image-action-push.json', { 'image-digest': 'sha256:short' });
+    await expect(invoke(event)).resolves.toBe('malformed');
+    for (const stub of stubs) expect(stub.calls()).toHaveLength(0);
+    const [line] = logLines('malformed ECR Image Action event');
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      error: expect.objectContaining({ name: 'EventValidationError' }) as object,
+      issues: [expect.objectContaining({ field: 'detail.image-digest' })],
+    });
+    expect(emittedMetrics(output.lines())).toMatchObject({ MalformedEvents: 1 });
+  });
+
+  it('a repository outside the configured patterns is ignored without a call', async () => {
+    await expect(
+      invoke(sample('ecr-image-action-push.json', { 'repository-name': 'sandbox/tool' })),
+    ).resolves.toBe('ignored');
+    for (const stub of stubs) expect(stub.calls()).toHaveLength(0);
+  });
+
+  it('throttling that outlasts the SDK retries is thrown (Lambda retries, then the DLQ); the claim is released', async () => {
+    scanning(MANUAL);
+    ecr
+      .on(StartImageScanCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(invoke(sample('ecr-image-action-push.json'))).rejects.toThrow('Rate exceeded');
+    // The idempotency record is deleted, so the retry starts the pipeline again.
+    expect(idempotency).toHaveReceivedCommand(DeleteItemCommand);
+    expect(idempotency).not.toHaveReceivedCommand(GetItemCommand);
+    expect(table.record('payments/api', PUSHED)?.status).toBe('PENDING_SCAN');
+  });
+});

@@ -1,0 +1,505 @@
+import { generateKeyPairSync, sign as signWith, verify } from 'node:crypto';
+import { SignCommand } from '@aws-sdk/client-kms';
+import { createHandler, type SignResult } from '../../../../functions/sign/handler';
+import type { SignFunctionDeps } from '../../../../functions/sign/deps';
+import { KmsSigner } from '../../../../shared/aws/kms';
+import { RetryableError, type Digest, type ImageRef } from '../../../../shared/domain';
+import {
+  IMAGE_VERDICT,
+  SIGNING_REQUESTED,
+  signingRequestedDetail,
+  type SigningAction,
+} from '../../../../shared/events';
+import {
+  MediaType,
+  RegistryUnavailableError,
+  referrersTag,
+  type ImageIndex,
+  type ImageManifest,
+} from '../../../../shared/oci';
+import {
+  COSIGN_SIGNATURE_ANNOTATION,
+  signatureManifest,
+  signatureTag,
+  signImage,
+  type SigningDeps,
+} from '../../../../shared/signing';
+import { verifyImageSignatures, type VerificationResult } from '../../../../shared/verify';
+import { localKms, type LocalKms } from '../../../helpers/oci';
+import {
+  captureStdout,
+  emittedMetrics,
+  lambdaContext,
+  MemoryReferrers,
+  MemoryRegistry,
+  MemoryVerdictStore,
+  recordFor,
+  approvedVerdict,
+  RecordingPublisher,
+  verdictFor,
+} from './fakes';
+
+// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take; its file is
+// loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
+jest.mock('@middy/core', () => jest.requireActual<object>('../../../../node_modules/@middy/core/index.js'), {
+  virtual: true,
+});
+jest.mock('@middy/util', () => jest.requireActual<object>('../../../../node_modules/@middy/util/index.js'), {
+  virtual: true,
+});
+
+const REPOSITORY = 'payments/api';
+
+interface World {
+  readonly registry: MemoryRegistry;
+  readonly store: MemoryVerdictStore;
+  readonly publisher: RecordingPublisher;
+  readonly kms: LocalKms;
+  readonly signing: SigningDeps;
+  readonly run: (
+    action: SigningAction,
+    digest: Digest,
+    extra?: Record<string, unknown>,
+  ) => Promise<SignResult>;
+  readonly stdout: ReturnType<typeof captureStdout>;
+}
+
+let world: World;
+
+const setUp = (
+  formats: SignFunctionDeps['formats'] = ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'],
+): World => {
+  const registry = new MemoryRegistry();
+  const store = new MemoryVerdictStore();
+  const publisher = new RecordingPublisher();
+  const kms = localKms();
+  const signer = new KmsSigner(kms.client, 'alias/tollgate-signing');
+  const signing: SigningDeps = {
+    signer,
+    publicKey: signer,
+    registry,
+    referrers: new MemoryReferrers(registry),
+    backoff: () => Promise.resolve(),
+  };
+  const handler = createHandler(() => ({
+    store,
+    publisher,
+    formats,
+    signing: () => Promise.resolve(signing),
+  }));
+  const stdout = captureStdout();
+  const run = (
+    action: SigningAction,
+    digest: Digest,
+    extra: Record<string, unknown> = {},
+  ): Promise<SignResult> =>
+    handler(
+      {
+        version: '0',
+        id: 'event-1',
+        'detail-type': SIGNING_REQUESTED,
+        source: 'tollgate',
+        account: '123456789012',
+        time: '2026-01-02T03:04:06Z',
+        region: 'us-west-2',
+        resources: [],
+        detail: signingRequestedDetail(
+          action,
+          { registry: registry.host, repository: REPOSITORY, digest },
+          'push-event-1',
+        ),
+        ...extra,
+      },
+      lambdaContext(),
+    );
+  return { registry, store, publisher, kms, signing, run, stdout };
+};
+
+afterEach(() => world?.stdout.restore());
+
+const imageRef = (digest: Digest): ImageRef => ({
+  registry: world.registry.host,
+  repository: REPOSITORY,
+  digest,
+});
+
+const validFormats = async (digest: Digest): Promise<string[]> =>
+  (
+    await verifyImageSignatures(
+      { registry: world.registry, publicKey: world.signing.publicKey },
+      imageRef(digest),
+    )
+  )
+    .filter((result: VerificationResult) => result.valid)
+    .map((result) => result.format)
+    .sort();
+
+const metrics = (): Record<string, unknown> => emittedMetrics(world.stdout.lines());
+
+/** Nothing of any format exists for `digest`, and KMS was never asked to sign. */
+const expectUntouched = (digest: Digest): void => {
+  expect(world.registry.tags.has(`${REPOSITORY}:${signatureTag(digest)}`)).toBe(false);
+  expect(world.registry.tags.has(`${REPOSITORY}:${referrersTag(digest)}`)).toBe(false);
+  expect(world.kms.mock).not.toHaveReceivedCommand(SignCommand);
+};
+
+describe('sign: an APPROVED image', () => {
+  it('is signed in the configured formats, its references saved, and its verdict published with them', async () => {
+    world = setUp(['cosign-legacy', 'vuln-attestation']);
+    const image = await world.registry.pushImage(REPOSITORY, 'a');
+    world.store.put(recordFor(imageRef(image.digest)));
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('signed');
+
+    expect(await validFormats(image.digest)).toEqual(['cosign-legacy', 'vuln-attestation']);
+    // Configured off: no sigstore-bundle referrer at all.
+    const index = JSON.parse(
+      (await world.registry.getManifest(REPOSITORY, referrersTag(image.digest))).bytes.toString(),
+    ) as ImageIndex;
+    expect(index.manifests.map((entry) => entry.annotations?.['dev.sigstore.bundle.predicateType'])).toEqual([
+      'https://cosign.sigstore.dev/attestation/vuln/v1',
+    ]);
+    // Every KMS call was a 32-byte digest: the handler's KmsSigner, not a RAW message.
+    expect(world.kms.mock).toHaveReceivedCommandWith(SignCommand, {
+      MessageType: 'DIGEST',
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
+
+    const sigDigest = (await world.registry.headManifest(REPOSITORY, signatureTag(image.digest)))!.digest;
+    const refs = [
+      {
+        format: 'cosign-legacy',
+        reference: `${world.registry.host}/${REPOSITORY}:${signatureTag(image.digest)}@${sigDigest}`,
+      },
+      {
+        format: 'vuln-attestation',
+        reference: `${world.registry.host}/${REPOSITORY}@${index.manifests[0]!.digest}`,
+      },
+    ];
+    expect(world.store.saved).toEqual([
+      { key: `${REPOSITORY}@${image.digest}`, signatures: refs, expectedVersion: 3 },
+    ]);
+    expect(world.publisher.published).toHaveLength(1);
+    expect(world.publisher.published[0]).toMatchObject({
+      detailType: IMAGE_VERDICT,
+      detail: {
+        verdict: 'APPROVED',
+        image: { registry: world.registry.host, repository: REPOSITORY, digest: image.digest, tags: ['v1'] },
+        signatures: refs,
+        correlationId: 'push-event-1',
+      },
+    });
+    expect(metrics()).toMatchObject({ ImagesSigned: 1, SignaturesWritten: 2 });
+    expect(typeof metrics().SigningDuration).toBe('number');
+  });
+
+  it('signs an index and each of its platform manifests, and records all 9 references on the index', async () => {
+    world = setUp();
+    const children = [
+      await world.registry.pushImage(REPOSITORY, 'amd64'),
+      await world.registry.pushImage(REPOSITORY, 'arm64'),
+    ];
+    const index = await world.registry.pushIndex(REPOSITORY, children);
+    world.store.put(recordFor(imageRef(index), { children: children.map((child) => child.digest) }));
+    for (const child of children) world.store.put(recordFor(imageRef(child.digest), { parent: index }));
+
+    await expect(world.run('sign', index)).resolves.toBe('signed');
+
+    for (const digest of [index, ...children.map((child) => child.digest)]) {
+      expect(await validFormats(digest)).toEqual(['cosign-legacy', 'sigstore-bundle', 'vuln-attestation']);
+    }
+    expect(world.store.saved[0]?.signatures).toHaveLength(9);
+    expect(world.publisher.published[0]?.detail).toMatchObject({
+      verdict: 'APPROVED',
+      image: { digest: index },
+    });
+  });
+
+  it('a duplicate request adds no signature and saves nothing, but publishes the verdict again (at least once)', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'dup');
+    world.store.put(recordFor(imageRef(image.digest)));
+    await world.run('sign', image.digest);
+    const signs = world.kms.mock.commandCalls(SignCommand).length;
+    const writes = world.registry.writes.length;
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('signed');
+
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(signs);
+    expect(world.registry.writes).toHaveLength(writes);
+    expect(world.store.saved).toHaveLength(1);
+    expect(world.publisher.published).toHaveLength(2);
+    expect(world.publisher.published[1]?.detail).toEqual(world.publisher.published[0]?.detail);
+  });
+
+  it('a lost race on saving is re-read and written once more (signing is idempotent)', async () => {
+    world = setUp(['cosign-legacy']);
+    const image = await world.registry.pushImage(REPOSITORY, 'race');
+    world.store.put(recordFor(imageRef(image.digest)));
+    world.store.conflictNext = 1;
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('signed');
+
+    expect(world.store.saved.map((save) => save.expectedVersion)).toEqual([3, 4]);
+    expect(world.store.records.get(`${REPOSITORY}@${image.digest}`)?.signatures).toHaveLength(1);
+    expect(world.publisher.published).toHaveLength(1);
+  });
+});
+
+describe('sign: fail closed', () => {
+  it.each([
+    ['REJECTED', { verdict: 'REJECTED' }],
+    ['REVOKED', { verdict: 'REVOKED' }],
+    ['ERROR', { verdict: 'ERROR' }],
+    ['PENDING_SCAN', { status: 'PENDING_SCAN' }],
+    ['DELETED', { status: 'DELETED' }],
+  ] as const)('a %s record: nothing signed, saved or published', async (_, state) => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'refused');
+    const ref = imageRef(image.digest);
+    world.store.put(
+      recordFor(ref, {
+        ...('verdict' in state ? { verdict: verdictFor(ref, state.verdict) } : {}),
+        ...('status' in state ? { status: state.status } : {}),
+      }),
+    );
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('refused');
+
+    expectUntouched(image.digest);
+    expect(world.store.saved).toEqual([]);
+    expect(world.publisher.published).toEqual([]);
+    expect(metrics()).toMatchObject({ SigningRefused: 1 });
+  });
+
+  it('no record at all: nothing signed', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'unknown');
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('refused');
+
+    expectUntouched(image.digest);
+    expect(world.publisher.published).toEqual([]);
+  });
+
+  it('a request naming another registry than the record: nothing signed', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'elsewhere');
+    world.store.put(recordFor({ ...imageRef(image.digest), registry: 'evil.example.com' }));
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('refused');
+
+    expectUntouched(image.digest);
+  });
+
+  it('revoked between the children of an index: stops, and takes off what it had written', async () => {
+    world = setUp();
+    const children = [
+      await world.registry.pushImage(REPOSITORY, 'c1'),
+      await world.registry.pushImage(REPOSITORY, 'c2'),
+    ];
+    const index = await world.registry.pushIndex(REPOSITORY, children);
+    const indexRef = imageRef(index);
+    world.store.put(recordFor(indexRef, { children: children.map((child) => child.digest) }));
+    for (const child of children) world.store.put(recordFor(imageRef(child.digest), { parent: index }));
+    // on-scan revokes the second platform image while the first is being signed.
+    const second = `${REPOSITORY}@${children[1]!.digest}`;
+    const signedBefore: Digest[] = [];
+    world.store.onGet = (key) => {
+      if (key !== second) return;
+      const child = world.store.records.get(key)!;
+      signedBefore.push(
+        ...[index, children[0]!.digest].filter((d) =>
+          world.registry.tags.has(`${REPOSITORY}:${signatureTag(d)}`),
+        ),
+      );
+      world.store.put({ ...child, verdict: verdictFor(imageRef(children[1]!.digest), 'REVOKED') });
+    };
+
+    await expect(world.run('sign', index)).resolves.toBe('revoked-while-signing');
+
+    // The index and the first child had been signed when the revocation was seen ...
+    expect(signedBefore).toEqual([index, children[0]!.digest]);
+    // ... the second never was, and what had been written was never recorded, so it is gone again.
+    for (const digest of [index, ...children.map((child) => child.digest)])
+      expect(await validFormats(digest)).toEqual([]);
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(6);
+    expect(world.store.saved).toEqual([]);
+    expect(world.publisher.published).toEqual([]);
+    expect(metrics()).toMatchObject({ SigningRevokedMidway: 1, SignaturesRemoved: 6 });
+  });
+
+  it('revoked after signing but before saving: nothing recorded or published, and our signatures are gone', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'late');
+    const ref = imageRef(image.digest);
+    world.store.put(recordFor(ref));
+    // on-scan revokes it right after the last digest was signed; our conditional write then loses.
+    const save = world.store.saveSignatures.bind(world.store);
+    world.store.saveSignatures = (key, signatures, expectedVersion) => {
+      world.store.put(recordFor(ref, { verdict: verdictFor(ref, 'REVOKED'), version: 4 }));
+      return save(key, signatures, expectedVersion);
+    };
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('revoked-while-signing');
+
+    expect(await validFormats(image.digest)).toEqual([]);
+    expect(world.store.records.get(`${REPOSITORY}@${image.digest}`)?.signatures).toBeUndefined();
+    expect(world.publisher.published).toEqual([]);
+  });
+
+  it('an archive replay signs nothing and reads nothing', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'replay');
+    world.store.put(recordFor(imageRef(image.digest)));
+
+    await expect(world.run('sign', image.digest, { 'replay-name': 'audit-2026-01' })).resolves.toBe('replay');
+
+    expectUntouched(image.digest);
+    expect(world.store.gets).toBe(0);
+    expect(world.publisher.published).toEqual([]);
+    expect(metrics()).toMatchObject({ ReplaysIgnored: 1 });
+  });
+
+  it('a malformed request is counted and not retried', async () => {
+    world = setUp();
+
+    await expect(world.run('sign', 'sha256:nothex' as Digest)).resolves.toBe('malformed');
+
+    expect(world.store.gets).toBe(0);
+    expect(metrics()).toMatchObject({ MalformedEvents: 1 });
+  });
+
+  it('an unreachable registry throws a retryable error, so Lambda retries and then dead-letters', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'down');
+    world.store.put(recordFor(imageRef(image.digest)));
+    world.registry.failNext = new RegistryUnavailableError('GET /v2/ answered 503', 503);
+
+    const failure = world.run('sign', image.digest);
+
+    await expect(failure).rejects.toBeInstanceOf(RetryableError);
+    expect(world.publisher.published).toEqual([]);
+    expect(metrics()).toMatchObject({ SigningRetried: 1 });
+  });
+});
+
+describe('remove: revocation with remove-signatures', () => {
+  const foreignKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+  /** A signature by someone else, in the `.sig` manifest before ours. */
+  const addForeignLegacy = async (digest: Digest): Promise<void> => {
+    const payload = Buffer.from(
+      `{"critical":{"identity":{"docker-reference":"${world.registry.host}/${REPOSITORY}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null}`,
+    );
+    const signature = signWith('sha256', payload, foreignKey.privateKey).toString('base64');
+    const manifest = signatureManifest([], { payload, signature });
+    for (const blob of manifest.blobs) await world.registry.putBlob(REPOSITORY, blob.bytes);
+    await world.registry.putManifest(REPOSITORY, signatureTag(digest), {
+      mediaType: MediaType.ociManifest,
+      bytes: manifest.bytes,
+    });
+  };
+
+  /** Someone else's cosign v3 bundle, signed with their key, as a referrer of the image. */
+  const addForeignBundle = async (digest: Digest): Promise<void> => {
+    const kms = localKms('arn:aws:kms:us-west-2:210987654321:key/foreign');
+    const signer = new KmsSigner(kms.client, 'alias/theirs');
+    await signImage(
+      {
+        signer,
+        publicKey: signer,
+        registry: world.registry,
+        referrers: new MemoryReferrers(world.registry),
+        backoff: () => Promise.resolve(),
+      },
+      imageRef(digest),
+      approvedVerdict(imageRef(digest)),
+      ['sigstore-bundle'],
+    );
+  };
+
+  it('removes only our layer and our referrers; other signers keep theirs; the record forgets ours', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'revoked');
+    const ref = imageRef(image.digest);
+    await addForeignLegacy(image.digest);
+    await addForeignBundle(image.digest);
+    const ours = await signImage(world.signing, ref, approvedVerdict(ref));
+    world.store.put(recordFor(ref, { verdict: verdictFor(ref, 'REVOKED'), signatures: ours }));
+
+    await expect(world.run('remove', image.digest)).resolves.toBe('removed');
+
+    const sig = JSON.parse(
+      (await world.registry.getManifest(REPOSITORY, signatureTag(image.digest))).bytes.toString(),
+    ) as ImageManifest;
+    expect(sig.layers).toHaveLength(1);
+    const layer = sig.layers[0]!;
+    const payload = await world.registry.getBlob(REPOSITORY, layer.digest);
+    const signature = Buffer.from(layer.annotations![COSIGN_SIGNATURE_ANNOTATION]!, 'base64');
+    expect(verify('sha256', payload, foreignKey.publicKey, signature)).toBe(true);
+    const index = JSON.parse(
+      (await world.registry.getManifest(REPOSITORY, referrersTag(image.digest))).bytes.toString(),
+    ) as ImageIndex;
+    expect(index.manifests).toHaveLength(1);
+    expect(await validFormats(image.digest)).toEqual([]);
+    // Our referrers are deleted, not just unlisted.
+    for (const signature of ours.filter((s) => s.format !== 'cosign-legacy')) {
+      expect(
+        await world.registry.findManifest(REPOSITORY, signature.reference.split('@')[1]!),
+      ).toBeUndefined();
+    }
+    expect(world.store.records.get(`${REPOSITORY}@${image.digest}`)?.signatures).toEqual([]);
+    expect(world.publisher.published).toEqual([]);
+    expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(3);
+    expect(metrics()).toMatchObject({ SignaturesRemoved: 3 });
+  });
+
+  it('when ours was the only layer, the .sig manifest is deleted, as cosign clean does', async () => {
+    world = setUp(['cosign-legacy']);
+    const image = await world.registry.pushImage(REPOSITORY, 'alone');
+    const ref = imageRef(image.digest);
+    const ours = await signImage(world.signing, ref, approvedVerdict(ref), ['cosign-legacy']);
+    world.store.put(recordFor(ref, { verdict: verdictFor(ref, 'REVOKED'), signatures: ours }));
+
+    await expect(world.run('remove', image.digest)).resolves.toBe('removed');
+
+    expect(await world.registry.findManifest(REPOSITORY, signatureTag(image.digest))).toBeUndefined();
+    expect(world.registry.writes).toContain(`DELETE ${REPOSITORY}@${ours[0]!.reference.split('@')[1]}`);
+  });
+
+  it('an image APPROVED again since keeps its signatures', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'again');
+    const ref = imageRef(image.digest);
+    const ours = await signImage(world.signing, ref, approvedVerdict(ref));
+    world.store.put(recordFor(ref, { signatures: ours }));
+    const writes = world.registry.writes.length;
+
+    await expect(world.run('remove', image.digest)).resolves.toBe('removal-skipped');
+
+    expect(world.registry.writes).toHaveLength(writes);
+    expect(await validFormats(image.digest)).toEqual([
+      'cosign-legacy',
+      'sigstore-bundle',
+      'vuln-attestation',
+    ]);
+    expect(metrics()).toMatchObject({ SignatureRemovalSkipped: 1 });
+  });
+
+  it('a replayed removal removes nothing', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'replayed');
+    const ref = imageRef(image.digest);
+    const ours = await signImage(world.signing, ref, approvedVerdict(ref));
+    world.store.put(recordFor(ref, { verdict: verdictFor(ref, 'REVOKED'), signatures: ours }));
+
+    await expect(world.run('remove', image.digest, { 'replay-name': 'r' })).resolves.toBe('replay');
+
+    expect(await validFormats(image.digest)).toEqual([
+      'cosign-legacy',
+      'sigstore-bundle',
+      'vuln-attestation',
+    ]);
+  });
+});

@@ -1,0 +1,293 @@
+import { ConcurrentUpdateError, type Finding, type ImageRecord } from '../../../shared/domain';
+import { judgeImage, type JudgeDeps, type RecordedVerdict } from '../../../shared/judge';
+import type { EventPublisher, FindingsRead, FindingsSource, OutgoingEvent } from '../../../shared/ports';
+import { CRITICAL, DIGEST, LATER, LOW, NOW, POLICY, digestOf, imageRef, page, record } from './builders';
+import { MemoryVerdictStore } from './memory-store';
+
+class FakeFindings implements FindingsSource {
+  public readonly reads: string[] = [];
+  public constructor(private readonly results: Readonly<Record<string, FindingsRead>>) {}
+  public read(image: { digest: string }): Promise<FindingsRead> {
+    this.reads.push(image.digest);
+    return Promise.resolve(this.results[image.digest] ?? { kind: 'not-found', message: 'no scan' });
+  }
+}
+
+class RecordingPublisher implements EventPublisher {
+  public readonly events: OutgoingEvent[] = [];
+  public publish(events: readonly OutgoingEvent[]): Promise<void> {
+    this.events.push(...events);
+    return Promise.resolve();
+  }
+}
+
+const found = (...pages: Record<string, unknown>[]): FindingsRead => ({ kind: 'found', pages });
+
+const setup = (records: ImageRecord[], results: Readonly<Record<string, FindingsRead>>, now = NOW) => {
+  const store = new MemoryVerdictStore(...records);
+  const findings = new FakeFindings(results);
+  const publisher = new RecordingPublisher();
+  const deps: JudgeDeps = {
+    store,
+    findings,
+    publisher,
+    policy: POLICY,
+    settings: {
+      signatures: { formats: ['cosign-legacy'], keyAlias: 'alias/tollgate-signing' },
+      revocation: 'remove-signatures',
+    },
+    now: () => now,
+  };
+  return { deps, store, findings, publisher };
+};
+
+const KEY = { repository: 'payments/api', digest: DIGEST };
+
+describe('judgeImage', () => {
+  it('records the verdict with a conditional write and hands an approved image to signing', async () => {
+    const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [LOW] })) });
+    const outcome = await judgeImage(deps, KEY, 'scan-event-1');
+    expect(outcome).toMatchObject({
+      kind: 'decided',
+      published: ['Tollgate Signing Requested'],
+      dryRun: false,
+      firstVerdict: true,
+      record: { status: 'DECIDED', version: 2 },
+    });
+    expect(store.saves).toEqual([
+      {
+        image: imageRef(),
+        verdict: expect.objectContaining({ outcome: 'APPROVED' }) as unknown,
+        expectedVersion: 1,
+      },
+    ]);
+    expect(await store.get(KEY)).toMatchObject({ status: 'DECIDED', version: 2 });
+    expect(publisher.events).toEqual([
+      {
+        detailType: 'Tollgate Signing Requested',
+        detail: {
+          action: 'sign',
+          registry: imageRef().registry,
+          repository: 'payments/api',
+          digest: DIGEST,
+          correlationId: 'scan-event-1',
+        },
+      },
+    ]);
+  });
+
+  it('publishes a rejection with its findings; the correlation id falls back to the record’s', async () => {
+    const { deps, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    await judgeImage(deps, KEY);
+    expect(publisher.events).toEqual([
+      expect.objectContaining({
+        detailType: 'Tollgate Image Verdict',
+        detail: expect.objectContaining({
+          verdict: 'REJECTED',
+          blocking: [
+            {
+              id: 'CVE-2026-9999',
+              severity: 'CRITICAL',
+              package: 'openssl',
+              rule: 'severityLimits.CRITICAL',
+            },
+          ],
+          blockingTotal: 1,
+          correlationId: 'push-event-id',
+        }) as unknown,
+      }),
+    ]);
+  });
+
+  it('does nothing for a late duplicate with the same findings', async () => {
+    const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    await judgeImage(deps, KEY, 'first');
+    const outcome = await judgeImage({ ...deps, now: () => LATER }, KEY, 'duplicate');
+    expect(outcome.kind).toBe('unchanged');
+    expect(store.saves).toHaveLength(1);
+    expect(publisher.events).toHaveLength(1);
+  });
+
+  it('skips an image it never recorded, and a deleted one, without reading findings', async () => {
+    const { deps, findings, publisher } = setup(
+      [record({ image: imageRef('payments/gone'), status: 'DELETED' })],
+      {},
+    );
+    expect(await judgeImage(deps, KEY)).toEqual({ kind: 'unknown-image' });
+    expect(await judgeImage(deps, { repository: 'payments/gone', digest: DIGEST })).toEqual({
+      kind: 'deleted',
+    });
+    expect(findings.reads).toEqual([]);
+    expect(publisher.events).toEqual([]);
+  });
+
+  it('gives ERROR for a failed scan the event reported when ECR has none on record', async () => {
+    const { deps, publisher } = setup([record()], {});
+    const outcome = await judgeImage(deps, KEY, 'scan', { reportedStatus: 'UNSUPPORTED_IMAGE' });
+    expect(outcome).toMatchObject({
+      kind: 'decided',
+      verdict: { outcome: 'ERROR', error: { code: 'SCAN_FAILED' } },
+    });
+    expect(publisher.events[0]?.detail).toMatchObject({
+      verdict: 'ERROR',
+      error: { code: 'SCAN_FAILED', message: 'scan status UNSUPPORTED_IMAGE: no scan' },
+    });
+  });
+
+  it('waits, writing nothing, while there is no scan', async () => {
+    const { deps, store } = setup([record()], {});
+    expect(await judgeImage(deps, KEY, 'scan', { reportedStatus: 'COMPLETE' })).toEqual({
+      kind: 'waiting',
+      reason: 'no-scan',
+      status: 'COMPLETE',
+      message: 'no scan',
+    });
+    expect(store.saves).toEqual([]);
+  });
+
+  it('gives ERROR for a scan result it cannot read', async () => {
+    const { deps } = setup([record()], { [DIGEST]: found({ imageId: { imageDigest: 'not-a-digest' } }) });
+    expect(await judgeImage(deps, KEY)).toMatchObject({
+      kind: 'decided',
+      verdict: { outcome: 'ERROR', error: { code: 'MALFORMED_INPUT' } },
+    });
+  });
+
+  it('rethrows what is not a validation failure', async () => {
+    const { deps } = setup([record()], {});
+    const hostile = {
+      get imageId(): never {
+        throw new RangeError('boom');
+      },
+    };
+    const broken: JudgeDeps = {
+      ...deps,
+      findings: { read: () => Promise.resolve({ kind: 'found', pages: [hostile] }) },
+    };
+    await expect(judgeImage(broken, KEY)).rejects.toThrow(RangeError);
+  });
+
+  it('throws the conditional write’s ConcurrentUpdateError, so the event is retried', async () => {
+    const { deps, store } = setup([record()], { [DIGEST]: found(page()) });
+    const racing: JudgeDeps = {
+      ...deps,
+      store: Object.assign(Object.create(store) as MemoryVerdictStore, {
+        get: async (key: typeof KEY) => ({ ...(await store.get(key))!, version: 0 }),
+      }),
+    };
+    await expect(judgeImage(racing, KEY)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+  });
+
+  describe('re-evaluation (Inspector2 Finding)', () => {
+    const finding: Finding = {
+      id: 'CVE-2026-12345',
+      severity: 'CRITICAL',
+      package: { name: 'openssl' },
+      exploitAvailable: 'YES',
+    };
+
+    it('leaves an image not judged yet to its scan event', async () => {
+      const { deps, findings } = setup([record()], {});
+      expect(await judgeImage(deps, KEY, 'f', { onlyIfDecided: true, reportedFinding: finding })).toEqual({
+        kind: 'not-judged-yet',
+      });
+      expect(findings.reads).toEqual([]);
+    });
+
+    it('revokes an approved image and asks for its signatures to be removed', async () => {
+      const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [LOW] })) });
+      await judgeImage(deps, KEY, 'scan');
+      const signed = (await store.get(KEY))!;
+      store.records.set(`payments/api@${DIGEST}`, {
+        ...signed,
+        signatures: [{ format: 'cosign-legacy', reference: 'sha256-x.sig' }],
+      });
+      const outcome = await judgeImage({ ...deps, now: () => LATER }, KEY, 'finding-1', {
+        onlyIfDecided: true,
+        reportedFinding: finding,
+      });
+      expect(outcome).toMatchObject({
+        kind: 'decided',
+        verdict: { outcome: 'REVOKED' },
+        firstVerdict: false,
+      });
+      expect(publisher.events.slice(1)).toEqual([
+        expect.objectContaining({
+          detailType: 'Tollgate Image Verdict',
+          detail: expect.objectContaining({
+            verdict: 'REVOKED',
+            signatures: [{ format: 'cosign-legacy', reference: 'sha256-x.sig' }],
+          }) as unknown,
+        }),
+        expect.objectContaining({
+          detailType: 'Tollgate Signing Requested',
+          detail: expect.objectContaining({ action: 'remove', correlationId: 'finding-1' }) as unknown,
+        }),
+      ]);
+    });
+  });
+
+  it('on a dry run (replay) decides but writes and publishes nothing', async () => {
+    const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    const outcome = await judgeImage(deps, KEY, 'replayed', { dryRun: true });
+    expect(outcome).toMatchObject({
+      kind: 'decided',
+      verdict: { outcome: 'REJECTED' },
+      published: [],
+      dryRun: true,
+    });
+    expect(store.saves).toEqual([]);
+    expect(publisher.events).toEqual([]);
+  });
+
+  describe('image index', () => {
+    const [amd, arm] = [digestOf('b'), digestOf('c')];
+    const records = (): ImageRecord[] => [
+      record({ children: [amd, arm] }),
+      record({ image: imageRef('payments/api', amd), parent: DIGEST, tags: [] }),
+      record({ image: imageRef('payments/api', arm), parent: DIGEST, tags: [] }),
+    ];
+
+    it('judges the index once its last platform image is judged, and signs the index only', async () => {
+      const { deps, store, publisher } = setup(records(), {
+        [amd]: found(page({ digest: amd, findings: [LOW] })),
+        [arm]: found(page({ digest: arm })),
+      });
+      const first = await judgeImage(deps, { repository: 'payments/api', digest: amd }, 'scan-amd');
+      expect(first).toMatchObject({
+        kind: 'decided',
+        published: [],
+        index: { kind: 'waiting', reason: 'children-pending' },
+      });
+      const second = await judgeImage(deps, { repository: 'payments/api', digest: arm }, 'scan-arm');
+      expect(second).toMatchObject({
+        kind: 'decided',
+        index: { kind: 'decided', verdict: { outcome: 'APPROVED' } },
+      });
+      expect(publisher.events).toEqual([
+        expect.objectContaining({
+          detailType: 'Tollgate Signing Requested',
+          detail: expect.objectContaining({ digest: DIGEST, correlationId: 'scan-arm' }) as unknown,
+        }),
+      ]);
+      expect((await store.get(KEY))?.verdict).toMatchObject({ outcome: 'APPROVED' });
+      // The index itself is never scanned.
+      expect(await judgeImage(deps, KEY)).toMatchObject({ kind: 'unchanged' });
+    });
+
+    it('judges the index again on a duplicate child event, in case the index write lost a race before', async () => {
+      const { deps, store } = setup(records(), {
+        [amd]: found(page({ digest: amd, findings: [CRITICAL] })),
+      });
+      await judgeImage(deps, { repository: 'payments/api', digest: amd });
+      // Undo the index's verdict, as if its conditional write had failed.
+      store.records.set(`payments/api@${DIGEST}`, records()[0]!);
+      const again = await judgeImage(deps, { repository: 'payments/api', digest: amd });
+      expect(again).toMatchObject({
+        kind: 'unchanged',
+        index: { kind: 'decided', verdict: { outcome: 'REJECTED' } },
+      });
+      expect(((await store.get(KEY))?.verdict as RecordedVerdict).outcome).toBe('REJECTED');
+    });
+  });
+});
