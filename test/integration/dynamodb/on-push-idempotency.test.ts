@@ -22,15 +22,6 @@ import type { Digest } from '../../../shared/domain';
 import { CONFIG_ENV, resetSettingsCache } from '../../../shared/runtime';
 import { loadSampleEvent } from '../../helpers/shared-data';
 
-// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take: its
-// file is loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
-jest.mock('@middy/core', () => jest.requireActual<object>('../../../node_modules/@middy/core/index.js'), {
-  virtual: true,
-});
-jest.mock('@middy/util', () => jest.requireActual<object>('../../../node_modules/@middy/util/index.js'), {
-  virtual: true,
-});
-
 jest.setTimeout(60_000);
 
 /**

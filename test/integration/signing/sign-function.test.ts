@@ -29,15 +29,6 @@ import {
   type TestRegistry,
 } from '../../helpers/oci';
 
-// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take; its files are
-// loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
-jest.mock('@middy/core', () => jest.requireActual<object>('../../../node_modules/@middy/core/index.js'), {
-  virtual: true,
-});
-jest.mock('@middy/util', () => jest.requireActual<object>('../../../node_modules/@middy/util/index.js'), {
-  virtual: true,
-});
-
 import { handler } from '../../../functions/sign/handler';
 
 jest.setTimeout(90_000);

@@ -6,15 +6,6 @@ import { resolve } from 'node:path';
 import { EventValidationError } from '../../../shared/domain/errors';
 import { DIGEST, HOSTILE, tagViolationDetail, verdictDetail } from '../alerts/fixtures';
 
-// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take: its
-// file is loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
-jest.mock('@middy/core', () => jest.requireActual<object>('../../../node_modules/@middy/core/index.js'), {
-  virtual: true,
-});
-jest.mock('@middy/util', () => jest.requireActual<object>('../../../node_modules/@middy/util/index.js'), {
-  virtual: true,
-});
-
 const TOPIC_ARN = 'arn:aws:sns:us-west-2:123456789012:tollgate-alerts';
 const config = {
   repositories: ['*'],

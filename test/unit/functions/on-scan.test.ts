@@ -20,15 +20,6 @@ import {
   type ScanResultInput,
 } from './on-scan-fakes';
 
-// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take: its
-// file is loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
-jest.mock('@middy/core', () => jest.requireActual<object>('../../../node_modules/@middy/core/index.js'), {
-  virtual: true,
-});
-jest.mock('@middy/util', () => jest.requireActual<object>('../../../node_modules/@middy/util/index.js'), {
-  virtual: true,
-});
-
 const REPO_ROOT = resolve(__dirname, '../../..');
 const CLEAN = 'sha256:0a8f2a1c6b7d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081' as Digest;
 const VULNERABLE = 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234abcd' as Digest;

@@ -11,15 +11,6 @@ import { resetSettingsCache } from '../../../shared/runtime';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { captureOutput, emittedMetrics, FakeVerdictTable, lambdaContext } from './on-push-fakes';
 
-// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take: its
-// file is loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
-jest.mock('@middy/core', () => jest.requireActual<object>('../../../node_modules/@middy/core/index.js'), {
-  virtual: true,
-});
-jest.mock('@middy/util', () => jest.requireActual<object>('../../../node_modules/@middy/util/index.js'), {
-  virtual: true,
-});
-
 const REPO_ROOT = resolve(__dirname, '../../..');
 const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
 const DIGEST = 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234abcd' as Digest;

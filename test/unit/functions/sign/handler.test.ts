@@ -39,15 +39,6 @@ import {
   verdictFor,
 } from './fakes';
 
-// @middy/core 7 exports an `import` condition only, which jest's CommonJS resolver does not take; its file is
-// loaded directly (and transpiled, see jest.config.js) until the jest config maps the package.
-jest.mock('@middy/core', () => jest.requireActual<object>('../../../../node_modules/@middy/core/index.js'), {
-  virtual: true,
-});
-jest.mock('@middy/util', () => jest.requireActual<object>('../../../../node_modules/@middy/util/index.js'), {
-  virtual: true,
-});
-
 const REPOSITORY = 'payments/api';
 
 interface World {
