@@ -68,7 +68,10 @@ export const benchColdInit = (log: (line: string) => void = () => undefined): Co
       });
       // The environment a deployed function has, so module-level code runs as it would there.
       const probe = join(work, `${name}.probe.js`);
-      writeFileSync(probe, `const m = require(${JSON.stringify(outfile)}); if (typeof m.handler !== 'function') process.exit(3);`);
+      writeFileSync(
+        probe,
+        `const m = require(${JSON.stringify(outfile)}); if (typeof m.handler !== 'function') process.exit(3);`,
+      );
       const nodeMs: number[] = [];
       const initMs: number[] = [];
       for (let run = 0; run < RUNS; run++) {
@@ -82,7 +85,9 @@ export const benchColdInit = (log: (line: string) => void = () => undefined): Co
         nodeMs: median(nodeMs),
         ratio: median(initMs) / median(nodeMs),
       };
-      log(`${name}: ${(result.bundleBytes / 1024).toFixed(0)} KiB, init ${result.initMs.toFixed(1)} ms = ${result.ratio.toFixed(2)}× node -e 0 (${result.nodeMs.toFixed(1)} ms)`);
+      log(
+        `${name}: ${(result.bundleBytes / 1024).toFixed(0)} KiB, init ${result.initMs.toFixed(1)} ms = ${result.ratio.toFixed(2)}× node -e 0 (${result.nodeMs.toFixed(1)} ms)`,
+      );
       results.push(result);
     }
     return results;

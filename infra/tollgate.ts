@@ -11,6 +11,7 @@ import { EventContract } from './constructs/event-contract';
 import { Operations } from './constructs/operations';
 import { OnPush } from './constructs/on-push';
 import { OnScan } from './constructs/on-scan';
+import { PublicKeyParameter } from './constructs/public-key-parameter';
 import { Signer } from './constructs/signer';
 import { SigningKey } from './constructs/signing-key';
 import { VerdictTable } from './constructs/verdict-table';
@@ -74,6 +75,12 @@ export class Tollgate extends Construct {
     };
 
     // Pipeline stages: each issue adds its construct here.
+    const publicKey = new PublicKeyParameter(this, 'PublicKey', { key: this.signingKey.key });
+    new CfnOutput(this, 'SigningPublicKeyParameter', {
+      value: publicKey.parameter.parameterName,
+      description:
+        'SSM parameter holding the signing public key PEM (aws ssm get-parameter --query Parameter.Value)',
+    });
     this.eventContract = new EventContract(this, 'Events', {
       bus: this.bus,
       archiveRetentionDays: this.config.archiveRetentionDays,

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -43,6 +43,13 @@ export const startDynamo = async (options: DynamoOptions): Promise<RunningDynamo
     updateTableMs: 0,
     ...(options.dataDir === undefined ? {} : { path: options.dataDir }),
   });
+  // dynalite throws (uncaught) when a request is still being served as its database closes, which
+  // happens when a function is stopped mid-call: stop() waits for the requests in flight first.
+  const inFlight = new Set<object>();
+  server.on('request', (_request, response: ServerResponse) => {
+    inFlight.add(response);
+    response.once('finish', () => inFlight.delete(response));
+  });
   const port = await listen(server, options.port);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
@@ -58,6 +65,9 @@ export const startDynamo = async (options: DynamoOptions): Promise<RunningDynamo
     },
     stop: async () => {
       client.destroy();
+      const deadline = Date.now() + 3000;
+      while (inFlight.size > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -98,7 +98,8 @@ export type InvokeResult =
 
 export type AsyncInvokeOutcome =
   | { readonly kind: 'succeeded'; readonly attempts: number; readonly result: unknown }
-  | { readonly kind: 'dead-lettered'; readonly attempts: number; readonly deadLetter: DeadLetter };
+  | { readonly kind: 'dead-lettered'; readonly attempts: number; readonly deadLetter: DeadLetter }
+  | { readonly kind: 'abandoned'; readonly attempts: number };
 
 export class LocalLambdaRuntime {
   readonly #functions: ReadonlyMap<string, LocalFunction>;
@@ -159,7 +160,7 @@ export class LocalLambdaRuntime {
     this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await Promise.all([...this.#containers.values()].map((container) => container.terminate()));
+    await Promise.all([...this.#containers.values()].map((container) => container.close()));
     this.#containers.clear();
   }
 
@@ -173,12 +174,14 @@ export class LocalLambdaRuntime {
     // One request id for every attempt, as Lambda keeps it across retries of an asynchronous event.
     const requestId = randomUUID();
     const attempts = fn.maximumRetryAttempts + 1;
-    let last: SerializedError | undefined;
+    let last: SerializedError = STOPPED;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await this.sleep((this.#options.retryDelayMs ?? ((n) => 100 * n))(attempt - 1));
-      if (this.#stopped) break;
+      // Stopping abandons the event: it is neither retried nor dead-lettered.
+      if (this.#stopped) return { kind: 'abandoned', attempts: attempt - 1 };
       const result = await this.attempt(fn, event, requestId, attempt, attempt < attempts);
       if (result.ok) return { kind: 'succeeded', attempts: attempt, result: result.result };
+      if (this.#stopped) return { kind: 'abandoned', attempts: attempt };
       last = result.error;
     }
     const deadLetter = this.deadLetter(fn, event, requestId, attempts, last);
@@ -190,11 +193,7 @@ export class LocalLambdaRuntime {
     event: unknown,
     requestId: string,
     attempts: number,
-    error: SerializedError = {
-      errorType: 'Runtime.Stopped',
-      errorMessage: 'the local stack stopped',
-      trace: [],
-    },
+    error: SerializedError,
   ): DeadLetter {
     const deadLetter: DeadLetter = {
       functionName: fn.functionName,
@@ -228,6 +227,7 @@ export class LocalLambdaRuntime {
     const container = this.container(fn);
     const { onActivity } = this.#options;
     return container.enqueue(async () => {
+      if (this.#stopped) return { ok: false, error: STOPPED };
       onActivity?.({ kind: 'start', functionName: fn.functionName, requestId, attempt });
       const started = Date.now();
       const result = await container.run(event, requestId);
@@ -266,6 +266,7 @@ export class LocalLambdaRuntime {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
@@ -281,6 +282,7 @@ class Container {
   #worker: Worker | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #nextId = 1;
+  #closed = false;
   #pending:
     | {
         readonly id: number;
@@ -305,6 +307,7 @@ class Container {
   }
 
   public async run(event: unknown, requestId: string): Promise<InvokeResult> {
+    if (this.#closed) return { ok: false, error: STOPPED };
     const worker = this.worker();
     const id = this.#nextId++;
     const timeoutMs = this.fn.timeoutSeconds * 1000;
@@ -350,6 +353,12 @@ class Container {
     });
     if (!response.ok && response.phase === 'init') await this.terminate();
     return response.ok ? { ok: true, result: response.result } : { ok: false, error: response.error };
+  }
+
+  /** For good: invocations still queued fail at once instead of starting a new worker. */
+  public async close(): Promise<void> {
+    this.#closed = true;
+    await this.terminate();
   }
 
   public async terminate(): Promise<void> {
@@ -445,6 +454,13 @@ class Container {
     };
   }
 }
+
+/** What an invocation gets once the runtime is stopping. */
+const STOPPED: SerializedError = {
+  errorType: 'Runtime.Stopped',
+  errorMessage: 'the local stack stopped',
+  trace: [],
+};
 
 const TSX_API = require.resolve('tsx/cjs/api');
 const WORKER_FILE = join(__dirname, 'lambda-worker.ts');

@@ -18,25 +18,32 @@ export interface SampleImage {
   readonly findings: readonly SimulatedFinding[];
 }
 
-/** The two images `tollgate local` pushes: one the default policy approves, one it rejects. */
-export const SAMPLE_IMAGES: readonly SampleImage[] = [
-  { repository: 'samples/clean', tag: 'v1', description: 'no findings', findings: [] },
-  {
-    repository: 'samples/critical',
-    tag: 'v1',
-    description: 'one simulated CRITICAL finding',
-    findings: [
-      {
-        name: 'CVE-2024-3094',
-        severity: 'CRITICAL',
-        package: 'xz-utils',
-        version: '5.6.0',
-        fixedIn: '5.6.2',
-        cvss: 10,
-      },
-    ],
-  },
-];
+/**
+ * The two images `tollgate local` pushes: one the default policy approves, one it rejects. Each run pushes
+ * new digests under a new tag, so a second run against the same registry does not move a tag (which
+ * `immutability: enforce` would rightly report).
+ */
+export const sampleImages = (now: Date = new Date()): readonly SampleImage[] => {
+  const tag = `sample-${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+  return [
+    { repository: 'samples/clean', tag, description: 'no findings', findings: [] },
+    {
+      repository: 'samples/critical',
+      tag,
+      description: 'one simulated CRITICAL finding',
+      findings: [
+        {
+          name: 'CVE-2024-3094',
+          severity: 'CRITICAL',
+          package: 'xz-utils',
+          version: '5.6.0',
+          fixedIn: '5.6.2',
+          cvss: 10,
+        },
+      ],
+    },
+  ];
+};
 
 export interface PushedSample {
   readonly repository: string;

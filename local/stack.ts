@@ -108,6 +108,8 @@ export interface LocalStack {
   readonly signingKey?: { readonly arn: string; readonly alias?: string };
   /** Which pipeline stages the template has a runnable function for. */
   readonly stageBuilt: (stage: PipelineStage) => boolean;
+  /** The stage a function (by name) implements, from its handler's folder under functions/. */
+  readonly stageOf: (functionName: string) => PipelineStage | undefined;
   /** An OCI client for the registry, with its credentials. */
   readonly registryClient: () => OciRegistryClient;
   /** The signing key's public half as PEM, from the stand-in's KMS GetPublicKey. */
@@ -260,12 +262,13 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       stops.push(watcher.stop);
     }
 
-    const built = new Set(
-      deployment.functions
-        .filter((fn) => fn.entry !== undefined)
-        .map((fn) => /^functions\/([^/]+)\//.exec(fn.entry!)?.[1])
-        .filter((stage) => stage !== undefined),
-    );
+    const stages = new Map<string, PipelineStage>();
+    for (const fn of deployment.functions) {
+      const stage = /^functions\/([^/]+)\//.exec(fn.entry ?? '')?.[1];
+      if (PIPELINE_STAGES.includes(stage as PipelineStage))
+        stages.set(fn.functionName, stage as PipelineStage);
+    }
+    const built = new Set(stages.values());
     let stopped: Promise<void> | undefined;
     return {
       stateDir,
@@ -279,6 +282,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       routed,
       ...(signingKey === undefined ? {} : { signingKey }),
       stageBuilt: (stage) => built.has(stage),
+      stageOf: (functionName) => stages.get(functionName),
       registryClient: () =>
         new OciRegistryClient({
           host: registry.host,

@@ -1,6 +1,9 @@
 import { matchesAnyGlob } from '../shared/domain/glob';
 import { IMAGE_VERDICT } from '../shared/events/tollgate-detail-types';
-import type { LocalStack } from './stack';
+import type { LocalStack, PipelineStage } from './stack';
+
+/** The stages an image passes through on its way to a verdict. */
+const PIPELINE_PATH: readonly PipelineStage[] = ['on-push', 'on-scan', 'on-timeout', 'sign'];
 
 /** One image in the summary `tollgate local` prints (`--json` prints these as they are). */
 export interface ImageSummary {
@@ -61,9 +64,12 @@ export const imageProgress = async (stack: LocalStack, image: PushedImage): Prom
     const signatures = record?.signatures.length ? record.signatures : event.signatures;
     return { final: true, summary: summary(event.verdict, { tags: recordTags, signatures }) };
   }
-  // A stage that gave up on this image (its retries ran out) ends its way through the pipeline.
-  const failed = stack.runtime.deadLetters.find((letter) =>
-    JSON.stringify(letter.record.requestPayload).includes(image.digest),
+  // A pipeline stage that gave up on this image (its retries ran out) ends its way through the pipeline.
+  // Side stages (alerts) failing do not: the verdict stands without them.
+  const failed = stack.runtime.deadLetters.find(
+    (letter) =>
+      PIPELINE_PATH.includes(stack.stageOf(letter.functionName) ?? 'notify') &&
+      JSON.stringify(letter.record.requestPayload).includes(image.digest),
   );
   if (failed !== undefined) {
     const where = `${failed.functionName} failed: ${failed.record.responsePayload.errorMessage}`;

@@ -2,21 +2,27 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CliIo, type Command } from '../command';
-import { LocalStackError } from '../../local/errors';
-import { parseRegistryUrl, type ExternalRegistry } from '../../local/registry-url';
-import { pushSampleImage, SAMPLE_IMAGES, type PushedSample } from '../../local/sample-images';
-import { PIPELINE_STAGES, startLocalStack, type LocalStack } from '../../local/stack';
 import {
   imageProgress,
+  LocalStackError,
+  parseRegistryUrl,
+  PIPELINE_STAGES,
+  pushSampleImage,
   renderSummary,
+  sampleImages,
+  startLocalStack,
   timedOut,
+  type ExternalRegistry,
   type ImageSummary,
+  type LocalStack,
   type LocalSummary,
   type PushedImage,
-} from '../../local/summary';
+  type PushedSample,
+} from '../../local';
 import { IMAGE_VERDICT } from '../../shared/events/tollgate-detail-types';
 
-const USAGE = `Usage: tollgate local [--registry URL] [--state DIR] [--keep-running] [--public-key-out FILE] [--json]
+const USAGE = `Usage: tollgate local [--registry URL] [--state DIR] [--keep-running] [--public-key-out FILE]
+                      [--config FILE] [--timeout SECONDS] [--json]
 
 Runs Tollgate on this machine, end to end, with no AWS account: a real OCI registry (Debian's
 docker-registry), DynamoDB on dynalite, a loopback stand-in for ECR, KMS, EventBridge and Scheduler, and
@@ -83,7 +89,7 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
 
     const publicKeyFile = await writePublicKey(stack, options, progress);
     const pushed: PushedImage[] = [];
-    for (const sample of SAMPLE_IMAGES) {
+    for (const sample of sampleImages()) {
       const image: PushedSample = await pushSampleImage(stack.registryClient(), sample);
       progress(
         `pushed ${stack.registry.host}/${image.repository}:${image.tag} (${sample.description}) → ${image.digest}`,
@@ -136,6 +142,12 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
       await stack.stop();
     }
     interrupted.dispose();
+    // Everything started is stopped by now, so the process should end by itself. Should some handle
+    // still hold it, say so and end anyway: a demo must never hang a terminal or a CI job.
+    setTimeout(() => {
+      io.stderr('tollgate local: a handle was left open after stopping; exiting\n');
+      process.exit(process.exitCode ?? 0);
+    }, 5000).unref();
   }
 };
 

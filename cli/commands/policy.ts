@@ -58,7 +58,11 @@ export const createPolicyCommand = (deps: () => Pick<GateDeps, 'publicKey'> = de
 
 export const policyCommand = createPolicyCommand();
 
-const run = async (argv: readonly string[], io: CliIo, deps: () => Pick<GateDeps, 'publicKey'>): Promise<number> => {
+const run = async (
+  argv: readonly string[],
+  io: CliIo,
+  deps: () => Pick<GateDeps, 'publicKey'>,
+): Promise<number> => {
   const options = parseOptions(argv);
   const publicKeyPem = options.key === undefined ? undefined : await readPem(options.key, deps());
   let yaml: string;
@@ -132,7 +136,8 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
   if (api !== undefined && api !== 'images' && api !== 'cluster-policy') {
     throw new UsageError(`--kyverno-api must be images or cluster-policy, not ${JSON.stringify(api)}`);
   }
-  if (api !== undefined && engine !== 'kyverno') throw new UsageError('--kyverno-api applies to kyverno only');
+  if (api !== undefined && engine !== 'kyverno')
+    throw new UsageError('--kyverno-api applies to kyverno only');
   if (values['max-age'] !== undefined && !values['require-attestation']) {
     throw new UsageError('--max-age applies to the attestation: add --require-attestation');
   }

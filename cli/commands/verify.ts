@@ -118,7 +118,10 @@ const toJson = (result: GateResult): Record<string, unknown> => ({
 });
 
 const toText = (result: GateResult): string => {
-  const pinned = result.digest === null ? result.image : `${result.image.replace(/@sha256:[0-9a-f]{64}$/, '')}@${result.digest}`;
+  const pinned =
+    result.digest === null
+      ? result.image
+      : `${result.image.replace(/@sha256:[0-9a-f]{64}$/, '')}@${result.digest}`;
   const lines = [`${result.verified ? 'VERIFIED' : 'NOT VERIFIED'}  ${pinned}`];
   if (result.digest !== null) lines.push(`  digest ${result.digest}`);
   if (result.signatures.length > 0) {
@@ -127,7 +130,8 @@ const toText = (result: GateResult): string => {
       const verdict = signature.valid ? 'valid  ' : 'invalid';
       const code = signature.code === undefined ? '' : `${signature.code}: `;
       lines.push(`    ${verdict}  ${signature.format.padEnd(15)}  ${code}${signature.reason}`);
-      if (signature.reference !== undefined) lines.push(`             ${' '.repeat(15)}  at ${signature.reference}`);
+      if (signature.reference !== undefined)
+        lines.push(`             ${' '.repeat(15)}  at ${signature.reference}`);
     }
   }
   const attestation = result.attestation;

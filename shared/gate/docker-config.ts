@@ -15,7 +15,11 @@ const DOCKER_HUB_KEYS = new Set(['docker.io', 'index.docker.io', 'registry-1.doc
  * `host:port` (sometimes with a scheme) for the rest.
  */
 export const authsKeyHost = (key: string): string => {
-  const host = key.replace(/^[a-z]+:\/\//i, '').split('/')[0]?.toLowerCase() ?? '';
+  const host =
+    key
+      .replace(/^[a-z]+:\/\//i, '')
+      .split('/')[0]
+      ?.toLowerCase() ?? '';
   return DOCKER_HUB_KEYS.has(host) ? 'docker.io' : host;
 };
 
@@ -24,7 +28,10 @@ export const authsKeyHost = (key: string): string => {
  * fields are read too). Credential helpers (`credsStore`, `credHelpers`) are not run: ECR hosts get
  * GetAuthorizationToken instead, and other helpers must write `auths` (`docker login` does).
  */
-export const parseDockerAuths = (config: unknown, source: string): ReadonlyMap<string, RegistryCredentials> => {
+export const parseDockerAuths = (
+  config: unknown,
+  source: string,
+): ReadonlyMap<string, RegistryCredentials> => {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new DockerConfigError(`${source} is not a JSON object`);
   }
@@ -60,13 +67,11 @@ export class DockerConfigCredentials implements Credentials {
 
   public constructor(private readonly path: string = dockerConfigPath()) {}
 
-  public forRegistry(host: string): Promise<RegistryCredentials | undefined> {
-    try {
-      this.#auths ??= this.read();
-      return Promise.resolve(this.#auths.get(authsKeyHost(host)));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  // async so that a bad file rejects the promise rather than throwing at the caller.
+  // eslint-disable-next-line @typescript-eslint/require-await
+  public async forRegistry(host: string): Promise<RegistryCredentials | undefined> {
+    this.#auths ??= this.read();
+    return this.#auths.get(authsKeyHost(host));
   }
 
   private read(): ReadonlyMap<string, RegistryCredentials> {

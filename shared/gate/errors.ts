@@ -7,7 +7,11 @@ export class InvalidImageReferenceError extends TerminalError {
     reason: string,
     options?: TollgateErrorOptions,
   ) {
-    super('INVALID_IMAGE_REFERENCE', `${JSON.stringify(reference)} is not an image reference: ${reason}`, options);
+    super(
+      'INVALID_IMAGE_REFERENCE',
+      `${JSON.stringify(reference)} is not an image reference: ${reason}`,
+      options,
+    );
   }
 }
 

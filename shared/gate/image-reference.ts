@@ -50,7 +50,8 @@ export const parseImageReference = (text: string): ImageReference => {
   const components = name.split('/');
   const first = components[0] ?? '';
   const hasRegistry =
-    components.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['));
+    components.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['));
   let registry = hasRegistry ? first : DOCKER_HUB;
   if (hasRegistry && !DOMAIN.test(first)) fail(`${JSON.stringify(first)} is not a registry host`);
   if (DOCKER_HUB_ALIASES.has(registry.toLowerCase())) registry = DOCKER_HUB;
@@ -59,7 +60,8 @@ export const parseImageReference = (text: string): ImageReference => {
   if (path.length === 0 || path.some((component) => !PATH_COMPONENT.test(component))) {
     fail('the repository must be lower-case letters, digits and separators (. _ __ -), parts joined by /');
   }
-  const repository = registry === DOCKER_HUB && path.length === 1 ? `library/${path.join('/')}` : path.join('/');
+  const repository =
+    registry === DOCKER_HUB && path.length === 1 ? `library/${path.join('/')}` : path.join('/');
   if (`${registry}/${repository}`.length > MAX_NAME_LENGTH) fail(`longer than ${MAX_NAME_LENGTH} characters`);
 
   return {

@@ -3,7 +3,12 @@ export { judgeVulnPredicate, type PredicateJudgement } from './attestation';
 export { defaultGateDeps } from './default-deps';
 export { DockerConfigCredentials, dockerConfigPath, parseDockerAuths } from './docker-config';
 export { DEFAULT_MAX_AGE_MS, formatDuration, goDuration, parseDuration } from './duration';
-export { DockerConfigError, InvalidDurationError, InvalidImageReferenceError, PublicKeyError } from './errors';
+export {
+  DockerConfigError,
+  InvalidDurationError,
+  InvalidImageReferenceError,
+  PublicKeyError,
+} from './errors';
 export {
   DOCKER_HUB,
   formatImageReference,
@@ -28,3 +33,8 @@ export type {
   GateSignatureFormat,
 } from './result';
 export { verifyImage, type GateDeps, type VerifyImageRequest } from './verify-image';
+export {
+  publicKeyResource,
+  type PublicKeyResourceEvent,
+  type PublicKeyResourceResponse,
+} from './public-key-resource';

@@ -16,7 +16,9 @@ export const pemFilePublicKey = (path: string): PublicKeySource => {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new PublicKeyError(`cannot read the key file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new PublicKeyError(`cannot read the key file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return pemPublicKey(checkPublicPem(pem, path));
 };
@@ -24,7 +26,9 @@ export const pemFilePublicKey = (path: string): PublicKeySource => {
 /** Returns `pem` if it holds exactly a public key; a private key is refused so it is not copied around by mistake. */
 export const checkPublicPem = (pem: string, source: string): string => {
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-    throw new PublicKeyError(`${source} holds a private key; pass the public key (cosign.pub, or the stack's PEM)`);
+    throw new PublicKeyError(
+      `${source} holds a private key; pass the public key (cosign.pub, or the stack's PEM)`,
+    );
   }
   if (!pem.includes('-----BEGIN PUBLIC KEY-----')) {
     throw new PublicKeyError(`${source} is not a PEM public key (-----BEGIN PUBLIC KEY-----)`);
@@ -32,7 +36,9 @@ export const checkPublicPem = (pem: string, source: string): string => {
   try {
     createPublicKey(pem);
   } catch (error) {
-    throw new PublicKeyError(`${source} is not a valid public key: ${(error as Error).message}`, { cause: error });
+    throw new PublicKeyError(`${source} is not a valid public key: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return pem;
 };

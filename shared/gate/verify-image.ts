@@ -62,11 +62,14 @@ export const verifyImage = async (request: VerifyImageRequest, deps: GateDeps): 
   const parsed = typeof request.image === 'string' ? parseImageReference(request.image) : request.image;
   const reference: ImageReference =
     parsed.tag === undefined && parsed.digest === undefined ? { ...parsed, tag: 'latest' } : parsed;
-  const maxAgeMs = typeof request.maxAge === 'number' ? request.maxAge : parseDuration(request.maxAge ?? '7d');
-  if (!(maxAgeMs > 0) || !Number.isSafeInteger(maxAgeMs)) throw new InvalidDurationError(String(request.maxAge));
+  const maxAgeMs =
+    typeof request.maxAge === 'number' ? request.maxAge : parseDuration(request.maxAge ?? '7d');
+  if (!(maxAgeMs > 0) || !Number.isSafeInteger(maxAgeMs))
+    throw new InvalidDurationError(String(request.maxAge));
   const now = request.now ?? new Date();
   const required = request.requireAttestation ?? false;
-  const source = typeof request.key === 'string' ? deps.publicKey(parseKeyReference(request.key)) : request.key;
+  const source =
+    typeof request.key === 'string' ? deps.publicKey(parseKeyReference(request.key)) : request.key;
   const key = await loadPublicKey(source);
   const client = deps.registry(reference.registry);
   const identity = repositoryIdentity(reference);
@@ -134,7 +137,10 @@ const resolveDigest = async (
   reference: ImageReference,
 ): Promise<Digest | undefined> => {
   // The client checks the bytes hash to the digest it reports, so the digest cannot be a registry's say-so.
-  const manifest = await client.findManifest(reference.repository, reference.digest ?? reference.tag ?? 'latest');
+  const manifest = await client.findManifest(
+    reference.repository,
+    reference.digest ?? reference.tag ?? 'latest',
+  );
   return manifest?.digest;
 };
 
@@ -216,7 +222,10 @@ interface AttestationContext {
 }
 
 /** Every vuln attestation is judged; the best one is reported (a fresh APPROVED one wins over the rest). */
-const judgeAttestations = (candidates: readonly StoredBundle[], context: AttestationContext): AttestationReport => {
+const judgeAttestations = (
+  candidates: readonly StoredBundle[],
+  context: AttestationContext,
+): AttestationReport => {
   const base = { required: context.required, maxAge: context.maxAge };
   const reports = candidates.map((stored): AttestationReport => {
     const reference = `${context.identity}@${stored.descriptor.digest}`;
@@ -227,7 +236,13 @@ const judgeAttestations = (candidates: readonly StoredBundle[], context: Attesta
       reference,
     );
     if (!result.valid) {
-      return { ...base, valid: false, status: 'INVALID', reason: `${result.reason}: ${result.message}`, reference };
+      return {
+        ...base,
+        valid: false,
+        status: 'INVALID',
+        reason: `${result.reason}: ${result.message}`,
+        reference,
+      };
     }
     const statement = signedStatement(stored.bundle) ?? {};
     const names = subjectNames(statement, context.digest);

@@ -11,12 +11,13 @@ import type { RecordedInvocation } from '../fixtures/handlers/recorder';
 import { startTestRegistry, type TestRegistry } from '../helpers/oci/test-registry';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';
 import { RECORDER_BUS, RECORDER_SOURCE, recorderTemplate } from './recorder-stack';
+import { loadSampleEvent } from '../helpers/shared-data';
 
 jest.setTimeout(180_000);
 
-const SAMPLE_PUSH = JSON.parse(
-  readFileSync('/work/shared/events/ecr-image-action-push.json', 'utf8'),
-) as Record<string, unknown> & { detail: Record<string, unknown> };
+const SAMPLE_PUSH = loadSampleEvent('ecr-image-action-push.json') as Record<string, unknown> & {
+  detail: Record<string, unknown>;
+};
 
 const CRITICAL = [
   { name: 'CVE-2024-3094', severity: 'CRITICAL' as const, package: 'xz-utils', version: '5.6.0', cvss: 10 },
@@ -255,13 +256,13 @@ describe('routing: the event patterns of the synthesized template decide which h
               condition: 'RetriesExhausted',
               approximateInvokeCount: 3,
               requestId: attempts[0]!.requestId,
-            }),
-            requestPayload: expect.objectContaining({ id: eventId }),
+            }) as unknown,
+            requestPayload: expect.objectContaining({ id: eventId }) as unknown,
             responsePayload: expect.objectContaining({
               errorType: 'Error',
               errorMessage: 'recorder failing was told to fail',
-            }),
-          }),
+            }) as unknown,
+          }) as unknown,
         }),
       ]);
       expect(

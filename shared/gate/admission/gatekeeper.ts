@@ -9,7 +9,10 @@ import { allowedRepoPrefixes } from './patterns';
 export const gatekeeperAllowedRepos = (
   options: ResolvedAdmissionOptions,
 ): { readonly constraint: Record<string, unknown>; readonly widened: readonly string[] } => {
-  const translated = options.repositories.map((glob) => ({ glob, ...allowedRepoPrefixes(options.registry, glob) }));
+  const translated = options.repositories.map((glob) => ({
+    glob,
+    ...allowedRepoPrefixes(options.registry, glob),
+  }));
   return {
     constraint: {
       apiVersion: 'constraints.gatekeeper.sh/v1beta1',

@@ -60,7 +60,9 @@ export const generateAdmissionPolicy = (engine: AdmissionEngine, input: Admissio
       body = connaisseurValues(options);
       notes.push(
         'Helm values: merge into your connaisseur values.yaml (keep the chart default validators and rules).',
-        ...(options.mode === 'audit' ? ['detectionMode is cluster-wide: every Connaisseur rule then only warns.'] : []),
+        ...(options.mode === 'audit'
+          ? ['detectionMode is cluster-wide: every Connaisseur rule then only warns.']
+          : []),
       );
       break;
     case 'gatekeeper': {

@@ -31,7 +31,9 @@ export interface AdmissionOptions {
 }
 
 /** Options with defaults applied and inputs checked: what every generator works from. */
-export interface ResolvedAdmissionOptions extends Required<Omit<AdmissionOptions, 'attestation' | 'keySource'>> {
+export interface ResolvedAdmissionOptions extends Required<
+  Omit<AdmissionOptions, 'attestation' | 'keySource'>
+> {
   readonly attestation?: { readonly maxAgeMs: number };
   readonly keySource?: string;
 }
@@ -43,7 +45,8 @@ export class AdmissionInputError extends TerminalError {
   }
 }
 
-const HOST = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d{1,5})?$/;
+const HOST =
+  /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d{1,5})?$/;
 // Repository names are lower-case path components; `*` is the one wildcard Tollgate globs have.
 const REPOSITORY_GLOB = /^[a-z0-9*](?:[a-z0-9._/*-]*[a-z0-9*])?$/;
 const NAME = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
@@ -63,7 +66,8 @@ export const resolveAdmissionOptions = (options: AdmissionOptions): ResolvedAdmi
     }
   }
   const name = options.name ?? 'tollgate-signed-images';
-  if (!NAME.test(name)) throw new AdmissionInputError(`--name ${JSON.stringify(name)} is not a Kubernetes name`);
+  if (!NAME.test(name))
+    throw new AdmissionInputError(`--name ${JSON.stringify(name)} is not a Kubernetes name`);
   const pem = options.publicKeyPem ?? '';
   return {
     publicKeyPem: pem === '' || pem.endsWith('\n') ? pem : `${pem}\n`,

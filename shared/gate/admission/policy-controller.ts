@@ -9,7 +9,9 @@ export const POLICY_CONTROLLER_NAMESPACE_LABEL = 'policy.sigstore.dev/include';
  * authority without `ctlog` skips the transparency log, which is what a private KMS key needs. It reads the
  * legacy `.sig` only (its bundle format is keyless-only), so there is no attestation requirement here.
  */
-export const policyControllerClusterImagePolicy = (options: ResolvedAdmissionOptions): Record<string, unknown> => ({
+export const policyControllerClusterImagePolicy = (
+  options: ResolvedAdmissionOptions,
+): Record<string, unknown> => ({
   apiVersion: 'policy.sigstore.dev/v1beta1',
   kind: 'ClusterImagePolicy',
   metadata: { name: options.name },

@@ -9,8 +9,16 @@ export const ENGINE_VERSIONS = {
     minimum: '1.17.0',
     api: 'policies.kyverno.io/v1 ImageValidatingPolicy (1.16 serves the same spec as v1beta1)',
   },
-  'policy-controller': { checked: '0.15.1', minimum: '0.4.0', api: 'policy.sigstore.dev/v1beta1 ClusterImagePolicy' },
-  connaisseur: { checked: '3.10.0', minimum: '3.6.0', api: 'Helm values: application.validators / application.policy' },
+  'policy-controller': {
+    checked: '0.15.1',
+    minimum: '0.4.0',
+    api: 'policy.sigstore.dev/v1beta1 ClusterImagePolicy',
+  },
+  connaisseur: {
+    checked: '3.10.0',
+    minimum: '3.6.0',
+    api: 'Helm values: application.validators / application.policy',
+  },
   gatekeeper: {
     checked: 'gatekeeper-library allowedrepos 1.0.2',
     minimum: 'Gatekeeper 3.x',

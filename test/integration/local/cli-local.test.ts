@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 
 jest.setTimeout(240_000);
 
+/** The tag `tollgate local` gives its sample images: new on every run. */
+const TAG = expect.stringMatching(/^sample-\d{8}-\d{6}$/) as unknown;
+
 const BIN = resolve(__dirname, '../../../cli/bin/tollgate.js');
 
 interface Run {
@@ -68,10 +71,10 @@ describe('tollgate local', () => {
     };
     expect(summary.registry).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(summary.images).toEqual([
-      expect.objectContaining({ repository: 'samples/clean', tags: ['v1'], verdict: 'APPROVED' }),
+      expect.objectContaining({ repository: 'samples/clean', tags: [TAG], verdict: 'APPROVED' }),
       expect.objectContaining({
         repository: 'samples/critical',
-        tags: ['v1'],
+        tags: [TAG],
         verdict: 'REJECTED',
         signatures: [],
       }),
@@ -79,7 +82,10 @@ describe('tollgate local', () => {
     for (const image of summary.images) expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(summary.images[0]!.signatures).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ format: 'cosign-legacy', reference: expect.any(String) }),
+        expect.objectContaining({
+          format: 'cosign-legacy',
+          reference: expect.any(String) as unknown,
+        }) as unknown,
       ]),
     );
     // Progress went to stderr, the public key to the file asked for.
@@ -88,12 +94,20 @@ describe('tollgate local', () => {
     expect(registryProcesses(stateDir)).toEqual([]);
   });
 
-  it('prints a table with the verify command of each image', async () => {
+  it('prints a table with the verify command of each image, run after run on the same state', async () => {
+    const first = await tollgateLocal(['--state', stateDir, '--json']);
+    expect(first.code).toBe(0);
+    const key = readFileSync(join(stateDir, 'signing-key.pem'), 'utf8');
+
+    // Tables, the signing key and the registry's storage are reused; the new images are judged as well.
     const run = await tollgateLocal(['--state', stateDir]);
 
     expect(run.code).toBe(0);
+    expect(readFileSync(join(stateDir, 'signing-key.pem'), 'utf8')).toBe(key);
     expect(run.stdout).toMatch(/REPOSITORY\s+DIGEST\s+TAGS\s+VERDICT\s+SIGNATURES/);
-    expect(run.stdout).toMatch(/samples\/clean\s+sha256:\S+\s+v1\s+APPROVED\s+cosign-legacy /);
+    expect(run.stdout).toMatch(
+      /samples\/clean\s+sha256:\S+\s+sample-\d{8}-\d{6}\s+APPROVED\s+cosign-legacy /,
+    );
     expect(run.stdout).toMatch(
       new RegExp(
         `tollgate verify 127\\.0\\.0\\.1:\\d+/samples/critical@sha256:[0-9a-f]{64} --key ${join(stateDir, 'signing-key.pem')}`,

@@ -84,7 +84,7 @@ describe('LocalLambdaRuntime', () => {
     start([fn('exits')]);
     expect(await runtime.invoke('exits', { exit: 3 })).toEqual({
       ok: false,
-      error: expect.objectContaining({ errorType: 'Runtime.ExitError' }),
+      error: expect.objectContaining({ errorType: 'Runtime.ExitError' }) as unknown,
     });
     expect(await runtime.invoke('exits', {})).toEqual({ ok: true, result: { invocations: 1 } });
   });
@@ -93,7 +93,9 @@ describe('LocalLambdaRuntime', () => {
     start([fn('uncaught')]);
     expect(await runtime.invoke('uncaught', { uncaught: true })).toEqual({
       ok: false,
-      error: expect.objectContaining({ errorMessage: expect.stringContaining('thrown outside the handler') }),
+      error: expect.objectContaining({
+        errorMessage: expect.stringContaining('thrown outside the handler') as unknown,
+      }) as unknown,
     });
   });
 
@@ -113,8 +115,8 @@ describe('LocalLambdaRuntime', () => {
         destination: 'arn:aws:sqs:us-east-1:000000000000:dlq',
         record: expect.objectContaining({
           requestPayload: { id: 'e-1' },
-          responsePayload: expect.objectContaining({ errorMessage: 'init failed on purpose' }),
-        }),
+          responsePayload: expect.objectContaining({ errorMessage: 'init failed on purpose' }) as unknown,
+        }) as unknown,
       }),
     ]);
   });

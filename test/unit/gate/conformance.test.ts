@@ -52,12 +52,18 @@ const deps = (registry: MemoryRegistry): GateDeps => ({
 });
 
 /** Stores the vector as a registry would hold it: the image manifest, and the `.sig` manifest with its blobs. */
-const storeLegacyVector = async (registry: MemoryRegistry, vector: LegacyVectors['cases'][number]): Promise<Digest> => {
+const storeLegacyVector = async (
+  registry: MemoryRegistry,
+  vector: LegacyVectors['cases'][number],
+): Promise<Digest> => {
   const { repository } = parseImageReference(vector.repository);
   const manifest = Buffer.from(vector.manifest, 'base64');
   // Some vectors' manifests are not even JSON (that is the point of them); the gate never parses the image.
   const mediaType = embeddedMediaType(manifest) ?? MediaType.dockerManifest;
-  const { digest } = await registry.putManifest(repository, sha256Digest(manifest), { mediaType, bytes: manifest });
+  const { digest } = await registry.putManifest(repository, sha256Digest(manifest), {
+    mediaType,
+    bytes: manifest,
+  });
   const layers: Descriptor[] = [];
   for (const signature of vector.signatures) {
     const payload = Buffer.from(signature.payload, 'base64');
@@ -71,7 +77,10 @@ const storeLegacyVector = async (registry: MemoryRegistry, vector: LegacyVectors
   }
   const sig = signatureManifestWithLayers(layers);
   for (const blob of sig.blobs) await registry.putBlob(repository, blob.bytes);
-  await registry.putManifest(repository, signatureTag(digest), { mediaType: MediaType.ociManifest, bytes: sig.bytes });
+  await registry.putManifest(repository, signatureTag(digest), {
+    mediaType: MediaType.ociManifest,
+    bytes: sig.bytes,
+  });
   return digest;
 };
 
@@ -95,8 +104,12 @@ describe('cosign legacy vectors through verifyImage', () => {
     expect(result.digest).toBe(digest);
     expect(result.signatures).toHaveLength(vector.signatures.length);
     if (vector.expect === 'reject') {
-      expect(result.signatures.every((signature) => !signature.valid && signature.code !== undefined)).toBe(true);
-      expect(result.failures).toEqual([expect.stringMatching(/^signature: none of the \d signature\(s\) is valid/)]);
+      expect(result.signatures.every((signature) => !signature.valid && signature.code !== undefined)).toBe(
+        true,
+      );
+      expect(result.failures).toEqual([
+        expect.stringMatching(/^signature: none of the \d signature\(s\) is valid/),
+      ]);
     }
   });
 });
@@ -121,14 +134,21 @@ describe('sigstore bundle vectors through verifyImage', () => {
         });
       }
       const result = await verifyImage(
-        { image: `registry.example/${repository}@${digest}`, key: pemPublicKey(vector.publicKey), requireAttestation: true },
+        {
+          image: `registry.example/${repository}@${digest}`,
+          key: pemPublicKey(vector.publicKey),
+          requireAttestation: true,
+        },
         deps(registry),
       );
       expect(result.verified).toBe(false);
       expect(result.signatures).toEqual([
         expect.objectContaining({ format: 'sigstore-bundle', valid: false, code: 'STATEMENT_TYPE' }),
       ]);
-      expect(result.attestation).toMatchObject({ status: 'INVALID', reason: expect.stringMatching(/^STATEMENT_TYPE/) });
+      expect(result.attestation).toMatchObject({
+        status: 'INVALID',
+        reason: expect.stringMatching(/^STATEMENT_TYPE/) as unknown,
+      });
     },
   );
 });

@@ -1,5 +1,10 @@
 import { KmsSigner } from '../../../shared/aws/kms';
-import { VERDICT_SCHEMA_VERSION, type ApprovedVerdict, type Digest, type ImageRef } from '../../../shared/domain';
+import {
+  VERDICT_SCHEMA_VERSION,
+  type ApprovedVerdict,
+  type Digest,
+  type ImageRef,
+} from '../../../shared/domain';
 import { EMPTY_JSON, manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../../shared/oci';
 import { signImage, type ReferrerArtifact, type ReferrerAttacher } from '../../../shared/signing';
 import type { SignatureFormat } from '../../../shared/verify';
@@ -22,13 +27,21 @@ export const memoryAttacher = (registry: MemoryRegistry): ReferrerAttacher => ({
       annotations: artifact.annotations,
     };
     const bytes = manifestBytes(manifest);
-    return (await registry.putManifest(artifact.repository, sha256Digest(bytes), { mediaType: MediaType.ociManifest, bytes }))
-      .digest;
+    return (
+      await registry.putManifest(artifact.repository, sha256Digest(bytes), {
+        mediaType: MediaType.ociManifest,
+        bytes,
+      })
+    ).digest;
   },
 });
 
 /** Pushes a small image (config + one layer) by digest, and optionally under a tag. */
-export const pushImage = async (registry: MemoryRegistry, repository: string, tag?: string): Promise<Digest> => {
+export const pushImage = async (
+  registry: MemoryRegistry,
+  repository: string,
+  tag?: string,
+): Promise<Digest> => {
   const layer = await registry.putBlob(repository, Buffer.from(`layer ${Math.random()}`));
   const config = await registry.putBlob(repository, Buffer.from('{"architecture":"amd64","os":"linux"}'));
   const bytes = manifestBytes({
@@ -63,12 +76,22 @@ export const approvedVerdict = (image: ImageRef, completedAt: string): ApprovedV
 export const signInMemory = async (
   registry: MemoryRegistry,
   image: ImageRef,
-  options: { readonly kms?: LocalKms; readonly formats?: readonly SignatureFormat[]; readonly scanFinishedOn?: string } = {},
+  options: {
+    readonly kms?: LocalKms;
+    readonly formats?: readonly SignatureFormat[];
+    readonly scanFinishedOn?: string;
+  } = {},
 ): Promise<LocalKms> => {
   const kms = options.kms ?? localKms();
   const signer = new KmsSigner(kms.client, 'alias/tollgate-signing');
   await signImage(
-    { signer, publicKey: signer, registry, referrers: memoryAttacher(registry), backoff: () => Promise.resolve() },
+    {
+      signer,
+      publicKey: signer,
+      registry,
+      referrers: memoryAttacher(registry),
+      backoff: () => Promise.resolve(),
+    },
     image,
     approvedVerdict(image, options.scanFinishedOn ?? '2030-01-01T00:00:00.000Z'),
     options.formats,

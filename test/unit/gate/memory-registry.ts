@@ -28,7 +28,9 @@ export class MemoryRegistry implements RegistryClient {
     this.requests.push(`GET ${repository}/manifests/${reference}`);
     const found = this.#manifests.get(`${repository}@${reference}`);
     if (found === undefined) {
-      return Promise.reject(new RegistryRequestError(`${repository}:${reference} not found`, 404, ['MANIFEST_UNKNOWN']));
+      return Promise.reject(
+        new RegistryRequestError(`${repository}:${reference} not found`, 404, ['MANIFEST_UNKNOWN']),
+      );
     }
     return Promise.resolve(found);
   }
@@ -45,11 +47,17 @@ export class MemoryRegistry implements RegistryClient {
   public headManifest(repository: string, reference: string): Promise<Descriptor | undefined> {
     const found = this.#manifests.get(`${repository}@${reference}`);
     return Promise.resolve(
-      found === undefined ? undefined : { mediaType: found.mediaType, digest: found.digest, size: found.bytes.length },
+      found === undefined
+        ? undefined
+        : { mediaType: found.mediaType, digest: found.digest, size: found.bytes.length },
     );
   }
 
-  public putManifest(repository: string, reference: string, manifest: ManifestUpload): Promise<PutManifestResult> {
+  public putManifest(
+    repository: string,
+    reference: string,
+    manifest: ManifestUpload,
+  ): Promise<PutManifestResult> {
     const digest = sha256Digest(manifest.bytes);
     const stored: FetchedManifest = { digest, mediaType: manifest.mediaType, bytes: manifest.bytes };
     this.#manifests.set(`${repository}@${digest}`, stored);
@@ -76,7 +84,10 @@ export class MemoryRegistry implements RegistryClient {
     return Promise.resolve(this.#blobs.has(`${repository}@${digest}`));
   }
 
-  public putBlob(repository: string, bytes: Buffer): Promise<{ readonly digest: Digest; readonly size: number }> {
+  public putBlob(
+    repository: string,
+    bytes: Buffer,
+  ): Promise<{ readonly digest: Digest; readonly size: number }> {
     const digest = sha256Digest(bytes);
     this.#blobs.set(`${repository}@${digest}`, bytes);
     return Promise.resolve({ digest, size: bytes.length });

@@ -16,7 +16,10 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 describe('parseImageReference', () => {
   it.each([
     ['127.0.0.1:5000/team/app:v1', { registry: '127.0.0.1:5000', repository: 'team/app', tag: 'v1' }],
-    [`127.0.0.1:5000/team/app@${DIGEST}`, { registry: '127.0.0.1:5000', repository: 'team/app', digest: DIGEST }],
+    [
+      `127.0.0.1:5000/team/app@${DIGEST}`,
+      { registry: '127.0.0.1:5000', repository: 'team/app', digest: DIGEST },
+    ],
     [
       `123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments/api:1.2.3@${DIGEST}`,
       {
@@ -32,7 +35,10 @@ describe('parseImageReference', () => {
     ['busybox', { registry: 'docker.io', repository: 'library/busybox' }],
     ['team/app:v2', { registry: 'docker.io', repository: 'team/app', tag: 'v2' }],
     ['index.docker.io/library/busybox:1', { registry: 'docker.io', repository: 'library/busybox', tag: '1' }],
-    ['registry.example/a__b/c-d.e_f:T.1-x', { registry: 'registry.example', repository: 'a__b/c-d.e_f', tag: 'T.1-x' }],
+    [
+      'registry.example/a__b/c-d.e_f:T.1-x',
+      { registry: 'registry.example', repository: 'a__b/c-d.e_f', tag: 'T.1-x' },
+    ],
   ])('%s', (text, expected) => {
     expect(parseImageReference(text)).toEqual(expected);
   });
@@ -54,7 +60,9 @@ describe('parseImageReference', () => {
   });
 
   it('prints canonically and knows Docker Hub is served elsewhere', () => {
-    expect(formatImageReference(parseImageReference(`r.example:443/x:y@${DIGEST}`))).toBe(`r.example:443/x:y@${DIGEST}`);
+    expect(formatImageReference(parseImageReference(`r.example:443/x:y@${DIGEST}`))).toBe(
+      `r.example:443/x:y@${DIGEST}`,
+    );
     expect(registryApiHost('docker.io')).toBe('registry-1.docker.io');
     expect(registryApiHost('127.0.0.1:5000')).toBe('127.0.0.1:5000');
   });
@@ -86,12 +94,16 @@ describe('parseKeyReference', () => {
     expect(parseKeyReference(text)).toEqual(expected);
   });
 
-  it.each(['awskms://', 'awskms:///', 'awskms:///not-a-key', 'gcpkms://projects/p/keys/k', 'k8s://ns/secret', ''])(
-    'refuses %j',
-    (text) => {
-      expect(() => parseKeyReference(text)).toThrow(PublicKeyError);
-    },
-  );
+  it.each([
+    'awskms://',
+    'awskms:///',
+    'awskms:///not-a-key',
+    'gcpkms://projects/p/keys/k',
+    'k8s://ns/secret',
+    '',
+  ])('refuses %j', (text) => {
+    expect(() => parseKeyReference(text)).toThrow(PublicKeyError);
+  });
 });
 
 describe('durations', () => {

@@ -38,7 +38,12 @@ describe('verifyImage (in memory)', () => {
       ['cosign-legacy', true],
       ['sigstore-bundle', true],
     ]);
-    expect(result.attestation).toMatchObject({ required: false, valid: true, status: 'VALID', verdict: 'APPROVED' });
+    expect(result.attestation).toMatchObject({
+      required: false,
+      valid: true,
+      status: 'VALID',
+      verdict: 'APPROVED',
+    });
     // Only the first read names the tag.
     const byTag = registry.requests.filter((request) => request.endsWith('/manifests/v1'));
     expect(byTag).toHaveLength(1);
@@ -48,7 +53,10 @@ describe('verifyImage (in memory)', () => {
   it('defaults to the latest tag and reports a missing image as not verified', async () => {
     const registry = new MemoryRegistry(HOST);
     const kms = localKms();
-    const result = await verifyImage({ image: `${HOST}/${REPO}`, key: pemPublicKey(kms.publicKeyPem) }, depsFor(registry));
+    const result = await verifyImage(
+      { image: `${HOST}/${REPO}`, key: pemPublicKey(kms.publicKeyPem) },
+      depsFor(registry),
+    );
     expect(result).toMatchObject({
       image: `${HOST}/${REPO}:latest`,
       digest: null,
@@ -66,7 +74,9 @@ describe('verifyImage (in memory)', () => {
     );
     expect(result.verified).toBe(false);
     expect(result.signatures).toEqual([]);
-    expect(result.failures).toEqual([expect.stringMatching(/^signature: none found for .*sha256-[0-9a-f]{64}\.sig/)]);
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^signature: none found for .*sha256-[0-9a-f]{64}\.sig/),
+    ]);
     expect(result.attestation.status).toBe('MISSING');
   });
 
@@ -77,7 +87,10 @@ describe('verifyImage (in memory)', () => {
     const kms = await signInMemory(registry, image, { scanFinishedOn: '2029-12-01T00:00:00.000Z' });
     const key = pemPublicKey(kms.publicKeyPem);
 
-    const lenient = await verifyImage({ image: `${HOST}/${REPO}@${digest}`, key, now: NOW }, depsFor(registry));
+    const lenient = await verifyImage(
+      { image: `${HOST}/${REPO}@${digest}`, key, now: NOW },
+      depsFor(registry),
+    );
     expect(lenient).toMatchObject({ verified: true, attestation: { required: false, status: 'EXPIRED' } });
 
     const strict = await verifyImage(
@@ -85,11 +98,24 @@ describe('verifyImage (in memory)', () => {
       depsFor(registry),
     );
     expect(strict.verified).toBe(false);
-    expect(strict.attestation).toMatchObject({ required: true, valid: false, status: 'EXPIRED', maxAge: '7d' });
-    expect(strict.failures).toEqual([expect.stringMatching(/^attestation: EXPIRED: the scan finished 2029-12-01T00:00:00.000Z, 33d ago/)]);
+    expect(strict.attestation).toMatchObject({
+      required: true,
+      valid: false,
+      status: 'EXPIRED',
+      maxAge: '7d',
+    });
+    expect(strict.failures).toEqual([
+      expect.stringMatching(/^attestation: EXPIRED: the scan finished 2029-12-01T00:00:00.000Z, 33d ago/),
+    ]);
 
     const wide = await verifyImage(
-      { image: `${HOST}/${REPO}@${digest}`, key, now: NOW, requireAttestation: true, maxAge: 60 * 86_400_000 },
+      {
+        image: `${HOST}/${REPO}@${digest}`,
+        key,
+        now: NOW,
+        requireAttestation: true,
+        maxAge: 60 * 86_400_000,
+      },
       depsFor(registry),
     );
     expect(wide).toMatchObject({ verified: true, attestation: { status: 'VALID', maxAge: '60d' } });
@@ -129,17 +155,29 @@ describe('verifyImage (in memory)', () => {
     const fresh = new MemoryRegistry(HOST);
     const imageManifest = await registry.getManifest(REPO, digest);
     await fresh.putManifest(REPO, digest, { mediaType: imageManifest.mediaType, bytes: imageManifest.bytes });
-    await signInMemory(fresh, image, { kms, formats: ['vuln-attestation'], scanFinishedOn: '2030-01-02T00:00:00.000Z' });
+    await signInMemory(fresh, image, {
+      kms,
+      formats: ['vuln-attestation'],
+      scanFinishedOn: '2030-01-02T00:00:00.000Z',
+    });
     for (const descriptor of (await fresh.referrers(REPO, digest)) ?? []) {
       const manifest = await fresh.getManifest(REPO, descriptor.digest);
       const parsed = JSON.parse(manifest.bytes.toString()) as { layers: { digest: Digest }[] };
       await registry.putBlob(REPO, await fresh.getBlob(REPO, parsed.layers[0]!.digest));
-      await registry.putManifest(REPO, descriptor.digest, { mediaType: manifest.mediaType, bytes: manifest.bytes });
+      await registry.putManifest(REPO, descriptor.digest, {
+        mediaType: manifest.mediaType,
+        bytes: manifest.bytes,
+      });
     }
     expect(await registry.referrers(REPO, digest)).toHaveLength(2);
 
     const result = await verifyImage(
-      { image: `${HOST}/${REPO}@${digest}`, key: pemPublicKey(kms.publicKeyPem), now: NOW, requireAttestation: true },
+      {
+        image: `${HOST}/${REPO}@${digest}`,
+        key: pemPublicKey(kms.publicKeyPem),
+        now: NOW,
+        requireAttestation: true,
+      },
       depsFor(registry),
     );
     expect(result.attestation).toMatchObject({ status: 'VALID', scanFinishedOn: '2030-01-02T00:00:00.000Z' });
@@ -179,4 +217,3 @@ describe('judgeVulnPredicate', () => {
     expect(judgeVulnPredicate(predicate('APPROVED', '2030-01-03T00:03:00Z'), NOW, week).status).toBe('VALID');
   });
 });
-

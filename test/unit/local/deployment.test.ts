@@ -16,7 +16,7 @@ describe('deriveDeployment on the synthesized Tollgate stack', () => {
   let template: CfnTemplate;
   let deployment: LocalDeployment;
   beforeAll(() => {
-    template = synth().template.toJSON() as CfnTemplate;
+    template = synth().template.toJSON();
     const [key] = signingKeysOf(template);
     deployment = deriveDeployment(template, LOCAL_ENVIRONMENT, {
       [key!.logicalId]: { ref: '11111111-2222-3333-4444-555555555555', attributes: { Arn: KEY_ARN } },
@@ -28,7 +28,7 @@ describe('deriveDeployment on the synthesized Tollgate stack', () => {
 
   it('finds the signing key and its alias', () => {
     expect(signingKeysOf(template)).toEqual([
-      { logicalId: expect.stringMatching(/^TollgateSigningKey/), alias: 'alias/tollgate-signing' },
+      { logicalId: expect.stringMatching(/^TollgateSigningKey/) as unknown, alias: 'alias/tollgate-signing' },
     ]);
   });
 
@@ -53,7 +53,7 @@ describe('deriveDeployment on the synthesized Tollgate stack', () => {
       TOLLGATE_TIMEOUT_FUNCTION_ARN: fn('on-timeout').arn,
       TOLLGATE_SCHEDULER_ROLE_ARN: expect.stringMatching(
         /^arn:aws:iam::000000000000:role\/TollgateOnPushSchedulerRole/,
-      ),
+      ) as unknown,
     });
     expect(onPush.arn).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${onPush.functionName}`);
     expect(onPush.bundledFiles).toEqual({ 'tollgate.policy.yaml': 'tollgate.policy.yaml' });

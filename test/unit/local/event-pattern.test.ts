@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
 import {
   InvalidEventPatternError,
   matchesEventPattern,
   validateEventPattern,
   type EventPattern,
 } from '../../../local/event-pattern';
+import { loadSampleEvent } from '../../helpers/shared-data';
 
 // Cases follow the EventBridge user guide, "Event patterns" and "Content filtering in event patterns".
-const push = JSON.parse(readFileSync('/work/shared/events/ecr-image-action-push.json', 'utf8')) as Record<
-  string,
-  unknown
->;
+const push = loadSampleEvent('ecr-image-action-push.json');
 
 const event = (detail: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown => ({
   version: '0',

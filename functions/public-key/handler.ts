@@ -1,0 +1,36 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { KmsSigner } from '../../shared/aws/kms';
+// Imported from its own module, not the gate barrel: the bundle then carries no verifier or YAML code.
+import { publicKeyResource } from '../../shared/gate/public-key-resource';
+import { observability } from '../../shared/runtime';
+import { sendCustomResourceResponse, type CustomResourceOutcome } from './cfn-response';
+
+const { logger } = observability('public-key');
+const kms = new KMSClient({});
+
+/**
+ * The public-key custom resource (infra/constructs/public-key-parameter.ts), invoked by CloudFormation directly.
+ * KMS returns the key as DER; it becomes PEM with the same code the signer uses. Every outcome, failures
+ * included, is reported to CloudFormation, so a deployment never hangs on this resource.
+ */
+export const handler = async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
+  let outcome: CustomResourceOutcome;
+  try {
+    const result = await publicKeyResource(event, (keyId) => new KmsSigner(kms, keyId));
+    outcome = {
+      status: 'SUCCESS',
+      physicalResourceId: result.PhysicalResourceId,
+      ...(result.Data === undefined ? {} : { data: { ...result.Data } }),
+    };
+  } catch (error) {
+    logger.error('public key custom resource failed', { error, requestType: event.RequestType });
+    outcome = {
+      status: 'FAILED',
+      // A failed Create has no physical id yet; CloudFormation then deletes with this one, which is harmless.
+      physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : context.logStreamName,
+      reason: `${(error as Error).message} (log stream ${context.logStreamName})`,
+    };
+  }
+  await sendCustomResourceResponse(event, outcome);
+};

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
+import { parse } from 'yaml';
+import type { CliIo } from '../../../cli/command';
+import { createPolicyCommand } from '../../../cli/commands/policy';
+import { main } from '../../../cli/main';
+import { kmsPublicKey, publicKeyFor } from '../../../shared/gate';
+import { localKms } from '../../helpers/oci';
+import { runCommand } from './run-command';
+
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+
+const at = (value: unknown, path: string): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) =>
+        typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined,
+      value,
+    );
+
+describe('tollgate policy', () => {
+  const kms = localKms();
+  let dir: string;
+  let keyFile: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-policy-'));
+    keyFile = join(dir, 'tollgate.pub');
+    writeFileSync(keyFile, kms.publicKeyPem);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // awskms:// keys go to the (mocked) KMS client; files are read from disk as in production.
+  const command = createPolicyCommand(() => ({
+    publicKey: (reference) =>
+      reference.kind === 'kms' ? kmsPublicKey(reference, { client: kms.client }) : publicKeyFor(reference),
+  }));
+
+  it('embeds the PEM that GetPublicKey returns for an awskms:// key', async () => {
+    kms.mock.resetHistory();
+    const { code, stdout, stderr } = await runCommand(command, [
+      'kyverno',
+      '--key',
+      'awskms:///alias/tollgate-signing',
+      '--registry',
+      REGISTRY,
+      '--repositories',
+      'payments/*',
+      'web/frontend',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(kms.mock).toHaveReceivedCommandWith(GetPublicKeyCommand, { KeyId: 'alias/tollgate-signing' });
+    const policy = parse(stdout) as unknown;
+    expect(at(policy, 'spec.rules.0.verifyImages.0.attestors.0.entries.0.keys.publicKeys')).toBe(
+      kms.publicKeyPem,
+    );
+    expect(at(policy, 'spec.rules.0.verifyImages.0.imageReferences')).toEqual([
+      `${REGISTRY}/payments/*:*`,
+      `${REGISTRY}/payments/*@*`,
+      `${REGISTRY}/web/frontend:*`,
+      `${REGISTRY}/web/frontend@*`,
+    ]);
+    expect(stdout).toContain('signed by the Tollgate key awskms:///alias/tollgate-signing');
+  });
+
+  it.each([
+    [['kyverno', '--kyverno-api', 'images'], 'spec.attestors.0.cosign.ctlog.insecureIgnoreTlog', true],
+    [['kyverno', '--mode', 'audit'], 'spec.validationFailureAction', 'Audit'],
+    [
+      ['kyverno', '--require-attestation', '--max-age', '2d'],
+      'spec.rules.1.verifyImages.0.attestations.0.conditions.0.all.1.value',
+      '48h',
+    ],
+    [['policy-controller', '--name', 'team-images'], 'metadata.name', 'team-images'],
+    [['connaisseur'], 'application.validators.0.type', 'cosign'],
+    [
+      ['gatekeeper', '--repositories', 'a/*,b/*'],
+      'spec.parameters.repos',
+      [`${REGISTRY}/a/`, `${REGISTRY}/b/`],
+    ],
+  ])('%j', async (argv, path, expected) => {
+    const { code, stdout } = await runCommand(command, [...argv, '--key', keyFile, '--registry', REGISTRY]);
+    expect(code).toBe(0);
+    expect(at(parse(stdout), path)).toEqual(expected);
+  });
+
+  it('needs no key for gatekeeper, which checks no signature', async () => {
+    const { code, stdout } = await runCommand(command, ['gatekeeper', '--registry', REGISTRY]);
+    expect(code).toBe(0);
+    expect(at(parse(stdout), 'kind')).toBe('K8sAllowedRepos');
+  });
+
+  it('exits 2 for an unreadable key file', async () => {
+    const { code, stdout, stderr } = await runCommand(command, [
+      'kyverno',
+      '--key',
+      join(dir, 'absent.pem'),
+      '--registry',
+      REGISTRY,
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/cannot read the key file/);
+  });
+
+  describe('arguments (through the dispatcher)', () => {
+    const run = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) };
+      return { code: await main(['policy', ...argv], io), stdout, stderr };
+    };
+
+    it('is registered and documents itself', async () => {
+      const { code, stdout } = await run('--help');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: tollgate policy ENGINE/);
+    });
+
+    it.each([
+      [[], /ENGINE is required/],
+      [['opa', '--registry', REGISTRY], /unknown ENGINE "opa"/],
+      [['kyverno', '--key', 'k.pem'], /--registry HOST is required/],
+      [['kyverno', '--registry', REGISTRY], /--key is required/],
+      [['gatekeeper', '--registry', REGISTRY, '--mode', 'warn'], /--mode must be enforce or audit/],
+      [['connaisseur', '--registry', REGISTRY, '--kyverno-api', 'images', '--key', 'k.pem'], /kyverno only/],
+      [
+        ['kyverno', '--registry', REGISTRY, '--kyverno-api', 'v2', '--key', 'k.pem'],
+        /images or cluster-policy/,
+      ],
+      [
+        ['gatekeeper', '--registry', REGISTRY, '--require-attestation'],
+        /cannot check Tollgate's vulnerability attestation/,
+      ],
+      [['gatekeeper', '--registry', REGISTRY, '--max-age', '1d'], /add --require-attestation/],
+      [['gatekeeper', '--registry', 'https://x.example'], /--registry/],
+      [['gatekeeper', 'extra', '--registry', REGISTRY], /unexpected argument "extra"/],
+    ])('exits 2 for %j', async (argv, message) => {
+      const { code, stdout, stderr } = await run(...argv);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+    });
+  });
+});

@@ -1,0 +1,191 @@
+import { main } from '../../../cli/main';
+import type { CliIo } from '../../../cli/command';
+import { createVerifyCommand, DEFAULT_KEY } from '../../../cli/commands/verify';
+import type { ImageRef } from '../../../shared/domain';
+import { RegistryUnavailableError } from '../../../shared/oci';
+import { pemPublicKey } from '../../../shared/verify';
+import { localKms, type LocalKms } from '../../helpers/oci';
+import { pushImage, signInMemory } from '../gate/fixtures';
+import { MemoryRegistry } from '../gate/memory-registry';
+import { runCommand } from './run-command';
+
+const HOST = 'registry.example';
+const REPO = 'team/app';
+
+interface JsonOutput {
+  image: string;
+  digest: string | null;
+  verified: boolean;
+  signatures: { format: string; valid: boolean; reason: string; code?: string; reference?: string }[];
+  attestation: { required: boolean; valid: boolean; status: string; reason: string; maxAge: string };
+  failures: string[];
+}
+
+describe('tollgate verify', () => {
+  let registry: MemoryRegistry;
+  let kms: LocalKms;
+  let digest: string;
+  const keysAsked: string[] = [];
+  const command = () =>
+    createVerifyCommand(() => ({
+      registry: () => registry,
+      publicKey: (reference) => {
+        keysAsked.push(reference.kind === 'kms' ? reference.keyId : reference.path);
+        return pemPublicKey(kms.publicKeyPem);
+      },
+    }));
+
+  beforeEach(async () => {
+    registry = new MemoryRegistry(HOST);
+    keysAsked.length = 0;
+    digest = await pushImage(registry, REPO, 'v1');
+    const image: ImageRef = { registry: HOST, repository: REPO, digest: digest as ImageRef['digest'] };
+    kms = await signInMemory(registry, image, {
+      scanFinishedOn: new Date(Date.now() - 3_600_000).toISOString(),
+    });
+  });
+
+  it('exits 0 for a signed image, prints the digest to pin, and reads the default KMS alias', async () => {
+    const { code, stdout, stderr } = await runCommand(command(), [`${HOST}/${REPO}:v1`]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout.split('\n')[0]).toBe(`VERIFIED  ${HOST}/${REPO}:v1@${digest}`);
+    expect(stdout).toContain(`digest ${digest}`);
+    expect(stdout).toMatch(/^ +valid +cosign-legacy +signed by the trusted key/m);
+    expect(keysAsked).toEqual([DEFAULT_KEY.replace('awskms:///', '')]);
+  });
+
+  it('prints the JSON shape pipelines parse', async () => {
+    const { code, stdout } = await runCommand(command(), [
+      `${HOST}/${REPO}:v1`,
+      '--json',
+      '--key',
+      'cosign.pub',
+    ]);
+    expect(code).toBe(0);
+    const output = JSON.parse(stdout) as JsonOutput;
+    expect(Object.keys(output)).toEqual([
+      'image',
+      'digest',
+      'verified',
+      'signatures',
+      'attestation',
+      'failures',
+    ]);
+    expect(output).toMatchObject({ image: `${HOST}/${REPO}:v1`, digest, verified: true, failures: [] });
+    expect(output.signatures).toEqual([
+      expect.objectContaining({
+        format: 'cosign-legacy',
+        valid: true,
+        reason: expect.any(String) as unknown,
+      }),
+      expect.objectContaining({
+        format: 'sigstore-bundle',
+        valid: true,
+        reason: expect.any(String) as unknown,
+      }),
+    ]);
+    expect(output.attestation).toMatchObject({ required: false, valid: true, status: 'VALID', maxAge: '7d' });
+    expect(keysAsked).toEqual(['cosign.pub']);
+  });
+
+  it('exits 1 with one line per failed check when the key is not the signer', async () => {
+    const other = localKms();
+    const wrong = createVerifyCommand(() => ({
+      registry: () => registry,
+      publicKey: () => pemPublicKey(other.publicKeyPem),
+    }));
+    const { code, stdout, stderr } = await runCommand(wrong, [
+      `${HOST}/${REPO}@${digest}`,
+      '--json',
+      '--require-attestation',
+    ]);
+    expect(code).toBe(1);
+    const output = JSON.parse(stdout) as JsonOutput;
+    expect(output.verified).toBe(false);
+    expect(output.signatures.map((s) => s.code)).toEqual(['SIGNATURE_INVALID', 'SIGNATURE_INVALID']);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      'tollgate verify: signature: none of the 2 signature(s) is valid for the trusted key (cosign-legacy SIGNATURE_INVALID, sigstore-bundle SIGNATURE_INVALID)',
+      expect.stringMatching(/^tollgate verify: attestation: INVALID: SIGNATURE_INVALID/),
+    ]);
+  });
+
+  it('exits 1 for an image that does not exist', async () => {
+    const { code, stderr } = await runCommand(command(), [`${HOST}/${REPO}:nope`]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`tollgate verify: image: ${HOST}/${REPO}:nope not found in ${HOST}\n`);
+  });
+
+  it('exits 1 when a required attestation is older than --max-age', async () => {
+    const { code, stderr } = await runCommand(command(), [
+      `${HOST}/${REPO}:v1`,
+      '--require-attestation',
+      '--max-age',
+      '30m',
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^tollgate verify: attestation: EXPIRED: .*\(30m\)\n$/);
+  });
+
+  it('exits 2 when the registry cannot be reached', async () => {
+    const unreachable = createVerifyCommand(() => ({
+      registry: () =>
+        ({
+          ...registry,
+          host: HOST,
+          findManifest: () =>
+            Promise.reject(
+              new RegistryUnavailableError('GET https://registry.example/v2/: connect ECONNREFUSED'),
+            ),
+        }) as unknown as MemoryRegistry,
+      publicKey: () => pemPublicKey(kms.publicKeyPem),
+    }));
+    const { code, stdout, stderr } = await runCommand(unreachable, [`${HOST}/${REPO}:v1`]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/ECONNREFUSED/);
+  });
+
+  it('exits 2 for a bad key before reading the registry', async () => {
+    const badKey = createVerifyCommand(() => ({
+      registry: () => registry,
+      publicKey: () => pemPublicKey('nonsense'),
+    }));
+    registry.requests.length = 0;
+    const { code, stderr } = await runCommand(badKey, [`${HOST}/${REPO}:v1`]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/not a PEM public key/);
+    expect(registry.requests).toEqual([]);
+  });
+});
+
+describe('tollgate verify arguments (through the dispatcher)', () => {
+  const run = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) };
+    return { code: await main(['verify', ...argv], io), stdout, stderr };
+  };
+
+  it('is registered and documents itself', async () => {
+    const { code, stdout } = await run('--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: tollgate verify IMAGE/);
+    expect(stdout).toContain('Exit status: 0 verified, 1 not verified');
+  });
+
+  it.each([
+    [[], /IMAGE is required/],
+    [['a.example/x:1', 'b.example/y:1'], /exactly one IMAGE/],
+    [['https://a.example/x:1'], /not an image reference/],
+    [['a.example/x:1', '--max-age', '7d'], /add --require-attestation/],
+    [['a.example/x:1', '--require-attestation', '--max-age', 'a week'], /not a duration/],
+    [['a.example/x:1', '--key', 'gcpkms://projects/p'], /only awskms:\/\/ URIs and PEM files/],
+    [['a.example/x:1', '--frobnicate'], /Unknown option/],
+  ])('exits 2 for %j', async (argv, message) => {
+    const { code, stdout, stderr } = await run(...argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+  });
+});
