@@ -1,3 +1,4 @@
+import { ApiDestinationCaller, type ApiDeliveryOptions, type ApiDeliveryOutcome } from './api-destination';
 import { matchesEventPattern } from './event-pattern';
 import type { LocalLambdaRuntime } from './lambda';
 import { targetPayload } from './target-input';
@@ -9,8 +10,20 @@ export interface RoutedTarget {
   readonly target: string;
   /** The function invoked; absent when the target is not a function of the template. */
   readonly functionName?: string;
-  /** `invoked`, or why not: the target is no function, or the function has no handler source to run. */
-  readonly delivery: 'invoked' | 'not-a-function' | 'not-built';
+  /**
+   * `invoked` (a function), `api-destination` (an HTTP call, under way), or why nothing ran: the target
+   * is neither, or the function has no handler source to run.
+   */
+  readonly delivery: 'invoked' | 'api-destination' | 'not-a-function' | 'not-built';
+  /** For an API destination: settles when the call succeeded, or its retries ran out. Never rejects. */
+  readonly outcome?: Promise<ApiDeliveryOutcome>;
+}
+
+export interface EventRouterOptions {
+  /** How API destinations are called (retry delays, secrets). */
+  readonly apiDestinations?: ApiDeliveryOptions;
+  /** One line per finished API destination call. @default discarded */
+  readonly log?: (line: string) => void;
 }
 
 export interface RoutedEvent {
@@ -21,13 +34,25 @@ export interface RoutedEvent {
 
 /**
  * EventBridge's part locally: an event put on a bus goes to the targets of every enabled rule on that bus
- * whose pattern (from the template) matches, each invoked asynchronously like Lambda's `Event` type.
+ * whose pattern (from the template) matches: a function is invoked asynchronously like Lambda's `Event`
+ * type, an API destination is called over HTTP with EventBridge's retries.
  */
 export class EventRouter {
+  readonly #caller: ApiDestinationCaller;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
   public constructor(
     private readonly deployment: LocalDeployment,
     private readonly runtime: LocalLambdaRuntime,
-  ) {}
+    private readonly options: EventRouterOptions = {},
+  ) {
+    this.#caller = new ApiDestinationCaller(options.apiDestinations);
+  }
+
+  /** Resolves when no API destination call is under way (functions: `runtime.idle()`). */
+  public async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  }
 
   public route(busName: string, event: unknown): RoutedEvent {
     const targets: RoutedTarget[] = [];
@@ -50,10 +75,48 @@ export class EventRouter {
 
   private deliver(rule: LocalRule, target: LocalRuleTarget, event: unknown): RoutedTarget {
     const base = { rule: rule.logicalId, target: target.arn };
+    if (target.apiDestination !== undefined) {
+      const outcome = this.call({ ...target, apiDestination: target.apiDestination }, event);
+      return { ...base, delivery: 'api-destination', outcome };
+    }
     if (target.functionLogicalId === undefined) return { ...base, delivery: 'not-a-function' };
     const fn = this.runtime.find(target.functionLogicalId);
     if (fn === undefined) return { ...base, delivery: 'not-built' };
     void this.runtime.invokeAsync(fn.logicalId, targetPayload(target.input, event));
     return { ...base, functionName: fn.functionName, delivery: 'invoked' };
   }
+
+  private call(
+    target: LocalRuleTarget & { readonly apiDestination: NonNullable<LocalRuleTarget['apiDestination']> },
+    event: unknown,
+  ): Promise<ApiDeliveryOutcome> {
+    const outcome = (async () => {
+      let payload: unknown;
+      try {
+        payload = targetPayload(target.input, event);
+      } catch (error) {
+        return {
+          kind: 'dead-letter' as const,
+          destination: target.apiDestination.arn,
+          attempts: 0,
+          reason: `input: ${(error as Error).message}`,
+          ...(target.deadLetterArn === undefined ? {} : { deadLetterArn: target.deadLetterArn }),
+        };
+      }
+      return this.#caller.deliver(target, payload);
+    })();
+    this.#inFlight.add(outcome);
+    void outcome.then((result) => {
+      this.#inFlight.delete(outcome);
+      this.options.log?.(describeOutcome(target.apiDestination.logicalId, result));
+    });
+    return outcome;
+  }
 }
+
+const describeOutcome = (name: string, outcome: ApiDeliveryOutcome): string =>
+  outcome.kind === 'delivered'
+    ? `  API destination ${name}: ${outcome.request.method} ${outcome.request.url} → ${outcome.status}` +
+      (outcome.attempts > 1 ? ` (attempt ${outcome.attempts})` : '')
+    : `  API destination ${name} gave up after ${outcome.attempts} attempts (${outcome.reason}) → dead letter ` +
+      (outcome.deadLetterArn ?? '(no dead-letter queue: dropped)');

@@ -28,8 +28,12 @@ import {
 } from './template';
 import { VerdictRecords, verdictTableOf } from './verdict-records';
 
-/** How long a simulated scan takes, unless the options say otherwise. */
-export const DEFAULT_SCAN_DELAY_MS = 2000;
+/**
+ * How long a simulated scan takes, unless the options say otherwise. Immediate: a scan that ends before
+ * on-push has recorded the push is judged by on-push itself (shared/push), so no delay is needed to keep
+ * the order AWS usually has, and push-to-verdict measures Tollgate, not a simulated wait.
+ */
+export const DEFAULT_SCAN_DELAY_MS = 0;
 
 /** The pipeline stages, by the folder of their handler under functions/. */
 export const PIPELINE_STAGES = ['on-push', 'on-scan', 'on-timeout', 'sign', 'notify'] as const;
@@ -82,6 +86,12 @@ export interface LocalStackOptions {
   readonly pollIntervalMs?: number;
   /** @default LOCAL_ENVIRONMENT */
   readonly environment?: DeploymentEnvironment;
+  /**
+   * Puts something between the functions and DynamoDB or the registry (the reliability tests' fault proxy):
+   * given the real URL, returns the one the functions are told. The stand-in and the harness stay direct.
+   * @default direct
+   */
+  readonly front?: (service: 'dynamodb' | 'registry', url: string) => Promise<string>;
 }
 
 export interface LocalRegistryInfo {
@@ -186,13 +196,12 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       registry: {
         url: registry.url,
         ...(registry.credentials === undefined ? {} : { credentials: registry.credentials }),
+        ...(options.front === undefined ? {} : { publicUrl: await options.front('registry', registry.url) }),
       },
       region: environment.region,
       accountId: environment.accountId,
       eventBuses: deploymentBuses(template),
       log: (line) => progress(`[aws] ${line}`),
-      // ECR takes seconds to scan; a scan finishing before on-push has recorded the push is a race
-      // that AWS never runs, so the local scan takes a little time too.
       scanDelayMs: DEFAULT_SCAN_DELAY_MS,
       ...options.standIn,
       onEvent,
@@ -226,14 +235,20 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         // UnknownOperationException: a handler can never reach real AWS from a local run.
         AWS_ENDPOINT_URL: standIn.url,
         ...standIn.endpointEnv(),
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB:
+          options.front === undefined ? dynamo.endpoint : await options.front('dynamodb', dynamo.endpoint),
       },
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       onActivity: (activity) => progress(describeActivity(activity)),
       onLog: logs.write,
     });
     stops.push(() => runtime.stop());
-    router = new EventRouter(deployment, runtime);
+    router = new EventRouter(deployment, runtime, {
+      log: progress,
+      ...(options.retryDelayMs === undefined
+        ? {}
+        : { apiDestinations: { retryDelayMs: options.retryDelayMs } }),
+    });
     for (const deliver of early.splice(0)) deliver();
 
     let watcher: RegistryWatcher | undefined;
@@ -395,6 +410,8 @@ const describeTarget = (target: RoutedEvent['targets'][number]): string => {
       return `${target.rule} (function not built)`;
     case 'not-a-function':
       return `${target.rule} (target not run locally)`;
+    case 'api-destination':
+      return `${target.rule} (API destination)`;
   }
 };
 

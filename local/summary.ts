@@ -147,9 +147,18 @@ const coveredRepositories = (stack: LocalStack): readonly string[] | undefined =
   return undefined;
 };
 
-/** The `tollgate verify` command that checks one image against the local signing key. */
+/**
+ * The `tollgate verify` command that checks one image against the local signing key, runnable as printed from the
+ * project folder: `npx` finds the project's own `tollgate` bin (a clone has no `tollgate` on the PATH), the image
+ * is pinned by digest, and the key is the PEM file, so no AWS credentials or endpoint are needed. The registry is
+ * loopback, which the gate reaches over plain HTTP and anonymously.
+ */
 export const verifyCommand = (registryHost: string, image: ImageSummary, publicKeyFile: string): string =>
-  `tollgate verify ${registryHost}/${image.repository}@${image.digest} --key ${shellQuote(publicKeyFile)}`;
+  `npx tollgate verify ${registryHost}/${image.repository}@${image.digest} --key ${shellQuote(publicKeyFile)}`;
+
+/** The line before the verify commands: they need the registry, which `tollgate local` stops when it exits. */
+export const VERIFY_HEADER =
+  'Verify each image against the local signing key (from the project folder, while the registry runs: add --keep-running):';
 
 const shellQuote = (text: string): string =>
   /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
@@ -180,7 +189,7 @@ export const renderSummary = (
     );
   }
   if (options.publicKeyFile !== undefined && summary.images.length > 0) {
-    lines.push('', 'Verify each image against the local signing key:');
+    lines.push('', VERIFY_HEADER);
     for (const image of summary.images)
       lines.push(`  ${verifyCommand(summary.registry, image, options.publicKeyFile)}`);
   }

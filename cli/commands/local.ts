@@ -25,7 +25,7 @@ const USAGE = `Usage: tollgate local [--registry URL] [--state DIR] [--keep-runn
                       [--config FILE] [--timeout SECONDS] [--json]
 
 Runs Tollgate on this machine, end to end, with no AWS account: a real OCI registry (Debian's
-docker-registry), DynamoDB on dynalite, a loopback stand-in for ECR, KMS, EventBridge and Scheduler, and
+docker-registry), DynamoDB on dynalite, a loopback stand-in for ECR, KMS, EventBridge, Scheduler and SNS, and
 the production handlers, routed by the rules of the synthesized CDK template. Pushes two sample images
 (one clean, one with a simulated critical finding), shows the pipeline's progress, and prints each
 image's verdict, its signatures and the \`tollgate verify\` command that checks it.

@@ -8,6 +8,7 @@ import { dispatchAlert, type DispatchDeps, type DispatchOutcome } from '../../sh
 import { EventValidationError } from '../../shared/domain/errors';
 import { toValidationIssues } from '../../shared/events';
 import { observability } from '../../shared/runtime';
+import { countedPublisher } from '../../shared/runtime/counted-publisher';
 import { notifyAdapters } from './deps';
 
 const { logger, metrics, tracer } = observability('notify');
@@ -31,7 +32,10 @@ const onTollgateEvent = async (raw: unknown): Promise<DispatchOutcome['kind']> =
   }
   const event = parsed.data;
   logger.appendKeys({ correlationId: event.id, detailType: event['detail-type'] });
-  deps ??= notifyAdapters();
+  if (deps === undefined) {
+    const adapters = notifyAdapters();
+    deps = { ...adapters, publisher: countedPublisher(adapters.publisher, metrics) };
+  }
   let outcome: DispatchOutcome;
   try {
     outcome = await dispatchAlert(deps, {

@@ -4,9 +4,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoVerdictStore } from '../../shared/aws/dynamodb';
-import { EcrRegistryHost, SdkEcrControl } from '../../shared/aws/ecr';
+import { EcrFindingsReader, EcrRegistryHost, SdkEcrControl } from '../../shared/aws/ecr';
 import { EventBridgePublisher } from '../../shared/aws/eventbridge';
 import { SchedulerScanTimeouts } from '../../shared/aws/scheduler';
+import type { JudgeDeps } from '../../shared/judge';
 import type { PushDeps } from '../../shared/push';
 import { loadSettings, requireEnv } from '../../shared/runtime';
 
@@ -20,36 +21,43 @@ export const ON_PUSH_ENV = {
   schedulerRole: 'TOLLGATE_SCHEDULER_ROLE_ARN',
 } as const;
 
-export type PushAdapters = Omit<PushDeps, 'log' | 'once'>;
+export type PushAdapters = Omit<PushDeps, 'log' | 'once' | 'judge'> & {
+  /** What judging needs: on-push judges a scan that ended before the push was recorded itself. */
+  readonly judging: JudgeDeps;
+};
 
 /**
  * Built once per container, on the first invocation rather than at import, so a missing variable is
  * reported by the handler (logged, DLQ) instead of crashing the init phase with no event to show.
  */
 export const pushAdapters = (): PushAdapters => {
-  const { config } = loadSettings();
+  const { config, policy } = loadSettings();
   const ecrClient = new ECRClient({});
   const host = new EcrRegistryHost(ecrClient);
+  const store = new DynamoVerdictStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    tableName: requireEnv(ON_PUSH_ENV.table),
+  });
+  const publisher = new EventBridgePublisher({
+    client: new EventBridgeClient({}),
+    busName: requireEnv(ON_PUSH_ENV.bus),
+  });
+  const now = (): Date => new Date();
   return {
     ecr: new SdkEcrControl(ecrClient),
-    store: new DynamoVerdictStore({
-      client: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-      tableName: requireEnv(ON_PUSH_ENV.table),
-    }),
+    store,
     scheduler: new SchedulerScanTimeouts({
       client: new SchedulerClient({}),
       groupName: requireEnv(ON_PUSH_ENV.scheduleGroup),
       targetArn: requireEnv(ON_PUSH_ENV.timeoutFunction),
       roleArn: requireEnv(ON_PUSH_ENV.schedulerRole),
     }),
-    publisher: new EventBridgePublisher({
-      client: new EventBridgeClient({}),
-      busName: requireEnv(ON_PUSH_ENV.bus),
-    }),
+    publisher,
     registryHost: () => host.host(),
     settings: config,
-    now: () => new Date(),
+    now,
+    judging: { store, findings: new EcrFindingsReader(ecrClient), publisher, policy, settings: config, now },
   };
 };

@@ -11,10 +11,14 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { EventValidationError } from '../../shared/domain/errors';
 import { ecrImageActionEventSchema, normalizeImageActionEvent } from '../../shared/events';
+import { judgeImage, type JudgeOutcome } from '../../shared/judge';
+import type { ImageKeyParts } from '../../shared/ports';
 import { handlePush, type OnceKey, type PushOutcome } from '../../shared/push';
 import { observability, requireEnv } from '../../shared/runtime';
 import { ON_PUSH_ENV, pushAdapters, type PushAdapters } from './deps';
 import { parseIssues } from './parse-issues';
+import { countedPublisher } from '../../shared/runtime/counted-publisher';
+import { emitVerdictMetrics } from '../../shared/runtime/verdict-metrics';
 
 const { logger, metrics, tracer } = observability('on-push');
 
@@ -70,9 +74,20 @@ const onPush = async (result: ParsedResult<unknown, RawEvent>, context: Context)
   idempotency.registerLambdaContext(context);
   const event = normalizeImageActionEvent(result.data);
   logger.appendKeys({ repository: event.repository, digest: event.digest, correlationId: event.eventId });
-  adapters ??= pushAdapters();
+  if (adapters === undefined) {
+    const built = pushAdapters();
+    // EventsPublished and EventsFailed come from the publisher, so a failed publish is counted too.
+    const publisher = countedPublisher(built.publisher, metrics);
+    adapters = { ...built, publisher, judging: { ...built.judging, publisher } };
+  }
+  const { judging, ...ports } = adapters;
+  const judge = async (image: ImageKeyParts, correlationId?: string): Promise<JudgeOutcome> => {
+    const judged = await judgeImage(judging, image, correlationId);
+    emitVerdictMetrics(metrics, judged);
+    return judged;
+  };
   const outcome = await handlePush(
-    { ...adapters, log: (message, fields) => logger.info(message, { ...fields }), once },
+    { ...ports, judge, log: (message, fields) => logger.info(message, { ...fields }), once },
     event,
   );
   metrics.addMetric(`Push_${outcome.kind}`, MetricUnit.Count, 1);

@@ -7,6 +7,8 @@ import { TollgateError } from '../../shared/domain/errors';
 import { parseEvent, type FindingEvent, type ImageScanEvent, type TollgateEvent } from '../../shared/events';
 import { judgeImage, type JudgeDeps, type JudgeOutcome } from '../../shared/judge';
 import { observability } from '../../shared/runtime';
+import { countedPublisher } from '../../shared/runtime/counted-publisher';
+import { emitVerdictMetric } from '../../shared/runtime/verdict-metrics';
 import { scanAdapters } from './deps';
 
 const { logger, metrics, tracer } = observability('on-scan');
@@ -38,7 +40,11 @@ export const onScan = async (raw: unknown): Promise<OnScanResult> => {
     metrics.addMetric('MalformedEvents', MetricUnit.Count, 1);
     return { kind: 'malformed', code: error.code };
   }
-  deps ??= scanAdapters();
+  if (deps === undefined) {
+    const adapters = scanAdapters();
+    // EventsPublished and EventsFailed come from the publisher, so a failed publish is counted too.
+    deps = { ...adapters, publisher: countedPublisher(adapters.publisher, metrics) };
+  }
   const replay = event.replayName !== undefined;
   if (replay) {
     // An archive replay is re-examined, never acted on: no write, no signing request, no alert.
@@ -97,27 +103,17 @@ const report = (outcome: JudgeOutcome, fields: Readonly<Record<string, unknown>>
   metrics.addMetric(`Judge_${outcome.kind}`, MetricUnit.Count, 1);
   switch (outcome.kind) {
     case 'unknown-image':
-      // Never pushed through Tollgate (or pushed before it was installed): nothing is created for it.
-      logger.info('image unknown to Tollgate: skipped', fields);
+      // Nothing is created for it, and it is not retried: an image pushed before Tollgate was installed
+      // would otherwise loop through retries. A scan that merely beat its push event is not lost:
+      // on-push judges an ended scan itself once it has recorded the push.
+      logger.info('image unknown to Tollgate: skipped', {
+        ...fields,
+        why: 'no record of this digest: pushed before Tollgate covered it, or its push is not recorded yet (on-push then judges this scan when it records the push)',
+      });
       metrics.addMetric('UnknownImages', MetricUnit.Count, 1);
       break;
     case 'decided': {
-      // A replay decides nothing that counts: no verdict, no event.
-      if (!outcome.dryRun) {
-        // A metric of its own, so the outcome dimension does not land on the invocation's other metrics.
-        const verdicts = metrics.singleMetric();
-        verdicts.addDimension('outcome', outcome.verdict.outcome);
-        verdicts.addMetric('Verdicts', MetricUnit.Count, 1);
-        if (outcome.published.length > 0) {
-          metrics.addMetric('EventsPublished', MetricUnit.Count, outcome.published.length);
-        }
-        if (outcome.firstVerdict) {
-          const seconds =
-            (Date.parse(outcome.verdict.decidedAt) - Date.parse(outcome.record.pushedAt)) / 1000;
-          if (Number.isFinite(seconds))
-            metrics.addMetric('PushToVerdictSeconds', MetricUnit.Seconds, seconds);
-        }
-      }
+      emitVerdictMetric(metrics, outcome);
       logger.info('verdict decided', {
         ...fields,
         verdict: outcome.verdict.outcome,

@@ -8,7 +8,9 @@ import { EventValidationError } from '../../shared/domain/errors';
 import { digestSchema, repositoryNameSchema, toValidationIssues } from '../../shared/events';
 import { handleScanTimeout, type TimeoutOutcome } from '../../shared/judge';
 import { observability } from '../../shared/runtime';
+import { countedPublisher } from '../../shared/runtime/counted-publisher';
 import { judgeAdapters } from '../../shared/runtime/judge-adapters';
+import { emitVerdictMetrics } from '../../shared/runtime/verdict-metrics';
 
 const { logger, metrics, tracer } = observability('on-timeout');
 let deps: ReturnType<typeof judgeAdapters> | undefined;
@@ -36,9 +38,21 @@ const onTimeout = async (raw: unknown): Promise<OnTimeoutResult> => {
     return 'malformed';
   }
   logger.appendKeys({ repository: parsed.data.repository, digest: parsed.data.digest });
-  deps ??= judgeAdapters();
+  if (deps === undefined) {
+    const adapters = judgeAdapters();
+    deps = { ...adapters, publisher: countedPublisher(adapters.publisher, metrics) };
+  }
   const outcome = await handleScanTimeout(deps, parsed.data);
-  if (outcome.kind === 'timed-out') metrics.addMetric('ScanTimeouts', MetricUnit.Count, 1);
+  if (outcome.kind === 'timed-out') {
+    metrics.addMetric('ScanTimeouts', MetricUnit.Count, 1);
+    // A metric of its own, so the outcome dimension does not land on the invocation's other metrics.
+    const verdicts = metrics.singleMetric();
+    verdicts.addDimension('outcome', 'ERROR');
+    verdicts.addMetric('Verdicts', MetricUnit.Count, 1);
+  } else if (outcome.kind === 'judged') {
+    // The scan had finished: counted like every other verdict, whichever function decides it.
+    emitVerdictMetrics(metrics, outcome.outcome);
+  }
   logger.info('scan timeout handled', { outcome: outcome.kind });
   return outcome.kind;
 };

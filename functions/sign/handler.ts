@@ -10,6 +10,7 @@ import {
   type SigningRequestedDetail,
 } from '../../shared/events';
 import { observability } from '../../shared/runtime';
+import { countedPublisher } from '../../shared/runtime/counted-publisher';
 import { removeRevokedSignatures, signApproved } from '../../shared/signing';
 import { signAdapters, type SignFunctionDeps } from './deps';
 
@@ -94,7 +95,12 @@ export const createHandler = (adapters: () => SignFunctionDeps) => {
       return 'replay';
     }
     try {
-      deps ??= adapters();
+      if (deps === undefined) {
+        const built = adapters();
+        // EventsPublished and EventsFailed for the APPROVED verdicts it publishes. Not `Verdicts`: that
+        // APPROVED was counted when on-scan (or on-push) decided it, and a count here would double it.
+        deps = { ...built, publisher: countedPublisher(built.publisher, metrics) };
+      }
       return detail.action === 'sign' ? await sign(deps, detail) : await remove(deps, detail);
     } catch (error) {
       // Thrown either way so the failure is never silent: Lambda retries, then the event waits in the DLQ.

@@ -14,7 +14,7 @@ export interface OnPushProps {
   readonly repositories: readonly string[];
   /** The verdict table. */
   readonly table: dynamodb.Table;
-  /** The Tollgate bus tag violations and NOT_SCANNED verdicts are put on. */
+  /** The Tollgate bus tag violations, NOT_SCANNED verdicts and verdicts decided on push are put on. */
   readonly bus: events.EventBus;
   /** Set on the function: the validated config and where the bundled policy is. */
   readonly environment: Readonly<Record<string, string>>;
@@ -46,9 +46,12 @@ export class OnPush extends Construct {
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScanTimeouts', {
       scheduleGroupName: props.scheduleGroupName ?? 'tollgate-scan-timeouts',
     });
-    // Only EventBridge Scheduler may assume it, and it may only invoke on-timeout.
+    // Only EventBridge Scheduler may assume it, and it may only invoke on-timeout. The source-account
+    // condition keeps another account's schedules from using it (the confused-deputy case).
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
       description: 'Lets EventBridge Scheduler invoke Tollgate on-timeout',
     });
     props.onTimeout.function.grantInvoke(this.schedulerRole);
@@ -99,8 +102,19 @@ export class OnPush extends Construct {
           'ecr:BatchGetImage',
           // tagRules.action `untag` removes the offending tag, and only it.
           'ecr:BatchDeleteImage',
+          // A scan that ended before the push was recorded (its event found no record) is judged on push.
+          'ecr:DescribeImageScanFindings',
         ],
         resources: repositoryArns(this, props.repositories),
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnhancedFindings',
+        // DescribeImageScanFindings reads enhanced (Inspector) findings through Inspector's API on the
+        // caller's behalf. Inspector's ListFindings has no resource-level permissions.
+        actions: ['inspector2:ListFindings'],
+        resources: ['*'],
       }),
     );
     fn.addToRolePolicy(

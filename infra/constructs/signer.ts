@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SIGNING_REQUESTED, TOLLGATE_SOURCE } from '../../shared/events/tollgate-detail-types';
 import { repositoryArns } from './repository-scope';
+import { allowSigningBy } from './signing-key';
 import { TollgateFunction } from './tollgate-function';
 
 /**
@@ -25,13 +26,19 @@ export const SIGNER_REPOSITORY_ACTIONS = [
   'ecr:BatchDeleteImage',
 ] as const;
 
+/** The verdict table calls the signer makes: read the record, record the signatures. */
+export const SIGNER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+
 export interface SignerProps {
   /** Repository globs Tollgate covers; the ECR permissions are scoped to exactly these. */
   readonly repositories: readonly string[];
   readonly table: dynamodb.Table;
   /** The Tollgate bus: the signer is triggered from it and publishes APPROVED verdicts on it. */
   readonly bus: events.EventBus;
-  /** The signing key. The signer may sign with it and read its public half, nothing else. */
+  /**
+   * The signing key, created by `SigningKey`: the signer's role becomes the only principal its key policy lets
+   * sign. It may also read the public half, nothing else.
+   */
   readonly key: kms.IKey;
   /** The Tollgate construct's `functionEnvironment`. */
   readonly environment: Readonly<Record<string, string>>;
@@ -67,7 +74,15 @@ export class Signer extends Construct {
     });
     const fn = this.function.function;
 
-    props.table.grantReadWriteData(fn);
+    // The two verdict-store calls the signer makes (get, saveSignatures), not grantReadWriteData's Scan, BatchWrite
+    // and DeleteItem: a stolen signer session cannot erase or rewrite verdicts wholesale.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'VerdictRecords',
+        actions: [...SIGNER_TABLE_ACTIONS],
+        resources: [props.table.tableArn],
+      }),
+    );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'PublishVerdicts',
@@ -75,13 +90,16 @@ export class Signer extends Construct {
         resources: [props.bus.eventBusArn],
       }),
     );
+    // kms:Sign is granted in the key policy only, with its algorithm and message type (signing-key.ts); the
+    // identity policy reads the public half, which the account statement of the key policy delegates to IAM.
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'SignWithTheSigningKeyOnly',
-        actions: ['kms:Sign', 'kms:GetPublicKey'],
+        sid: 'ReadTheSigningPublicKey',
+        actions: ['kms:GetPublicKey'],
         resources: [props.key.keyArn],
       }),
     );
+    allowSigningBy(props.key, fn.role!);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'SignatureStorage',

@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
@@ -7,9 +8,45 @@ export interface SigningKeyProps {
   readonly alias?: string;
 }
 
+/** The only algorithm and message type Tollgate signs with (shared/aws/kms/kms-signer.ts sends exactly these). */
+export const SIGNING_ALGORITHM = 'ECDSA_SHA_256';
+export const SIGNING_MESSAGE_TYPE = 'DIGEST';
+
+/**
+ * What the account's IAM policies may be given on the key: administration, and reading or checking with the public
+ * half. Not `kms:Sign`, so no identity policy (AdministratorAccess included) can let anyone sign; not
+ * `kms:CreateGrant`, so nobody can hand signing out through a grant either. `kms:PutKeyPolicy` stays: without it
+ * the key could not be managed at all, and changing the policy is the one visible, audited way to widen it.
+ */
+export const KEY_ADMINISTRATION_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:ListKeyPolicies',
+  'kms:PutKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListResourceTags',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateKeyDescription',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
+  'kms:ListGrants',
+  'kms:RevokeGrant',
+  'kms:GetPublicKey',
+  'kms:Verify',
+] as const;
+
 /**
  * The asymmetric key that signs approved digests. KMS never lets the private half leave the HSM,
  * and the key is retained on stack deletion: signatures in every registry depend on its public half.
+ *
+ * Its policy replaces KMS's default (`kms:*` for the account root, which delegates everything, signing included, to
+ * whatever IAM policies say). Signing is granted by `allowSigningBy` to one role, in the key policy itself.
  */
 export class SigningKey extends Construct {
   public readonly key: kms.Key;
@@ -24,6 +61,16 @@ export class SigningKey extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       // Asymmetric keys cannot rotate automatically; rotation means a new key and a new trust root.
       enableKeyRotation: false,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersTheKeyButCannotSign',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: [...KEY_ADMINISTRATION_ACTIONS],
+            resources: ['*'],
+          }),
+        ],
+      }),
     });
     this.alias = new kms.Alias(this, 'Alias', {
       aliasName: props.alias ?? 'alias/tollgate-signing',
@@ -32,3 +79,59 @@ export class SigningKey extends Construct {
     });
   }
 }
+
+/** Thrown when signing cannot be granted in the key policy (an imported key, or a second signer). */
+export class SigningGrantError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SigningGrantError';
+  }
+}
+
+const granted = new WeakSet<kms.IKey>();
+
+/**
+ * Lets `role`, and nobody else, sign with `key`: a key-policy Allow naming the role directly, only for a SHA-256
+ * digest signed with ECDSA, and a Deny of `kms:Sign` for every other principal. The Deny holds even against a
+ * later Allow or a grant added by hand, until someone rewrites the policy (PutKeyPolicy, in CloudTrail). The role
+ * needs no identity-policy statement for `kms:Sign`, and must not get one: the account statement does not delegate
+ * signing, so it would have no effect but to mislead a reader.
+ *
+ * @throws SigningGrantError if `key` is imported (its policy is not ours to add to) or already has a signer.
+ */
+export const allowSigningBy = (key: kms.IKey, role: iam.IRole): void => {
+  if (granted.has(key)) {
+    throw new SigningGrantError('the signing key already has its signer; one role signs, by design');
+  }
+  const allow = key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'OnlyTheSignerSignsDigests',
+      principals: [role],
+      actions: ['kms:Sign'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'kms:SigningAlgorithm': SIGNING_ALGORITHM,
+          'kms:MessageType': SIGNING_MESSAGE_TYPE,
+        },
+      },
+    }),
+  );
+  if (!allow.statementAdded) {
+    throw new SigningGrantError(
+      `cannot add the signer to the policy of ${key.node.path}: an imported key's policy must allow kms:Sign to the sign role itself`,
+    );
+  }
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'NobodyElseSigns',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Sign'],
+      resources: ['*'],
+      // aws:PrincipalArn is the role's ARN for every session of it; a principal without one is denied too.
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+    }),
+  );
+  granted.add(key);
+};

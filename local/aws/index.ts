@@ -1,5 +1,6 @@
 export { startAwsStandIn } from './stand-in';
-export type { AwsStandIn, AwsStandInOptions, EcrHelpers, KmsHelpers } from './options';
+export type { AwsStandIn, AwsStandInOptions, EcrHelpers, KmsHelpers, SnsHelpers } from './options';
+export type { MessageAttribute, PublishedMessage } from './sns';
 export {
   artifactMediaType,
   imageActionEvent,

@@ -6,6 +6,7 @@ import type { EventListener } from './event-log';
 import type { AwsFaults } from './faults';
 import type { ScanRecord } from './scan/simulated-scan';
 import type { ScheduleFiring, ScheduleListener, ScheduleView } from './scheduler';
+import type { PublishedMessage } from './sns';
 
 export interface AwsStandInOptions {
   /** Folder for KMS keys (PEM, 0600) and ECR settings, push times and simulated scans. Reused across runs. */
@@ -41,6 +42,11 @@ export interface AwsStandInOptions {
    * @default every bus name exists
    */
   readonly eventBuses?: readonly string[];
+  /**
+   * SNS topic names that exist; Publish to others answers `NotFound`.
+   * @default every topic exists
+   */
+  readonly topics?: readonly string[];
   /** @default no faults */
   readonly faults?: AwsFaults;
   /** Every accepted event, asynchronously after the call that put it (the orchestrator routes it). */
@@ -72,13 +78,18 @@ export interface KmsHelpers {
   publicKeyPem(keyId: string): string;
 }
 
+export interface SnsHelpers {
+  /** Every message SNS Publish accepted, in order. Nothing is delivered to subscribers. */
+  published(): readonly PublishedMessage[];
+}
+
 export interface AwsStandIn {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly port: number;
   /** Where the registry should POST its notifications. */
   readonly notificationsUrl: string;
-  /** `AWS_ENDPOINT_URL_<SERVICE>` for ECR, KMS, EventBridge and Scheduler, the region, dummy credentials. */
+  /** `AWS_ENDPOINT_URL_<SERVICE>` for ECR, KMS, EventBridge, Scheduler and SNS, the region, dummy credentials. */
   endpointEnv(): Record<string, string>;
   /** Every event accepted so far, on any bus, in order. */
   events(): readonly RecordedEvent[];
@@ -93,6 +104,7 @@ export interface AwsStandIn {
   settled(): Promise<void>;
   readonly ecr: EcrHelpers;
   readonly kms: KmsHelpers;
+  readonly sns: SnsHelpers;
   /** Closes the server and clears every timer; background work still running is abandoned. */
   stop(): Promise<void>;
 }

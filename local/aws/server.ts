@@ -4,6 +4,8 @@ import type { EventLog } from './event-log';
 import type { ApiName, FaultInjector } from './faults';
 import { RequestReader } from './input';
 import { NOTIFICATIONS_PATH, type RegistryNotifications } from './notifications';
+import type { QueryService } from './query-protocol';
+import { answerQuery, isQueryCall } from './query-route';
 import {
   AwsApiError,
   parseJsonObject,
@@ -20,10 +22,14 @@ import type { JsonRpcService } from './service';
 
 export interface Routes {
   readonly rpc: readonly JsonRpcService[];
+  /** Services on the AWS Query protocol (SNS), told apart by `Version`. */
+  readonly query: readonly QueryService[];
   readonly scheduler: SchedulerService;
   readonly notifications: RegistryNotifications;
   readonly faults: FaultInjector;
   readonly events: EventLog;
+  /** The SNS messages recorded so far, for `GET /_tollgate/sns`. */
+  readonly published: () => readonly unknown[];
   readonly log: (line: string) => void;
 }
 
@@ -35,7 +41,8 @@ const SCHEDULE_OPERATIONS: Readonly<Record<string, string>> = {
 
 /**
  * One loopback HTTP server for every service: awsJson1_1 calls are told apart by `X-Amz-Target`,
- * Scheduler's restJson1 calls by path. `/_tollgate/*` is the stand-in's own debugging surface.
+ * Query calls (SNS) by their form body, Scheduler's restJson1 calls by path. `/_tollgate/*` is the
+ * stand-in's own debugging surface.
  */
 export const listen = async (
   routes: Routes,
@@ -74,6 +81,10 @@ const handle = async (routes: Routes, request: IncomingMessage, response: Server
     await answer(response, 'awsJson1_1', routes.log, () => rpc(routes, target, body));
     return;
   }
+  if (isQueryCall(request)) {
+    await answerQuery(routes, response, body);
+    return;
+  }
   if (url.pathname.startsWith('/schedules/')) {
     const name = decodeURIComponent(url.pathname.slice('/schedules/'.length));
     const operation = SCHEDULE_OPERATIONS[request.method ?? ''] ?? `${request.method ?? ''}Schedule`;
@@ -90,6 +101,10 @@ const handle = async (routes: Routes, request: IncomingMessage, response: Server
   }
   if (request.method === 'GET' && url.pathname === '/_tollgate/events') {
     sendJson(response, 'restJson1', 200, routes.events.list());
+    return;
+  }
+  if (request.method === 'GET' && url.pathname === '/_tollgate/sns') {
+    sendJson(response, 'restJson1', 200, routes.published());
     return;
   }
   if (request.method === 'GET' && url.pathname === '/_tollgate/calls') {

@@ -10,12 +10,13 @@ import { NOTIFICATIONS_PATH, RegistryNotifications } from './notifications';
 import type { AwsStandIn, AwsStandInOptions } from './options';
 import { SchedulerService } from './scheduler';
 import { SimulatedScanner } from './scan/simulated-scan';
+import { SnsService } from './sns';
 import { listen } from './server';
 import { AwsApiError } from './protocol';
 
 /**
- * Starts the AWS stand-in: ECR (over a real OCI registry), KMS (real P-256 keys), EventBridge and
- * EventBridge Scheduler on one loopback port, speaking the real wire protocols, so that the production
+ * Starts the AWS stand-in: ECR (over a real OCI registry), KMS (real P-256 keys), EventBridge,
+ * EventBridge Scheduler and SNS Publish on one loopback port, speaking the real wire protocols, so that the production
  * SDK clients work against it unchanged through `AWS_ENDPOINT_URL_<SERVICE>`. Image scanning is simulated.
  */
 export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsStandIn> => {
@@ -51,6 +52,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
   const pushes = new PushObserver(ecr);
   const keys = new KmsKeyStore(options.stateDir, context);
   const scheduler = new SchedulerService(context, options.onSchedule);
+  const sns = new SnsService(context, options.topics === undefined ? {} : { topics: options.topics });
   const { server, port } = await listen(
     {
       rpc: [
@@ -62,10 +64,12 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
           options.eventBuses === undefined ? {} : { eventBuses: options.eventBuses },
         ),
       ],
+      query: [sns.service()],
       scheduler,
       notifications: new RegistryNotifications(pushes, background),
       faults,
       events,
+      published: () => sns.published(),
       log,
     },
     options.port,
@@ -85,6 +89,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
       AWS_ENDPOINT_URL_KMS: url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: url,
       AWS_ENDPOINT_URL_SCHEDULER: url,
+      AWS_ENDPOINT_URL_SNS: url,
       AWS_REGION: context.region,
       AWS_DEFAULT_REGION: context.region,
       AWS_ACCESS_KEY_ID: 'local',
@@ -92,6 +97,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
     }),
     events: () => events.list(),
     calls: () => faults.calls(),
+    sns: { published: () => sns.published() },
     setFaults: (next) => faults.set(next),
     fireDueSchedules: (now) => scheduler.fireDue(now),
     schedules: () => scheduler.list(),

@@ -1,9 +1,18 @@
 import { BUNDLED_FILES_METADATA, ENTRY_METADATA } from '../../infra/constructs/tollgate-function';
 import { LocalStackError } from '../errors';
 import { validateEventPattern, type EventPattern } from '../event-pattern';
+import {
+  apiDestinationsOf,
+  targetHttpParameters,
+  type LocalApiDestination,
+  type TargetHttpParameters,
+} from './api-destinations';
 import { resourcesOfType, type CfnTemplate, type DeploymentEnvironment } from './cfn';
 import { IntrinsicResolver } from './intrinsics';
 import { physicalResources, type ProvidedResources } from './physical';
+
+/** EventBridge's retries of a target without a `RetryPolicy`. */
+export const EVENTBRIDGE_DEFAULT_RETRY_ATTEMPTS = 185;
 
 /** The default bus: rules without `EventBusName` and events put without one. */
 export const DEFAULT_BUS = 'default';
@@ -52,9 +61,15 @@ export type TargetInput =
 export interface LocalRuleTarget {
   readonly id: string;
   readonly arn: string;
-  /** The function this target invokes; absent for targets the local stack does not run (queues, APIs). */
+  /** The function this target invokes; absent for targets the local stack does not run (queues). */
   readonly functionLogicalId?: string;
+  /** The API destination this target calls (webhooks), with the target's own `HttpParameters`. */
+  readonly apiDestination?: LocalApiDestination & { readonly http: TargetHttpParameters };
   readonly input: TargetInput;
+  /** The target's `RetryPolicy`: EventBridge retries a failed delivery 185 times over 24 hours by default. */
+  readonly maximumRetryAttempts: number;
+  /** ARN of the target's `DeadLetterConfig`: where an event goes when its retries run out. */
+  readonly deadLetterArn?: string;
 }
 
 export interface LocalRule {
@@ -177,6 +192,12 @@ export const deriveDeployment = (
   }
 
   const byArn = new Map(functions.map((fn) => [fn.arn, fn.logicalId]));
+  const apiDestinations = apiDestinationsOf(template, resolver, physical);
+  for (const destination of apiDestinations.values()) {
+    if (destination.connection.unsupported !== undefined) {
+      notes.push(`API destination ${destination.logicalId}: ${destination.connection.unsupported}`);
+    }
+  }
   const rules = resourcesOfType(template, 'AWS::Events::Rule').flatMap(
     ([logicalId, resource]): LocalRule[] => {
       const props = resource.Properties ?? {};
@@ -198,12 +219,25 @@ export const deriveDeployment = (
         const target = resolver.resolve(raw, `${logicalId}.Targets[${i}]`) as Record<string, unknown>;
         const arn = String(target.Arn);
         const functionLogicalId = byArn.get(arn);
-        if (functionLogicalId === undefined) notes.push(`rule ${logicalId} target ${arn}: not run locally`);
+        const apiDestination = apiDestinations.get(arn);
+        if (functionLogicalId === undefined && apiDestination === undefined) {
+          notes.push(`rule ${logicalId} target ${arn}: not run locally`);
+        }
+        const retryPolicy = target.RetryPolicy as { MaximumRetryAttempts?: unknown } | undefined;
+        const deadLetterArn = (target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn;
         return {
           id: typeof target.Id === 'string' ? target.Id : `Target${i}`,
           arn,
           ...(functionLogicalId === undefined ? {} : { functionLogicalId }),
+          ...(apiDestination === undefined
+            ? {}
+            : { apiDestination: { ...apiDestination, http: targetHttpParameters(target.HttpParameters) } }),
           input: targetInput(target, `${logicalId}.Targets[${i}]`),
+          maximumRetryAttempts:
+            typeof retryPolicy?.MaximumRetryAttempts === 'number'
+              ? retryPolicy.MaximumRetryAttempts
+              : EVENTBRIDGE_DEFAULT_RETRY_ATTEMPTS,
+          ...(typeof deadLetterArn === 'string' ? { deadLetterArn } : {}),
         };
       });
       return [

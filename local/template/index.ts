@@ -1,6 +1,13 @@
 export { LOCAL_ENVIRONMENT, type CfnResource, type CfnTemplate, type DeploymentEnvironment } from './cfn';
 export {
+  DYNAMIC_REFERENCE,
+  type LocalApiDestination,
+  type LocalConnection,
+  type TargetHttpParameters,
+} from './api-destinations';
+export {
   DEFAULT_BUS,
+  EVENTBRIDGE_DEFAULT_RETRY_ATTEMPTS,
   deriveDeployment,
   signingKeysOf,
   type LocalDeployment,

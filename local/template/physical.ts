@@ -57,6 +57,23 @@ const physicalResource = (
       const name = named('Name');
       return { ref: name, attributes: { Arn: `${prefix('events')}:rule/${name}` } };
     }
+    case 'AWS::Events::Connection': {
+      const name = named('Name');
+      const arn = `${prefix('events')}:connection/${name}/local`;
+      return {
+        ref: name,
+        attributes: {
+          Arn: arn,
+          ArnForPolicy: arn,
+          SecretArn: `${prefix('secretsmanager')}:secret:events!connection/${name}/local`,
+        },
+      };
+    }
+    case 'AWS::Events::ApiDestination': {
+      const name = named('Name');
+      const arn = `${prefix('events')}:api-destination/${name}/local`;
+      return { ref: name, attributes: { Arn: arn, ArnForPolicy: arn } };
+    }
     case 'AWS::SQS::Queue': {
       const name = named('QueueName');
       return {

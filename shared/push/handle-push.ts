@@ -1,5 +1,6 @@
 import type { TollgateConfig } from '../config';
 import type { Digest } from '../domain/digest';
+import { ConcurrentUpdateError } from '../domain/errors';
 import { matchesAnyGlob } from '../domain/glob';
 import type { ImageRecord } from '../domain/image-record';
 import type { ImageRef } from '../domain/image-ref';
@@ -11,11 +12,12 @@ import {
   type TagViolationRule,
 } from '../events/tag-violation-event';
 import { verdictEvent } from '../events/verdict-event';
+import type { JudgeOutcome } from '../judge/judge-image';
 import { INDEX_MEDIA_TYPES } from '../oci/media-types';
 import type { EcrControl } from '../ports/ecr-control';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher';
 import type { ScanTimeoutScheduler } from '../ports/scan-timeout-scheduler';
-import type { VerdictStore } from '../ports/verdict-store';
+import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
 import { planImmutability } from './immutability';
 import { indexChildren } from './index-children';
 import {
@@ -43,6 +45,13 @@ export interface PushDeps {
   readonly now: () => Date;
   readonly log: (message: string, fields?: Readonly<Record<string, unknown>>) => void;
   /**
+   * Judges one image from its current scan result: shared/judge `judgeImage`, the same port on-scan and
+   * on-timeout use, bound to its adapters by the handler. Called right after the push is recorded, so
+   * a scan that finished before that (its event found no record and was skipped) is still judged now.
+   * @throws ConcurrentUpdateError when another writer changed the record meanwhile (retried here).
+   */
+  readonly judge: (image: ImageKeyParts, correlationId?: string) => Promise<JudgeOutcome>;
+  /**
    * Runs a step at most once per key, however often the event is delivered, and returns the first run's
    * (JSON) result to the others. Production wraps it with Powertools idempotency (functions/on-push).
    */
@@ -53,10 +62,13 @@ export interface ScanStart {
   readonly digest: string;
   /**
    * `waiting`: a scan runs by itself (or is already running); its event or the timeout follows.
-   * `started`: we started a manual scan. `finished`: a scan had already finished; handed to on-timeout.
+   * `started`: we started a manual scan; its event or the timeout follows.
+   * `decided`: the scan had already ended when the push was recorded; judged here, nothing scheduled.
    * `not-scanned`: nothing covers the repository; an ERROR verdict NOT_SCANNED was recorded.
    */
-  readonly scan: 'waiting' | 'started' | 'finished' | 'not-scanned';
+  readonly scan: 'waiting' | 'started' | 'decided' | 'not-scanned';
+  /** For `decided`: the verdict the image holds now. */
+  readonly verdict?: string;
 }
 
 /**
@@ -153,7 +165,9 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
   }
 
   // Keyed on the record's state, not on `created`: a retry after a crash between recording and
-  // starting must still start the pipeline. `once` makes repeated deliveries harmless.
+  // starting must still start the pipeline. `once` makes repeated deliveries harmless. A decided record
+  // (a redelivery after the verdict) stays as it is: recordPush never moves it back to PENDING_SCAN, and
+  // no scan is started nor timeout scheduled for it.
   if (record.status !== 'PENDING_SCAN') return { kind: 'recorded', created, record };
   const start = await deps.once({ ...key, step: 'pipeline' }, () =>
     startPipeline(
@@ -218,16 +232,19 @@ const checkTag = async (
   return { violations: violations.map((violation) => violation.rule) };
 };
 
-/**
- * A scan that had already finished when we asked (StartImageScan's one-scan-per-24h limit) sends no
- * new event. Its findings are judged by on-timeout, scheduled for this soon instead of the full timeout:
- * on-timeout judges from DescribeImageScanFindings, so on-push itself never needs to read findings.
- */
-export const FINISHED_SCAN_HAND_OFF_MS = 60_000;
-
 // A limit-exceeded scan in one of these states still ends with its own scan event.
 const RUNNING_SCAN_STATUSES: readonly string[] = ['IN_PROGRESS', 'PENDING'];
 
+/** Rounds of judging when another writer (on-scan judging the same scan, a second tag) wins the record. */
+const JUDGE_ATTEMPTS = 3;
+
+/**
+ * Scan events and push events reach Tollgate in any order. A scan event that arrives before the push is
+ * recorded finds no record and is skipped (on-scan cannot tell it from an image pushed before Tollgate
+ * was installed). So once the record exists, on-push asks for the scan result itself: a scan that has
+ * already ended is judged here, exactly as on-scan would, and nothing is scheduled. A scan that has not
+ * ended yet ends after the record exists, so its event finds it. Either way one verdict, whatever the order.
+ */
 const startPipeline = async (
   deps: PushDeps,
   record: ImageRecord,
@@ -243,25 +260,89 @@ const startPipeline = async (
   // An index is not scanned itself: its children are, and its verdict waits for theirs.
   const targets = children.length > 0 ? children : [image.digest];
   const scans: ScanStart[] = [];
+  let indexDecided = false;
   for (const digest of targets) {
-    const scan = coverage === 'manual' ? await startScan(deps, image.repository, digest) : 'waiting';
-    scans.push({ digest, scan });
-    const at = scan === 'finished' ? new Date(now + FINISHED_SCAN_HAND_OFF_MS) : deadline;
-    await deps.scheduler.scheduleTimeout({ repository: image.repository, digest }, at);
+    const scan = await settleScan(deps, record, digest, coverage === 'manual');
+    scans.push(scan.start);
+    if (scan.indexDecided) indexDecided = true;
+    if (scan.start.scan !== 'decided') {
+      await deps.scheduler.scheduleTimeout({ repository: image.repository, digest }, deadline);
+    }
   }
   // The index's own timeout: if a child never reports, the index must not stay pending forever either.
-  if (children.length > 0) await deps.scheduler.scheduleTimeout(image, deadline);
+  if (children.length > 0 && !indexDecided) await deps.scheduler.scheduleTimeout(image, deadline);
   return { scans, immutability };
 };
 
-const startScan = async (deps: PushDeps, repository: string, digest: Digest): Promise<ScanStart['scan']> => {
+/** Makes sure one digest's scan runs, and judges it when that scan has already ended. */
+const settleScan = async (
+  deps: PushDeps,
+  record: ImageRecord,
+  digest: Digest,
+  manual: boolean,
+): Promise<{ readonly start: ScanStart; readonly indexDecided: boolean }> => {
+  if (manual) {
+    const started = await startScan(deps, record.image.repository, digest);
+    // A scan we just started, or one still running, ends after the record exists: its event decides.
+    if (started !== 'ended') return { start: { digest, scan: started }, indexDecided: false };
+  }
+  const outcome = await judgeNow(deps, { repository: record.image.repository, digest }, record.correlationId);
+  const verdict = heldVerdict(outcome);
+  if (verdict === undefined) {
+    deps.log('scan not finished yet: waiting for its event', {
+      scanDigest: digest,
+      judged: outcome.kind,
+      ...(outcome.kind === 'waiting' ? { reason: outcome.reason, scanStatus: outcome.status } : {}),
+    });
+    return { start: { digest, scan: 'waiting' }, indexDecided: false };
+  }
+  deps.log('scan had already ended: judged on push', { scanDigest: digest, verdict });
+  return {
+    start: { digest, scan: 'decided', verdict },
+    indexDecided: outcome.index !== undefined && heldVerdict(outcome.index) !== undefined,
+  };
+};
+
+const judgeNow = async (
+  deps: PushDeps,
+  image: ImageKeyParts,
+  correlationId: string | undefined,
+): Promise<JudgeOutcome> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.judge(image, correlationId);
+    } catch (error) {
+      // Judging is idempotent: the next round re-reads the record, and finds the same scan unchanged.
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= JUDGE_ATTEMPTS) throw error;
+    }
+  }
+};
+
+/** The verdict the image holds after judging, or undefined while it still waits for its scan. */
+const heldVerdict = (outcome: JudgeOutcome): string | undefined => {
+  switch (outcome.kind) {
+    case 'decided':
+    case 'unchanged':
+      return outcome.verdict.outcome;
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * `started`: a new scan runs. `waiting`: ECR's one-scan-per-24-hours limit, and the scan on record is
+ * still running (its event follows). `ended`: the scan on record has ended (or says nothing), so no new
+ * event will come: it is judged now.
+ */
+const startScan = async (
+  deps: PushDeps,
+  repository: string,
+  digest: Digest,
+): Promise<'started' | 'waiting' | 'ended'> => {
   const started = await deps.ecr.startImageScan(repository, digest);
   if (started.kind === 'started') return 'started';
   deps.log('manual scan limit reached (one per image per 24 h)', { scanStatus: started.status ?? 'unknown' });
-  // No status, or a scan still running: its scan event (or the timeout) follows.
-  return started.status === undefined || RUNNING_SCAN_STATUSES.includes(started.status)
-    ? 'waiting'
-    : 'finished';
+  return started.status !== undefined && RUNNING_SCAN_STATUSES.includes(started.status) ? 'waiting' : 'ended';
 };
 
 /**

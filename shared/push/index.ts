@@ -1,6 +1,5 @@
 export {
   handlePush,
-  FINISHED_SCAN_HAND_OFF_MS,
   type OnceKey,
   type PipelineStart,
   type ScanStart,

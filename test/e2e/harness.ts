@@ -6,7 +6,7 @@ import type { TollgateConfigInput } from '../../shared/config';
 import type { AwsFaults, AwsStandInOptions, RecordedEvent, SimulatedFinding } from '../../local/aws';
 import type { ExternalRegistry } from '../../local/registry-url';
 import { pushSampleImage, type PushedSample } from '../../local/sample-images';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import type { CfnTemplate, DeploymentEnvironment } from '../../local/template';
 import { LOCAL_ENVIRONMENT } from '../../local/template';
 import type { VerdictRecordView } from '../../local/verdict-records';
@@ -38,6 +38,8 @@ export interface LocalStackHarnessOptions {
   readonly registry?: ExternalRegistry;
   /** @default 20 ms × attempt */
   readonly retryDelayMs?: (attempt: number) => number;
+  /** See LocalStackOptions.front (a fault proxy before DynamoDB and the registry). */
+  readonly front?: LocalStackOptions['front'];
 }
 
 export interface LocalStackHarness {
@@ -107,6 +109,7 @@ export const startLocalStackHarness = async (
       ...(config === undefined ? {} : { config }),
       ...(options.template === undefined ? {} : { template: options.template(LOCAL_ENVIRONMENT) }),
       ...(options.registry === undefined ? {} : { registry: options.registry }),
+      ...(options.front === undefined ? {} : { front: options.front }),
       persistTables: false,
       retryDelayMs: options.retryDelayMs ?? ((attempt) => 20 * attempt),
       pollIntervalMs: 200,

@@ -302,12 +302,11 @@ describe.each(['anonymous', 'basic'] as const)(
       // The stand-in reads the image through the registry's credentials: the judge sees the scan.
       const record = await harness.awaitRecord('web/frontend', image.digest);
       expect(record.outcome).toBe('APPROVED');
-      if (auth === 'anonymous') {
-        // Signing on a basic-auth registry other than ECR needs EcrCredentials to hand the token to the
-        // host GetAuthorizationToken names (reported to the lead); anonymous registries sign today.
-        const verdict = await harness.awaitEvent(isVerdictFor(image.digest));
-        expect(verdict.event.detail).toMatchObject({ verdict: 'APPROVED' });
-      }
+      // Signed through the registry's own credentials: EcrCredentials hands the token from
+      // GetAuthorizationToken to the host its proxyEndpoint names.
+      const verdict = await harness.awaitEvent(isVerdictFor(image.digest));
+      expect(verdict.event.detail).toMatchObject({ verdict: 'APPROVED' });
+      expect((verdict.event.detail as { signatures?: unknown[] }).signatures).toHaveLength(3);
     });
   },
 );

@@ -58,7 +58,10 @@ const acknowledgeRepositoryGlobs = (scope: IConstruct, repositories: readonly st
   }
 };
 
-const build = (repositories: readonly string[]): { app: App; outdir: string } => {
+const build = (
+  repositories: readonly string[],
+  addToStack: (stack: TollgateStack) => void = () => undefined,
+): { app: App; outdir: string } => {
   const outdir = mkdtempSync(join(tmpdir(), 'tollgate-nag-'));
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new TollgateStack(app, 'Tollgate', {
@@ -66,6 +69,7 @@ const build = (repositories: readonly string[]): { app: App; outdir: string } =>
     baseDir: REPO_ROOT,
     env: { account: '123456789012', region: 'us-west-2' },
   });
+  addToStack(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   acknowledgeFunctions(stack);
   const { tollgate } = stack;
@@ -114,8 +118,8 @@ interface Report {
 }
 
 /** The findings left, as `rule at path`, so a failure names each one. */
-const findings = (repositories: readonly string[]): string[] => {
-  const { app, outdir } = build(repositories);
+const findings = (repositories: readonly string[], addToStack?: (stack: TollgateStack) => void): string[] => {
+  const { app, outdir } = build(repositories, addToStack);
   try {
     app.synth();
     return [];
@@ -136,5 +140,36 @@ const findings = (repositories: readonly string[]): string[] => {
 describe('cdk-nag AwsSolutions checks', () => {
   it('leave no unacknowledged finding in the stack', () => {
     expect(findings(['payments/*', 'web/frontend'])).toEqual([]);
+  });
+
+  it('leave none either when every repository is covered', () => {
+    expect(findings(['*'])).toEqual([]);
+  });
+
+  it('report a finding nobody acknowledged, by rule and construct path (the check can fail)', () => {
+    const found = findings(['payments/*'], (stack) => {
+      new sqs.Queue(stack, 'CarelessQueue');
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AwsSolutions-SQS4 at Tollgate\/CarelessQueue/)]),
+    );
+    expect(found.every((finding) => finding.includes('CarelessQueue'))).toBe(true);
+  });
+
+  it('carry a reason with every acknowledgement anywhere in the construct tree', () => {
+    const { app, outdir } = build(['payments/*', 'web/frontend']);
+    rmSync(outdir, { recursive: true, force: true });
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.entries(entry.data as Record<string, unknown>)),
+      );
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const withoutReason = acknowledged.filter(
+      ([, reason]) => typeof reason !== 'string' || reason.trim().length < 20,
+    );
+    expect(withoutReason).toEqual([]);
   });
 });

@@ -167,6 +167,7 @@ describe('On push: least privilege', () => {
           'ecr:DescribeImages',
           'ecr:BatchGetImage',
           'ecr:BatchDeleteImage',
+          'ecr:DescribeImageScanFindings',
         ],
         Resource: [
           arn('ecr:us-west-2:123456789012:repository/payments/*'),
@@ -219,7 +220,12 @@ describe('On push: the scheduler role', () => {
     expect(resources[schedulerRoleId]!.Properties.AssumeRolePolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' } },
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
       ],
     });
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -9,6 +9,7 @@ import {
   EventContract,
   PUBLISHED_EVENT_SCHEMAS,
 } from '../../infra/constructs/event-contract';
+import { METRIC } from '../../infra/constructs/operations';
 import { baseConfig, REPO_ROOT, synth } from '../helpers/stack';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -244,6 +245,24 @@ describe('Operations: dashboard and alarms', () => {
         }),
       ],
     });
+  });
+
+  it('reads only metric names that a handler emits', () => {
+    // The handlers and the helpers they emit through (shared/runtime): a renamed metric would leave a
+    // widget empty without any error, so the names are checked against the code that emits them.
+    const sources = [
+      ...readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => join(REPO_ROOT, 'functions', file)),
+      ...readdirSync(join(REPO_ROOT, 'shared/runtime'))
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => join(REPO_ROOT, 'shared/runtime', file)),
+    ]
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    for (const name of Object.values(METRIC)) {
+      expect({ name, emitted: sources.includes(`addMetric('${name}'`) }).toEqual({ name, emitted: true });
+    }
   });
 
   it('sends every alarm in the stack to the alert topic', () => {

@@ -1,7 +1,10 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { SIGNER_REPOSITORY_ACTIONS } from '../../infra/constructs/signer';
+import { allowSigningBy, SigningGrantError, SigningKey } from '../../infra/constructs/signing-key';
 import { ENTRY_METADATA } from '../../infra/constructs/tollgate-function';
 import { baseConfig, synth } from '../helpers/stack';
 
@@ -93,14 +96,14 @@ describe('Signer construct', () => {
     });
   });
 
-  it('may sign with the signing key and read its public key, and nothing else in KMS', () => {
+  it('reads the signing public key through IAM; kms:Sign is not in its identity policy (the key policy grants it)', () => {
     const kms = signStatements(template).filter((statement) =>
       actions(statement).some((action) => action.startsWith('kms:')),
     );
     expect(kms).toEqual([
       expect.objectContaining({
         Effect: 'Allow',
-        Action: ['kms:Sign', 'kms:GetPublicKey'],
+        Action: 'kms:GetPublicKey',
         Resource: { 'Fn::GetAtt': [ids.key, 'Arn'] },
       }),
     ]);
@@ -126,7 +129,7 @@ describe('Signer construct', () => {
     ]);
   });
 
-  it('publishes on the tollgate bus only and reads and writes the verdict table', () => {
+  it('publishes on the tollgate bus only, and only reads and updates verdict records', () => {
     const statements = signStatements(template);
     const events = statements.filter((statement) =>
       actions(statement).some((action) => action.startsWith('events:')),
@@ -137,11 +140,15 @@ describe('Signer construct', () => {
         Resource: { 'Fn::GetAtt': [ids.bus, 'Arn'] },
       }),
     ]);
-    const table = statements.find((statement) => actions(statement).includes('dynamodb:UpdateItem'));
-    expect(actions(table!)).toEqual(
-      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    const dynamo = statements.filter((statement) =>
+      actions(statement).some((action) => action.startsWith('dynamodb:')),
     );
-    expect(JSON.stringify(table!.Resource)).toContain(ids.table);
+    expect(dynamo).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': [ids.table, 'Arn'] },
+      }),
+    ]);
   });
 
   it('covering every repository still names repositories, never Resource "*"', () => {
@@ -149,5 +156,27 @@ describe('Signer construct', () => {
     const repository = signStatements(wide).find((statement) => actions(statement).includes('ecr:PutImage'));
     expect(JSON.stringify(repository!.Resource)).toContain(':repository/*');
     expect(repository!.Resource).not.toBe('*');
+  });
+});
+
+describe('allowSigningBy', () => {
+  const role = (stack: Stack, id: string): iam.Role =>
+    new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+  it('refuses an imported key, whose policy it cannot add the signer to', () => {
+    const stack = new Stack();
+    const imported = kms.Key.fromKeyArn(
+      stack,
+      'Imported',
+      'arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555',
+    );
+    expect(() => allowSigningBy(imported, role(stack, 'Signer'))).toThrow(SigningGrantError);
+  });
+
+  it('refuses a second signer: the Deny names one role', () => {
+    const stack = new Stack();
+    const { key } = new SigningKey(stack, 'Signing');
+    allowSigningBy(key, role(stack, 'First'));
+    expect(() => allowSigningBy(key, role(stack, 'Second'))).toThrow(/already has its signer/);
   });
 });

@@ -20,7 +20,7 @@ export const authOperations = (
         {
           authorizationToken: Buffer.from(pair).toString('base64'),
           expiresAt: (deps.context.now().getTime() + TOKEN_LIFETIME_MS) / 1000,
-          proxyEndpoint: deps.registry.url,
+          proxyEndpoint: deps.registry.publicUrl,
         },
       ],
     });

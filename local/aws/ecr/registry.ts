@@ -15,6 +15,13 @@ export interface RegistryConnection {
   readonly url: string;
   /** @default anonymous */
   readonly credentials?: RegistryCredentials;
+  /**
+   * The URL clients are told (GetAuthorizationToken's proxyEndpoint, repositoryUri) when something stands
+   * between them and the registry, such as the fault-injecting proxy of the reliability tests. The stand-in's
+   * own reads (push notifications, scans) still go to `url`: ECR's internals do not see the clients' faults.
+   * @default url
+   */
+  readonly publicUrl?: string;
 }
 
 export interface StoredManifest extends FetchedManifest {
@@ -25,7 +32,9 @@ export interface StoredManifest extends FetchedManifest {
 /** The registry seen the way ECR shows it: untagged tags hidden (see EcrState), catalog included. */
 export class RegistryView {
   public readonly url: string;
-  /** `host:port`, as in image references and ECR's repositoryUri. */
+  /** The origin clients are told to use (see RegistryConnection.publicUrl). */
+  public readonly publicUrl: string;
+  /** `host:port` of `publicUrl`, as in image references and ECR's repositoryUri. */
   public readonly host: string;
   public readonly client: OciRegistryClient;
 
@@ -35,7 +44,9 @@ export class RegistryView {
   ) {
     const url = new URL(connection.url);
     this.url = url.origin;
-    this.host = url.host;
+    const publicUrl = new URL(connection.publicUrl ?? connection.url);
+    this.publicUrl = publicUrl.origin;
+    this.host = publicUrl.host;
     this.client = new OciRegistryClient({
       host: url.host,
       protocol: url.protocol === 'https:' ? 'https' : 'http',

@@ -9,9 +9,16 @@ const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 interface CachedToken {
   readonly credentials: RegistryCredentials;
   readonly expiresAt: number;
+  /** The host of the token's `proxyEndpoint`: the registry ECR itself says the token is for. */
+  readonly proxyHost?: string;
 }
 
-/** ECR registry credentials from GetAuthorizationToken (`AWS:<token>`), cached until 5 minutes before expiry. */
+/**
+ * ECR registry credentials from GetAuthorizationToken (`AWS:<token>`), cached until 5 minutes before expiry.
+ * The token goes to ECR hosts and to the host of the `proxyEndpoint` GetAuthorizationToken names with it:
+ * that is where ECR says the images are, also when an ECR-compatible endpoint fronts another registry
+ * (a basic-auth registry behind `tollgate local --registry http://user:password@host:port`).
+ */
 export class EcrCredentials implements Credentials {
   #cached: Promise<CachedToken> | undefined;
 
@@ -20,11 +27,14 @@ export class EcrCredentials implements Credentials {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `undefined` for hosts that are not ECR: Tollgate never sends an ECR token anywhere else. */
+  /**
+   * `undefined` for any other host: the token is never sent anywhere else. Learning the proxy endpoint
+   * takes the token itself, so a host that is not ECR-shaped costs one (cached) GetAuthorizationToken.
+   * Gates only build EcrCredentials for ECR hosts (shared/gate/registry-access), so they never pay it.
+   */
   public async forRegistry(host: string): Promise<RegistryCredentials | undefined> {
-    if (!ECR_HOST.test(host)) return undefined;
-    const cached = await this.token();
-    return cached.credentials;
+    const token = await this.token();
+    return ECR_HOST.test(host) || token.proxyHost === host ? token.credentials : undefined;
   }
 
   private async token(): Promise<CachedToken> {
@@ -65,9 +75,21 @@ export class EcrCredentials implements Credentials {
     if (data?.expiresAt === undefined || separator <= 0) {
       throw new TerminalError('REGISTRY_UNREACHABLE', 'ECR GetAuthorizationToken returned no usable token');
     }
+    const proxyHost = hostOf(data.proxyEndpoint);
     return {
       credentials: { username: decoded.slice(0, separator), password: decoded.slice(separator + 1) },
       expiresAt: data.expiresAt.getTime(),
+      ...(proxyHost === undefined ? {} : { proxyHost }),
     };
   }
 }
+
+/** `host[:port]` of a proxy endpoint URL, as image references and OciRegistryClient name it. */
+const hostOf = (endpoint: string | undefined): string | undefined => {
+  if (endpoint === undefined) return undefined;
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return undefined;
+  }
+};

@@ -173,7 +173,8 @@ beforeAll(async () => {
     tableName: TABLE,
   });
 
-  // ECR names the registry the images are served at; loopback registries get no token (EcrCredentials).
+  // ECR names the registry the images are served at: EcrCredentials hands this token to that host (an
+  // anonymous registry ignores it).
   ecr.on(GetAuthorizationTokenCommand).resolves({
     authorizationData: [
       {

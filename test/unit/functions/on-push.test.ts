@@ -9,6 +9,7 @@ import {
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
+  DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
@@ -16,6 +17,7 @@ import {
   GetRegistryScanningConfigurationCommand,
   LimitExceededException,
   PutImageTagMutabilityCommand,
+  ScanNotFoundException,
   StartImageScanCommand,
   type RegistryScanningConfiguration as ScanningConfiguration,
 } from '@aws-sdk/client-ecr';
@@ -28,12 +30,13 @@ import type { OnPushResult } from '../../../functions/on-push/handler';
 import { ON_PUSH_ENV } from '../../../functions/on-push/deps';
 import { scheduleName } from '../../../shared/aws/scheduler';
 import type { Digest } from '../../../shared/domain';
-import { IMAGE_VERDICT, TAG_VIOLATION, TOLLGATE_SOURCE } from '../../../shared/events';
+import { IMAGE_VERDICT, SIGNING_REQUESTED, TAG_VIOLATION, TOLLGATE_SOURCE } from '../../../shared/events';
 import { MediaType } from '../../../shared/oci/media-types';
 import { resetSettingsCache } from '../../../shared/runtime';
 import { loadSampleEvent } from '../../helpers/shared-data';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { captureOutput, emittedMetrics, FakeVerdictTable, lambdaContext } from './on-push-fakes';
+import { scanPages, type ScanResultInput } from './on-scan-fakes';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
@@ -67,6 +70,8 @@ let handler: (event: unknown, context: Context) => Promise<OnPushResult>;
 let resetAdapters: () => void;
 let table: FakeVerdictTable;
 let output: ReturnType<typeof captureOutput>;
+/** What DescribeImageScanFindings answers, by digest; none: the scan is not on record yet. */
+let scans: Map<string, ScanResultInput>;
 
 const coldStart = (config: Record<string, unknown> = {}): void => {
   process.env.TOLLGATE_CONFIG = JSON.stringify({ repositories: ['payments/*', 'web/*'], ...config });
@@ -176,6 +181,20 @@ beforeEach(() => {
     images: [{ imageManifest, imageManifestMediaType: MediaType.ociManifest }],
   });
   ecr.on(BatchDeleteImageCommand).resolves({});
+  scans = new Map();
+  ecr
+    .on(DescribeImageScanFindingsCommand)
+    .callsFake((input: { imageId?: { imageDigest?: string }; nextToken?: string }) => {
+      const scan = scans.get(input.imageId?.imageDigest ?? '');
+      if (scan === undefined) {
+        return Promise.reject(
+          new ScanNotFoundException({ message: 'Image scan does not exist for the image', $metadata: {} }),
+        );
+      }
+      return Promise.resolve(
+        scanPages(scan)[input.nextToken === undefined ? 0 : Number(input.nextToken.split('-')[1])],
+      );
+    });
   scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   output = captureOutput();
@@ -211,6 +230,8 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
       'DescribeRepositoriesCommand',
       'PutImageTagMutabilityCommand',
       'GetRegistryScanningConfigurationCommand',
+      // Whether the scan already ended (its event may have come before the record existed): not yet.
+      'DescribeImageScanFindingsCommand',
     ]);
     expect(ecr).toHaveReceivedCommandWith(PutImageTagMutabilityCommand, {
       repositoryName: 'payments/api',
@@ -220,7 +241,13 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
     // Scan-on-push covers it: no StartImageScan.
     expect(ecr).not.toHaveReceivedCommand(StartImageScanCommand);
 
-    expect(commandNames(documents as never)).toEqual(['GetCommand', 'PutCommand', 'PutCommand']);
+    // The last read is the judge's: the record as it is now, before it looks at the scan.
+    expect(commandNames(documents as never)).toEqual([
+      'GetCommand',
+      'PutCommand',
+      'PutCommand',
+      'GetCommand',
+    ]);
     expect(documents).toHaveReceivedNthSpecificCommandWith(1, PutCommand, {
       TableName: 'tollgate-verdicts',
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -294,13 +321,14 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
       'DescribeRepositoriesCommand',
       'PutImageTagMutabilityCommand',
       'GetRegistryScanningConfigurationCommand',
+      'DescribeImageScanFindingsCommand',
     ]);
     expect(ecr).toHaveReceivedCommandWith(BatchGetImageCommand, {
       repositoryName: 'payments/api',
       imageIds: [{ imageDigest: UNTAGGED }],
     });
     // No tag, so no tag pointer.
-    expect(commandNames(documents as never)).toEqual(['GetCommand', 'PutCommand']);
+    expect(commandNames(documents as never)).toEqual(['GetCommand', 'PutCommand', 'GetCommand']);
     expect(table.record('payments/api', UNTAGGED)).toMatchObject({ status: 'PENDING_SCAN', tags: [] });
     expectSchedule(UNTAGGED, '2026-11-16T02:24:40');
   });
@@ -479,17 +507,21 @@ describe('on-push: making sure a scan runs', () => {
     expectSchedule(PUSHED, '2026-11-16T02:24:40');
   });
 
-  it('LimitExceededException with a COMPLETE scan: its findings are handed to on-timeout within a minute', async () => {
+  it('LimitExceededException with a COMPLETE scan: no new event will come, so it is judged on push', async () => {
     scanning(MANUAL);
     ecr.on(StartImageScanCommand).rejects(new LimitExceededException({ message: 'limit', $metadata: {} }));
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageScanStatus: { status: 'COMPLETE' } }] });
+    scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
     await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
     expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, {
       repositoryName: 'payments/api',
       imageIds: [{ imageDigest: PUSHED }],
     });
-    expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
-    expectSchedule(PUSHED, '2026-11-16T01:55:40');
+    expect(table.record('payments/api', PUSHED)).toMatchObject({
+      status: 'DECIDED',
+      verdict: { outcome: 'APPROVED' },
+    });
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
   });
 
   it('LimitExceededException with a scan still running: waits for its event, with the full timeout', async () => {
@@ -582,6 +614,290 @@ describe('on-push: making sure a scan runs', () => {
     expect(ecr).toHaveReceivedCommandWith(StartImageScanCommand, { imageId: { imageDigest: arm } });
     expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 3);
     for (const digest of [amd, arm, PUSHED]) expectSchedule(digest, '2026-11-16T02:24:40');
+  });
+});
+
+describe('on-push: a scan that ended before the push was recorded (events out of order)', () => {
+  const CRITICAL_SCAN: ScanResultInput = {
+    repository: 'payments/api',
+    digest: PUSHED,
+    basic: [
+      {
+        name: 'CVE-2024-3094',
+        severity: 'CRITICAL',
+        uri: 'https://nvd.nist.gov/vuln/detail/CVE-2024-3094',
+        attributes: [
+          { key: 'package_name', value: 'xz-utils' },
+          { key: 'package_version', value: '5.6.0' },
+          { key: 'CVSS3_SCORE', value: '10.0' },
+        ],
+      },
+    ],
+  };
+
+  const verdictMetricLines = (): Record<string, unknown>[] =>
+    output.lines().filter((line) => line.Verdicts !== undefined);
+
+  it('a clean COMPLETE scan: judged on push, APPROVED and handed to signing; no timeout, the Verdicts metric', async () => {
+    scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+
+    expect(table.record('payments/api', PUSHED)).toMatchObject({
+      status: 'DECIDED',
+      version: 2,
+      verdict: { outcome: 'APPROVED', decidedAt: NOW.toISOString() },
+    });
+    expect(published()).toEqual([
+      {
+        detailType: SIGNING_REQUESTED,
+        detail: expect.objectContaining({
+          action: 'sign',
+          repository: 'payments/api',
+          digest: PUSHED,
+          correlationId: '13cde686-328b-6117-af20-0e5566167482',
+        }) as object,
+      },
+    ]);
+    // A decided image needs no scan timeout.
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+    expect(verdictMetricLines()).toEqual([expect.objectContaining({ Verdicts: 1, outcome: 'APPROVED' })]);
+    expect(emittedMetrics(output.lines())).toMatchObject({ PushToVerdictSeconds: 6 });
+    expect(logLines('scan had already ended: judged on push')).toEqual([
+      expect.objectContaining({ scanDigest: PUSHED, verdict: 'APPROVED' }),
+    ]);
+  });
+
+  it('a COMPLETE scan with a CRITICAL finding: REJECTED on push, the verdict event lists it', async () => {
+    scans.set(PUSHED, CRITICAL_SCAN);
+    await invoke(sample('ecr-image-action-push.json'));
+
+    expect(table.record('payments/api', PUSHED)).toMatchObject({
+      status: 'DECIDED',
+      verdict: { outcome: 'REJECTED' },
+    });
+    const [event, ...rest] = published();
+    expect(rest).toEqual([]);
+    expect(event?.detailType).toBe(IMAGE_VERDICT);
+    expect(event?.detail).toMatchObject({
+      verdict: 'REJECTED',
+      blocking: [expect.objectContaining({ id: 'CVE-2024-3094', severity: 'CRITICAL' })],
+    });
+    expectValidVerdictEvent(event?.detail);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+    expect(verdictMetricLines()).toEqual([expect.objectContaining({ Verdicts: 1, outcome: 'REJECTED' })]);
+  });
+
+  it('a FAILED scan: ERROR with the status, on push', async () => {
+    scans.set(PUSHED, {
+      repository: 'payments/api',
+      digest: PUSHED,
+      status: 'FAILED',
+      description: 'layer unreadable',
+    });
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(table.record('payments/api', PUSHED)).toMatchObject({
+      status: 'DECIDED',
+      verdict: { outcome: 'ERROR', error: { code: 'SCAN_FAILED' } },
+    });
+    expect(published()[0]?.detail).toMatchObject({
+      verdict: 'ERROR',
+      error: { message: expect.stringContaining('FAILED') as string },
+    });
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+  });
+
+  it('a scan still in progress decides nothing: the timeout is scheduled and its event is awaited', async () => {
+    scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED, status: 'IN_PROGRESS' });
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(table.record('payments/api', PUSHED)?.status).toBe('PENDING_SCAN');
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+    expectSchedule(PUSHED, '2026-11-16T02:24:40');
+    expect(verdictMetricLines()).toEqual([]);
+  });
+
+  it('the push delivered again after the verdict: no write, no event, no schedule, the record stays DECIDED', async () => {
+    scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
+    await invoke(sample('ecr-image-action-push.json'));
+    const decided = table.record('payments/api', PUSHED);
+    for (const stub of ALL) stub.resetHistory();
+
+    for (let delivery = 0; delivery < 3; delivery++) {
+      await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+    }
+    expect(table.record('payments/api', PUSHED)).toEqual(decided);
+    expect(documents).not.toHaveReceivedCommand(UpdateCommand);
+    // Only the tag pointer is written (the tag check is its own once-step); the record is not.
+    expect(documents).not.toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ sk: 'verdict' }) as never,
+    });
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+    expect(ecr).not.toHaveReceivedCommand(DescribeImageScanFindingsCommand);
+  });
+
+  it('a record changed while judging (on-scan judging the same scan, a second tag): judged again, not thrown', async () => {
+    scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
+    let raced = false;
+    ecr.on(DescribeImageScanFindingsCommand).callsFake(() => {
+      const key = `image#payments/api@${PUSHED}`;
+      const item = table.items.get(key);
+      if (!raced && item !== undefined) {
+        // Another writer bumps the record between the read and the conditional write.
+        raced = true;
+        table.items.set(key, { ...item, tags: ['1.4.2', 'stable'], version: Number(item.version) + 1 });
+      }
+      return Promise.resolve(scanPages({ repository: 'payments/api', digest: PUSHED })[0]);
+    });
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+    expect(raced).toBe(true);
+    expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(table.record('payments/api', PUSHED)).toMatchObject({
+      status: 'DECIDED',
+      version: 3,
+      tags: ['1.4.2', 'stable'],
+      verdict: { outcome: 'APPROVED' },
+    });
+    expect(published().map((event) => event.detailType)).toEqual([SIGNING_REQUESTED]);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+  });
+
+  it('an image index whose platform scans have all ended: children and index decided on push, nothing scheduled', async () => {
+    const amd = `sha256:${'a'.repeat(64)}` as Digest;
+    const arm = `sha256:${'b'.repeat(64)}` as Digest;
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [
+        {
+          imageManifestMediaType: MediaType.ociIndex,
+          imageManifest: JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MediaType.ociIndex,
+            manifests: [
+              {
+                mediaType: MediaType.ociManifest,
+                digest: amd,
+                size: 1,
+                platform: { os: 'linux', architecture: 'amd64' },
+              },
+              {
+                mediaType: MediaType.ociManifest,
+                digest: arm,
+                size: 1,
+                platform: { os: 'linux', architecture: 'arm64' },
+              },
+            ],
+          }),
+        },
+      ],
+    });
+    scans.set(amd, { repository: 'payments/api', digest: amd });
+    scans.set(arm, { repository: 'payments/api', digest: arm });
+    await invoke(sample('ecr-image-action-push.json', { 'manifest-media-type': MediaType.ociIndex }));
+
+    for (const digest of [amd, arm, PUSHED]) {
+      expect(table.record('payments/api', digest)).toMatchObject({
+        status: 'DECIDED',
+        verdict: { outcome: 'APPROVED' },
+      });
+    }
+    // Signing the index signs its platform images: one request, for the index.
+    expect(published()).toEqual([
+      { detailType: SIGNING_REQUESTED, detail: expect.objectContaining({ digest: PUSHED }) as object },
+    ]);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+    expect(verdictMetricLines()).toHaveLength(3);
+  });
+
+  it('an index with one platform scan still running: the others are decided, the rest and the index are scheduled', async () => {
+    const amd = `sha256:${'a'.repeat(64)}` as Digest;
+    const arm = `sha256:${'b'.repeat(64)}` as Digest;
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [
+        {
+          imageManifestMediaType: MediaType.ociIndex,
+          imageManifest: JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MediaType.ociIndex,
+            manifests: [
+              { mediaType: MediaType.ociManifest, digest: amd, size: 1 },
+              { mediaType: MediaType.ociManifest, digest: arm, size: 1 },
+            ],
+          }),
+        },
+      ],
+    });
+    scans.set(amd, { repository: 'payments/api', digest: amd });
+    await invoke(sample('ecr-image-action-push.json', { 'manifest-media-type': MediaType.ociIndex }));
+
+    expect(table.record('payments/api', amd)?.status).toBe('DECIDED');
+    expect(table.record('payments/api', arm)?.status).toBe('PENDING_SCAN');
+    expect(table.record('payments/api', PUSHED)?.status).toBe('PENDING_SCAN');
+    expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 2);
+    expectSchedule(arm, '2026-11-16T02:24:40');
+    expectSchedule(PUSHED, '2026-11-16T02:24:40');
+  });
+});
+
+describe('on-push and on-scan: the same verdict whatever the order', () => {
+  let onScan: (event: unknown, context: Context) => Promise<unknown>;
+  const scanEvent = (): Record<string, unknown> =>
+    sample('ecr-image-scan-complete.json', {
+      'repository-name': 'payments/api',
+      'image-digest': PUSHED,
+      'image-tags': ['1.4.2'],
+      'scan-status': 'COMPLETE',
+    });
+
+  beforeAll(async () => {
+    const module = await import('../../../functions/on-scan/handler');
+    onScan = module.handler;
+  });
+
+  const run = async (order: 'push-then-scan' | 'scan-then-push'): Promise<unknown> => {
+    const context = lambdaContext('tollgate-on-scan');
+    if (order === 'push-then-scan') {
+      await invoke(sample('ecr-image-action-push.json'));
+      scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
+      for (let delivery = 0; delivery < 3; delivery++) await onScan(scanEvent(), context);
+      for (let delivery = 0; delivery < 2; delivery++) await invoke(sample('ecr-image-action-push.json'));
+    } else {
+      scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
+      // Before the push is recorded: skipped, and logged with why.
+      await expect(onScan(scanEvent(), context)).resolves.toMatchObject({
+        outcomes: [{ kind: 'unknown-image' }],
+      });
+      for (let delivery = 0; delivery < 3; delivery++) await invoke(sample('ecr-image-action-push.json'));
+      for (let delivery = 0; delivery < 2; delivery++) await onScan(scanEvent(), context);
+    }
+    const record = table.record('payments/api', PUSHED);
+    return {
+      status: record?.status,
+      verdict: record?.verdict,
+      // Which event a decision is correlated with depends on who decided it: the push or the scan.
+      published: published().map(({ detailType, detail: { correlationId: _id, ...detail } }) => ({
+        detailType,
+        detail,
+      })),
+      schedules: scheduler.commandCalls(CreateScheduleCommand).length,
+    };
+  };
+
+  it('push then scan, and scan then push, each delivered several times: one verdict, one signing request', async () => {
+    const pushFirst = await run('push-then-scan');
+    expect(pushFirst).toMatchObject({
+      status: 'DECIDED',
+      verdict: { outcome: 'APPROVED' },
+      published: [{ detailType: SIGNING_REQUESTED }],
+      schedules: 1,
+    });
+
+    for (const stub of ALL) stub.resetHistory();
+    table.items.clear();
+    const scanFirst = await run('scan-then-push');
+    expect(logLines('image unknown to Tollgate: skipped')).toEqual([
+      expect.objectContaining({ why: expect.stringMatching(/on-push then judges this scan/) as string }),
+    ]);
+    // The same verdict and the same announcements; only the timeout is not needed.
+    expect(scanFirst).toEqual({ ...(pushFirst as object), schedules: 0 });
   });
 });
 

@@ -73,6 +73,13 @@ beforeEach(() => {
 
 afterEach(() => output.restore());
 
+/** The `outcome` dimension of every `Verdicts` metric emitted, in order. */
+const verdictOutcomes = (): unknown[] =>
+  output
+    .lines()
+    .filter((line) => typeof line.Verdicts === 'number')
+    .map((line) => line.outcome);
+
 describe('on-timeout', () => {
   it('no scan ever reported: ERROR SCAN_TIMEOUT, saved with a conditional write, published, never signed', async () => {
     table.seed(pending);
@@ -103,7 +110,8 @@ describe('on-timeout', () => {
       correlationId: pending.correlationId,
     });
     expectValidVerdictEvent(events[0]?.detail);
-    expect(emittedMetrics(output.lines())).toMatchObject({ ScanTimeouts: 1 });
+    expect(emittedMetrics(output.lines())).toMatchObject({ ScanTimeouts: 1, EventsPublished: 1 });
+    expect(verdictOutcomes()).toEqual(['ERROR']);
   });
 
   it('the scan finished but its event was lost: the findings are judged instead', async () => {
@@ -125,6 +133,23 @@ describe('on-timeout', () => {
       verdict: { outcome: 'APPROVED' },
     });
     expect(published().filter((event) => event.detail.verdict === 'ERROR')).toEqual([]);
+    expect(verdictOutcomes()).toEqual(['APPROVED']);
+    // From the push to now (the judge's clock is the real one here).
+    expect(emittedMetrics(output.lines()).PushToVerdictSeconds).toEqual(expect.any(Number));
+  });
+
+  it('a verdict EventBridge keeps refusing is counted as EventsFailed, and the invocation fails for a retry', async () => {
+    table.seed(pending);
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(new ScanNotFoundException({ message: 'no scan', $metadata: {} }));
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] });
+
+    await expect(invoke(INPUT)).rejects.toThrow(/EventBridge refused 1 event/);
+    expect(emittedMetrics(output.lines())).toMatchObject({ EventsFailed: 1 });
+    expect(emittedMetrics(output.lines())).not.toHaveProperty('EventsPublished');
   });
 
   it('an image already decided is left alone', async () => {

@@ -7,7 +7,7 @@ import {
   type CfnTemplate,
   type LocalDeployment,
 } from '../../../local/template';
-import { synth } from '../../helpers/stack';
+import { baseConfig, synth } from '../../helpers/stack';
 import { RECORDER_BUS, RECORDER_ENTRY, RECORDER_SOURCE, recorderTemplate } from '../../e2e/recorder-stack';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555';
@@ -104,6 +104,62 @@ describe('deriveDeployment on the synthesized Tollgate stack', () => {
 
   it('lists the default bus and the custom one', () => {
     expect(deployment.buses).toEqual(['default', 'tollgate']);
+  });
+});
+
+describe('deriveDeployment: webhooks become API destination targets', () => {
+  const template = synth(
+    baseConfig({
+      alerts: {
+        webhooks: [
+          { name: 'ops', url: 'https://hooks.example.com/ops', format: 'json' },
+          {
+            name: 'chat',
+            url: 'https://hooks.example.com/chat',
+            format: 'slack',
+            secretName: 'tollgate/slack',
+          },
+        ],
+      },
+    }),
+  ).template.toJSON();
+  const [key] = signingKeysOf(template);
+  const deployment = deriveDeployment(template, LOCAL_ENVIRONMENT, {
+    [key!.logicalId]: { ref: 'key', attributes: { Arn: KEY_ARN } },
+  });
+  const webhookTarget = (name: string) =>
+    deployment.rules.find((rule) => rule.logicalId.startsWith(`TollgateAlertsWebhook${name}`))!.targets[0]!;
+
+  it('resolves each webhook rule target to its destination, connection, input path, retries and DLQ', () => {
+    const ops = webhookTarget('ops');
+    expect(ops.functionLogicalId).toBeUndefined();
+    expect(ops.apiDestination).toMatchObject({
+      arn: ops.arn,
+      endpoint: 'https://hooks.example.com/ops',
+      httpMethod: 'POST',
+      rateLimitPerSecond: 10,
+      connection: { headers: { 'X-Tollgate-Source': 'tollgate' }, queryParameters: {} },
+      http: { pathParameters: [], headers: {}, queryParameters: {} },
+    });
+    expect(ops.arn).toMatch(
+      /^arn:aws:events:us-east-1:000000000000:api-destination\/TollgateAlertsDestinationops/,
+    );
+    expect(ops.input).toEqual({ kind: 'path', path: '$.detail.body' });
+    expect(ops.maximumRetryAttempts).toBe(8);
+    expect(ops.deadLetterArn).toMatch(/^arn:aws:sqs:us-east-1:000000000000:TollgateAlertsRuleDeadLetters/);
+  });
+
+  it('keeps a Secrets Manager key as the dynamic reference, to be resolved only at delivery', () => {
+    expect(webhookTarget('chat').apiDestination).toMatchObject({
+      rateLimitPerSecond: 1,
+      connection: {
+        headers: { Authorization: '{{resolve:secretsmanager:tollgate/slack:SecretString:::}}' },
+      },
+    });
+  });
+
+  it('no longer lists the webhook targets as not run locally', () => {
+    expect(deployment.notes.filter((note) => note.includes('api-destination'))).toEqual([]);
   });
 });
 

@@ -3,7 +3,12 @@ import { SignCommand } from '@aws-sdk/client-kms';
 import { createHandler, type SignResult } from '../../../../functions/sign/handler';
 import type { SignFunctionDeps } from '../../../../functions/sign/deps';
 import { KmsSigner } from '../../../../shared/aws/kms';
-import { RetryableError, type Digest, type ImageRef } from '../../../../shared/domain';
+import {
+  DependencyUnavailableError,
+  RetryableError,
+  type Digest,
+  type ImageRef,
+} from '../../../../shared/domain';
 import {
   IMAGE_VERDICT,
   SIGNING_REQUESTED,
@@ -180,8 +185,10 @@ describe('sign: an APPROVED image', () => {
         correlationId: 'push-event-1',
       },
     });
-    expect(metrics()).toMatchObject({ ImagesSigned: 1, SignaturesWritten: 2 });
+    expect(metrics()).toMatchObject({ ImagesSigned: 1, SignaturesWritten: 2, EventsPublished: 1 });
     expect(typeof metrics().SigningDuration).toBe('number');
+    // on-scan counted this APPROVED verdict when it decided it; the signer does not count it twice.
+    expect(metrics()).not.toHaveProperty('Verdicts');
   });
 
   it('signs an index and each of its platform manifests, and records all 9 references on the index', async () => {
@@ -372,6 +379,19 @@ describe('sign: fail closed', () => {
     await expect(failure).rejects.toBeInstanceOf(RetryableError);
     expect(world.publisher.published).toEqual([]);
     expect(metrics()).toMatchObject({ SigningRetried: 1 });
+  });
+
+  it('a verdict EventBridge keeps refusing is counted as EventsFailed, and the invocation fails', async () => {
+    world = setUp(['cosign-legacy']);
+    const image = await world.registry.pushImage(REPOSITORY, 'refused');
+    world.store.put(recordFor(imageRef(image.digest)));
+    jest
+      .spyOn(world.publisher, 'publish')
+      .mockRejectedValue(new DependencyUnavailableError('EventBridge refused 1 event(s) after 4 attempts'));
+
+    await expect(world.run('sign', image.digest)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(metrics()).toMatchObject({ EventsFailed: 1, SigningRetried: 1 });
+    expect(metrics()).not.toHaveProperty('EventsPublished');
   });
 });
 

@@ -1,0 +1,219 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CallCounts, CountingProxy } from './counting-proxy';
+import { markMainThreadFetch, NOTIFICATIONS_FORWARD_PATH, startCountingProxy } from './counting-proxy';
+import { countDynaliteCalls, type DynamoCallCounter } from './dynamo-counter';
+import type * as LocalRegistryModule from '../local/registry';
+import type * as SampleImagesModule from '../local/sample-images';
+import type * as LocalStackModule from '../local/stack';
+
+// Loaded after dynalite is wrapped (countDynaliteCalls), so the stack's dynalite is the counted one.
+type StackModule = typeof LocalStackModule;
+type RegistryModule = typeof LocalRegistryModule;
+type SamplesModule = typeof SampleImagesModule;
+
+/** A Tollgate Image Verdict as the bench sees it on the bus. */
+export interface SeenVerdict {
+  /** performance.now() when the stand-in handed the event to the router. */
+  readonly at: number;
+  readonly verdict: string;
+  readonly signatures: number;
+  /**
+   * With `stages`: when each earlier event of this image reached the bus (performance.now()), by detail-type:
+   * `ECR Image Action`, `ECR Image Scan`, `Tollgate Signing Requested`.
+   */
+  readonly stages: Readonly<Record<string, number>>;
+}
+
+export interface BenchStack {
+  readonly scanDelayMs: number;
+  /**
+   * Pushes a fresh single-platform image (layer, config, manifest by a new tag) into the bench repository
+   * named by `slot`; resolves once the registry has answered the manifest PUT.
+   */
+  push(
+    slot: string,
+  ): Promise<{ readonly repository: string; readonly digest: string; readonly pushedAt: number }>;
+  /** The first final verdict event for `digest` (past or future). */
+  verdict(digest: string, timeoutMs?: number): Promise<SeenVerdict>;
+  /** Calls by API since the last reset: the stand-in's (X-Amz-Target / Scheduler route), dynalite's, the registry's. */
+  calls(): { readonly aws: CallCounts; readonly dynamodb: CallCounts; readonly registry: CallCounts };
+  resetCalls(): void;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A day: the watcher of an external registry must never poll during a run (notifications announce pushes). */
+const NEVER_POLL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The local stack of `tollgate local` (local/stack.ts), with a counting reverse proxy in front of the
+ * registry: the registry is started here, its notifications sent through the proxy to the stand-in, and
+ * the stack is given the proxy as an external registry, so ECR's proxyEndpoint, and every function's
+ * registry call, go through it.
+ */
+export const startBenchStack = async (options: {
+  readonly scanDelayMs: number;
+  readonly progress?: (line: string) => void;
+  /** Each registry request through the proxy, with its time. */
+  readonly trace?: (line: string) => void;
+  /**
+   * Also time the events before the verdict (see SeenVerdict.stages). Reads the event log on every routed
+   * event rather than on verdicts only, which a burst of thousands of events should not pay for.
+   * @default false
+   */
+  readonly stages?: boolean;
+}): Promise<BenchStack> => {
+  const dynamo: DynamoCallCounter = countDynaliteCalls();
+  const unmark = markMainThreadFetch();
+  /* eslint-disable @typescript-eslint/no-require-imports -- after countDynaliteCalls, on purpose */
+  const { startLocalStack } = require('../local/stack') as StackModule;
+  const { startRegistry } = require('../local/registry') as RegistryModule;
+  const { pushSampleImage } = require('../local/sample-images') as SamplesModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { freePort } = await import('../local/ports');
+
+  const stateDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  const stops: (() => Promise<void>)[] = [
+    () => Promise.resolve(rmSync(stateDir, { recursive: true, force: true })),
+  ];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    unmark();
+  };
+  try {
+    const registryPort = await freePort();
+    const proxy: CountingProxy = await startCountingProxy(`http://127.0.0.1:${registryPort}`, options.trace);
+    stops.push(proxy.stop);
+    const registry = await startRegistry({
+      stateDir: join(stateDir, 'registry'),
+      port: registryPort,
+      notificationsUrl: `${proxy.url}${NOTIFICATIONS_FORWARD_PATH}`,
+    });
+    stops.push(registry.stop);
+
+    const verdicts = new Map<string, SeenVerdict>();
+    const waiters = new Map<string, (seen: SeenVerdict) => void>();
+    let cursor = 0;
+    // Assigned once the stack exists; the progress hook reads it.
+    let events: () => readonly {
+      readonly event: { readonly 'detail-type': string; readonly detail: Readonly<Record<string, unknown>> };
+    }[] = () => [];
+    const stages = new Map<string, Record<string, number>>();
+    const collect = (): void => {
+      const at = performance.now();
+      const recorded = events();
+      for (; cursor < recorded.length; cursor += 1) {
+        const { event } = recorded[cursor]!;
+        if (event['detail-type'] !== 'Tollgate Image Verdict') {
+          const detail = event.detail as { 'image-digest'?: unknown; digest?: unknown };
+          const digest = detail['image-digest'] ?? detail.digest;
+          if (typeof digest !== 'string') continue;
+          const seen = stages.get(digest) ?? {};
+          seen[event['detail-type']] ??= at;
+          stages.set(digest, seen);
+          continue;
+        }
+        const detail = event.detail as {
+          verdict?: string;
+          image?: { digest?: string };
+          signatures?: unknown[];
+        };
+        const digest = detail.image?.digest;
+        if (digest === undefined || verdicts.has(digest)) continue;
+        const seen = {
+          at,
+          verdict: detail.verdict ?? '?',
+          signatures: detail.signatures?.length ?? 0,
+          stages: stages.get(digest) ?? {},
+        };
+        stages.delete(digest);
+        verdicts.set(digest, seen);
+        waiters.get(digest)?.(seen);
+        waiters.delete(digest);
+      }
+    };
+
+    const stack = await startLocalStack({
+      stateDir: join(stateDir, 'stack'),
+      config: {
+        repositories: ['*'],
+        policy: 'tollgate.policy.yaml',
+        signatures: { formats: ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'] },
+      },
+      registry: { url: proxy.url, host: proxy.host, protocol: 'http' },
+      persistTables: false,
+      pollIntervalMs: NEVER_POLL_MS,
+      retryDelayMs: (attempt) => 20 * attempt,
+      standIn: { scanDelayMs: options.scanDelayMs },
+      progress: (line) => {
+        options.progress?.(line);
+        // The stack reports each routed event as it delivers it: the verdict is on the bus by then.
+        if (line.startsWith(options.stages === true ? 'event ' : 'event Tollgate Image Verdict')) collect();
+      },
+      functionLog: () => undefined,
+    });
+    stops.push(stack.stop);
+    events = () => stack.standIn.events();
+    proxy.notificationsTarget = stack.standIn.notificationsUrl;
+
+    const client = stack.registryClient();
+    // The stand-in's counts only grow; a reset remembers where they stood.
+    let awsBaseline: CallCounts = {};
+    const awsSince = (): CallCounts =>
+      Object.fromEntries(
+        Object.entries(stack.standIn.calls())
+          .map(([api, n]) => [api, n - (awsBaseline[api] ?? 0)] as const)
+          .filter(([, n]) => n > 0),
+      );
+    const run = Date.now().toString(36);
+    let pushes = 0;
+    return {
+      scanDelayMs: options.scanDelayMs,
+      push: async (slot) => {
+        // Spread over a pool of repositories: the stand-in answers ECR's tag lookups by listing a repository's
+        // tags, so one repository holding every image would slow the stand-in (not the pipeline) per image.
+        pushes += 1;
+        const pushed = await pushSampleImage(client, {
+          repository: `bench/r${run}-${slot}`,
+          tag: `v${pushes}`,
+          description: 'bench image',
+          findings: [],
+        });
+        return { repository: pushed.repository, digest: pushed.digest, pushedAt: performance.now() };
+      },
+      verdict: (digest, timeoutMs = 60_000) => {
+        collect();
+        const seen = verdicts.get(digest);
+        if (seen !== undefined) return Promise.resolve(seen);
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiters.delete(digest);
+            reject(new Error(`no verdict for ${digest} within ${timeoutMs} ms`));
+          }, timeoutMs);
+          waiters.set(digest, (found) => {
+            clearTimeout(timer);
+            resolve(found);
+          });
+        });
+      },
+      calls: () => ({ aws: awsSince(), dynamodb: dynamo.calls(), registry: proxy.pipelineCalls() }),
+      resetCalls: () => {
+        awsBaseline = stack.standIn.calls();
+        proxy.reset();
+        dynamo.reset();
+      },
+      idle: async () => {
+        await stack.standIn.settled();
+        await stack.runtime.idle();
+        await stack.standIn.settled();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+};

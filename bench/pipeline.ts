@@ -1,0 +1,167 @@
+/**
+ * Push-to-verdict latency and throughput on the local stack, and the remote calls per approved image.
+ * Latency of one image: from the moment the registry answered the manifest PUT (the push is done) to the
+ * moment the stand-in hands the `Tollgate Image Verdict` event, APPROVED with its signatures, to the bus's
+ * router. Everything in between runs as deployed code: the registry's notification, ECR's Image Action
+ * event, the simulated scan (immediate unless `scanDelayMs`), on-push, on-scan, sign, PutEvents.
+ */
+import { performance } from 'node:perf_hooks';
+import { startBenchStack, type BenchStack } from './bench-stack';
+import type { CallCounts } from './counting-proxy';
+import { percentile, round } from './stats';
+
+export interface PipelineOptions {
+  readonly scanDelayMs: number;
+  /** Images timed one at a time. */
+  readonly sequential: number;
+  /** Images pushed with `concurrency` in flight, for throughput. */
+  readonly concurrent: number;
+  readonly concurrency: number;
+  /** Repositories the images are spread over; each gets one warm-up image first. */
+  readonly repositories: number;
+  readonly log: (line: string) => void;
+}
+
+export interface PipelineResult {
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  /** Median time from the push to each earlier event of the image on the bus: where the latency goes. */
+  readonly stagesP50Ms: Readonly<Record<string, number>>;
+  readonly imagesPerSecond: number;
+  readonly scanDelayMs: number;
+  readonly sequentialImages: number;
+  readonly concurrentImages: number;
+  readonly concurrency: number;
+  /** Images without an APPROVED verdict carrying signatures in time: a correctness failure, not a slow one. */
+  readonly failures: number;
+  /**
+   * Mean calls per approved image over the sequential images, with warm containers and configured
+   * repositories. `total` and `byApi` are what the issue counts: the stand-in's APIs (ECR, KMS, EventBridge,
+   * Scheduler) and the registry's routes. DynamoDB (dynalite) is counted apart, and added in `totalWithDynamoDb`.
+   */
+  readonly calls: {
+    readonly total: number;
+    readonly byApi: CallCounts;
+    readonly dynamodb: CallCounts;
+    readonly totalWithDynamoDb: number;
+    readonly images: number;
+  };
+}
+
+const VERDICT_TIMEOUT_MS = 60_000;
+
+/** The stages of one image, each from the push: when its event reached the bus. */
+const STAGES = ['ECR Image Action', 'ECR Image Scan', 'Tollgate Signing Requested'] as const;
+
+interface Judged {
+  readonly latencyMs: number;
+  /** Milliseconds from the push to each stage's event. */
+  readonly stagesMs: Readonly<Record<string, number>>;
+}
+
+/** Pushes image `index` into the pool and waits for its verdict; undefined if it was not APPROVED and signed. */
+const pushAndJudge = async (
+  stack: BenchStack,
+  index: number,
+  repositories: number,
+): Promise<Judged | undefined> => {
+  const pushed = await stack.push(`${index % repositories}`);
+  try {
+    const seen = await stack.verdict(pushed.digest, VERDICT_TIMEOUT_MS);
+    if (seen.verdict !== 'APPROVED' || seen.signatures === 0) return undefined;
+    return {
+      latencyMs: seen.at - pushed.pushedAt,
+      stagesMs: Object.fromEntries(
+        Object.entries(seen.stages).map(([type, at]) => [type, at - pushed.pushedAt]),
+      ),
+    };
+  } catch {
+    return undefined;
+  }
+};
+
+const perImage = (counts: CallCounts, images: number): CallCounts =>
+  Object.fromEntries(
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([api, n]) => [api, round(n / images, 2)]),
+  );
+
+export const benchPipeline = async (options: PipelineOptions): Promise<PipelineResult> => {
+  const stack = await startBenchStack({ scanDelayMs: options.scanDelayMs, stages: true });
+  try {
+    let failures = 0;
+    // Warm-up: every function container started, every repository created and configured by on-push.
+    options.log(`pipeline: warming up ${options.repositories} repositories`);
+    for (let repo = 0; repo < options.repositories; repo += 1) {
+      if ((await pushAndJudge(stack, repo, options.repositories)) === undefined) failures += 1;
+    }
+    await stack.idle();
+    stack.resetCalls();
+
+    const judged: Judged[] = [];
+    for (let i = 0; i < options.sequential; i += 1) {
+      const one = await pushAndJudge(stack, options.repositories + i, options.repositories);
+      if (one === undefined) failures += 1;
+      else judged.push(one);
+      if ((i + 1) % 10 === 0) options.log(`pipeline: ${i + 1}/${options.sequential} sequential images`);
+    }
+    await stack.idle();
+    const counted = stack.calls();
+
+    options.log(`pipeline: ${options.concurrent} images at concurrency ${options.concurrency}`);
+    const base = options.repositories + options.sequential;
+    let next = 0;
+    const started = performance.now();
+    const worker = async (): Promise<void> => {
+      while (next < options.concurrent) {
+        const index = next;
+        next += 1;
+        if ((await pushAndJudge(stack, base + index, options.repositories)) === undefined) failures += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    const seconds = (performance.now() - started) / 1000;
+
+    const aws = perImage(counted.aws, options.sequential);
+    const dynamodb = perImage(counted.dynamodb, options.sequential);
+    const registry = perImage(
+      Object.fromEntries(Object.entries(counted.registry).map(([route, n]) => [`registry:${route}`, n])),
+      options.sequential,
+    );
+    const byApi = { ...aws, ...registry };
+    const sum = (counts: CallCounts): number => Object.values(counts).reduce((total, n) => total + n, 0);
+    const latencies = judged.map((one) => one.latencyMs);
+    const stagesP50Ms = Object.fromEntries(
+      STAGES.map((stage) => [
+        stage,
+        round(
+          percentile(
+            judged.flatMap((one) => one.stagesMs[stage] ?? []),
+            50,
+          ),
+        ),
+      ]),
+    );
+    return {
+      p50Ms: round(percentile(latencies, 50)),
+      p95Ms: round(percentile(latencies, 95)),
+      stagesP50Ms,
+      imagesPerSecond: round(options.concurrent / seconds, 2),
+      scanDelayMs: options.scanDelayMs,
+      sequentialImages: options.sequential,
+      concurrentImages: options.concurrent,
+      concurrency: options.concurrency,
+      failures,
+      calls: {
+        total: round(sum(byApi), 2),
+        byApi,
+        dynamodb,
+        totalWithDynamoDb: round(sum(byApi) + sum(dynamodb), 2),
+        images: options.sequential,
+      },
+    };
+  } finally {
+    await stack.stop();
+  }
+};

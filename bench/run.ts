@@ -1,0 +1,135 @@
+/**
+ * `npm run bench [-- --json] [-- --only cold-init,pipeline,evaluate,burst]`: every benchmark of issue 9, a
+ * table against the targets on stderr, and with `--json` the figures in bench/results/latest.json, in the
+ * shape the issue fixes, so that runs can be compared. Benchmarks report; they never fail on a target.
+ * Options: --scan-delay-ms N (default 0: scan completion is immediate), --sequential N (30), --concurrent N
+ * (64), --concurrency N (16), --burst-images N (1000).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BurstOptions, BurstResult } from './burst';
+import { benchColdInit, type ColdInitResult } from './cold-init';
+import { benchEvaluate, type EvaluateBenchResult } from './evaluate';
+import { describeMachine, type MachineInfo } from './machine';
+import type { PipelineOptions, PipelineResult } from './pipeline';
+import { formatReport } from './report';
+
+const BENCHMARKS = ['cold-init', 'evaluate', 'pipeline', 'burst'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+export interface BenchResults {
+  readonly machine: MachineInfo;
+  readonly coldInit?: readonly ColdInitResult[];
+  readonly pushToVerdict?: Omit<PipelineResult, 'calls'>;
+  readonly remoteCallsPerApprovedImage?: PipelineResult['calls'];
+  readonly evaluate?: readonly EvaluateBenchResult[];
+  readonly burst?: BurstResult;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+const option = (argv: readonly string[], name: string, fallback: number): number => {
+  const at = argv.indexOf(`--${name}`);
+  if (at === -1) return fallback;
+  const value = Number(argv[at + 1]);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} wants a number, got ${argv[at + 1]}`);
+  return value;
+};
+
+/** A stack benchmark in a fresh process (bench/child.ts) with the loader this one runs with. */
+const inChild = <T>(which: string, options: object): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, join(__dirname, 'child.ts'), which, JSON.stringify(options)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`the ${which} benchmark exited with ${code}`));
+        return;
+      }
+      resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T);
+    });
+  });
+
+const main = async (argv: readonly string[]): Promise<void> => {
+  const onlyAt = argv.indexOf('--only');
+  const only = new Set<Benchmark>(
+    onlyAt === -1 ? BENCHMARKS : ((argv[onlyAt + 1] ?? '').split(',') as Benchmark[]),
+  );
+  for (const name of only) {
+    if (!BENCHMARKS.includes(name))
+      throw new Error(`--only: unknown benchmark ${name} (${BENCHMARKS.join(', ')})`);
+  }
+  const scanDelayMs = option(argv, 'scan-delay-ms', 0);
+  const machine = describeMachine();
+  log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}`);
+
+  let results: BenchResults = { machine };
+  if (only.has('cold-init')) {
+    log('cold init: bundling each handler as CDK does, then timing fresh node processes');
+    results = { ...results, coldInit: benchColdInit(log) };
+  }
+  if (only.has('evaluate')) {
+    log('evaluate: 1k, 10k, 100k findings, each in a fresh process');
+    const evaluate = await benchEvaluate();
+    results = { ...results, evaluate };
+    for (const run of evaluate) log(`evaluate ${run.findings}: ${run.ms} ms, peak RSS ${run.peakRssMb} MB`);
+  }
+  if (only.has('pipeline')) {
+    const options: Omit<PipelineOptions, 'log'> = {
+      scanDelayMs,
+      sequential: option(argv, 'sequential', 30),
+      concurrent: option(argv, 'concurrent', 64),
+      concurrency: option(argv, 'concurrency', 16),
+      // Enough that no repository holds more than a few images: the stand-in lists a repository's tags to
+      // answer ECR, which would otherwise add stand-in time (not pipeline time) per image.
+      repositories: 40,
+    };
+    log(`push-to-verdict: local stack, scan delay ${scanDelayMs} ms`);
+    const { calls, ...pushToVerdict } = await inChild<PipelineResult>('pipeline', options);
+    results = { ...results, pushToVerdict, remoteCallsPerApprovedImage: calls };
+    log(
+      `push-to-verdict: p50 ${pushToVerdict.p50Ms} ms, p95 ${pushToVerdict.p95Ms} ms, ${pushToVerdict.imagesPerSecond} images/s, ${calls.total} calls per image (${calls.totalWithDynamoDb} with DynamoDB), ${pushToVerdict.failures} failed`,
+    );
+  }
+  if (only.has('burst')) {
+    const options: Omit<BurstOptions, 'log'> = {
+      images: option(argv, 'burst-images', 1000),
+      scanDelayMs,
+      // One repository per image, for the same reason; each first push also configures its repository.
+      repositories: option(argv, 'burst-images', 1000),
+      pushConcurrency: 16,
+    };
+    log(`burst: ${options.images} pushes`);
+    const burst = await inChild<BurstResult>('burst', options);
+    results = { ...results, burst };
+    log(
+      `burst: ${burst.images} images in ${burst.seconds} s, peak RSS ${burst.peakRssMb} MB, ${burst.failures} failed`,
+    );
+  }
+
+  log('');
+  log(formatReport(results));
+  if (argv.includes('--json')) {
+    const dir = join(__dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'latest.json');
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    log(`written ${file}`);
+  }
+};
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,62 @@
+import { routeKind } from '../../../bench/counting-proxy';
+import { formatReport } from '../../../bench/report';
+import { percentile } from '../../../bench/stats';
+
+describe('routeKind', () => {
+  it.each([
+    ['/v2/', 'ping'],
+    ['/v2/_catalog', 'catalog'],
+    ['/v2/team/app/manifests/v1', 'manifest'],
+    ['/v2/team/app/manifests/sha256-abc.sig', 'manifest'],
+    ['/v2/team/app/blobs/sha256:abc', 'blob'],
+    ['/v2/team/app/blobs/uploads/', 'blob upload'],
+    ['/v2/team/app/blobs/uploads/3385f268-e534', 'blob upload'],
+    ['/v2/team/app/tags/list', 'tags list'],
+    ['/v2/team/app/referrers/sha256:abc', 'referrers'],
+    ['/v2/team/app/something', 'other'],
+  ])('counts %s as a %s call', (path, kind) => {
+    expect(routeKind(path)).toBe(kind);
+  });
+
+  it('does not take a repository named like a route for the route', () => {
+    expect(routeKind('/v2/blobs/manifests/v1')).toBe('manifest');
+    expect(routeKind('/v2/manifests/blobs/sha256:abc')).toBe('blob');
+  });
+});
+
+describe('percentile', () => {
+  it('takes the nearest rank, whatever the order of the samples', () => {
+    const samples = [50, 10, 40, 20, 30, 100, 90, 80, 70, 60];
+    expect(percentile(samples, 50)).toBe(50);
+    expect(percentile(samples, 95)).toBe(100);
+    expect(percentile(samples, 0)).toBe(10);
+  });
+
+  it('is NaN without samples, so a run that judged nothing cannot look fast', () => {
+    expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('formatReport', () => {
+  const machine = { cores: 2, cpuModel: 'test', memoryGb: 4, node: 'v24', os: 'linux', date: '2026-11-29' };
+
+  it('marks a figure over its target as missed and one within it as met', () => {
+    const report = formatReport({
+      machine,
+      evaluate: [{ findings: 100_000, ms: 120, peakRssMb: 150, baselineRssMb: 80 }],
+      coldInit: [
+        {
+          handler: 'sign',
+          bundleBytes: 1_000_000,
+          initMs: 100,
+          nodeMs: 40,
+          ratioToBareNode: 2.5,
+          sourceMapBytes: 1,
+        },
+      ],
+    });
+    expect(report).toMatch(/evaluate 100,000 findings .*\| MISSED \|/);
+    expect(report).toMatch(/cold init sign .*\| met \|/);
+    expect(report).toMatch(/bundle sign .*\| met \|/);
+  });
+});
