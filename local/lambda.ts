@@ -6,11 +6,11 @@ import type { InvocationRequest, InvocationResponse, SerializedError, WorkerInit
 import type { LocalFunction } from './template';
 
 /**
- * Runs the functions of the local deployment in-process, the way Lambda runs them: one container per
- * function, the handler module loaded once per container, asynchronous invocations retried and then sent
- * to the function's on-failure destination.
+ * Runs the functions of the local deployment in-process, the way Lambda runs them: containers (execution
+ * environments) per function, the handler module loaded once per container, asynchronous invocations retried
+ * and then sent to the function's on-failure destination.
  *
- * Each function runs in its own `node:worker_threads` Worker, for isolation:
+ * Each container is a `node:worker_threads` Worker of its own, for isolation:
  * - Environment. Handlers read `process.env` at module load and when they build SDK clients (table names,
  *   `AWS_ENDPOINT_URL_*`), and cache what they built per container. Setting variables around each call in
  *   a shared process would leak one function's configuration into another's cached clients; a Worker's
@@ -20,8 +20,11 @@ import type { LocalFunction } from './template';
  *   share those caches, and a restarted worker starts cold, as a new container does.
  * - Stopping. A worker can be terminated at once on a timeout, and leaves no process behind, unlike a
  *   child process that must be tracked and killed.
- * Invocations of one function are serialized (one container, concurrency 1), so a handler never sees
- * two events interleaved in one container, which Lambda never does either.
+ * Concurrent invocations of one function run in separate containers, as Lambda's execution environments: up
+ * to the function's `ReservedConcurrentExecutions`, else `defaultConcurrency`, each started on demand and kept
+ * warm. A container runs one invocation at a time, so a handler never sees two events interleaved in one
+ * container, which Lambda never does either; events beyond the limit wait for a container to be free (where
+ * Lambda would throttle and retry them, which for asynchronous events comes to the same).
  */
 export interface LambdaRuntimeOptions {
   /** The repository root; `tollgate:entry` and bundled files are relative to it. */
@@ -36,6 +39,12 @@ export interface LambdaRuntimeOptions {
    * @default 100 ms × attempt
    */
   readonly retryDelayMs?: (attempt: number) => number;
+  /**
+   * Containers per function when its template sets no `ReservedConcurrentExecutions`. Each is a worker thread
+   * with its own copy of the handler's modules (tens of MB).
+   * @default 8
+   */
+  readonly defaultConcurrency?: number;
   /** Progress: each attempt, its outcome, each dead letter. */
   readonly onActivity?: (activity: LambdaActivity) => void;
   /** One line of a function's stdout or stderr (its logs). @default discarded */
@@ -103,7 +112,7 @@ export type AsyncInvokeOutcome =
 
 export class LocalLambdaRuntime {
   readonly #functions: ReadonlyMap<string, LocalFunction>;
-  readonly #containers = new Map<string, Container>();
+  readonly #pools = new Map<string, ContainerPool>();
   readonly #options: LambdaRuntimeOptions;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -160,8 +169,8 @@ export class LocalLambdaRuntime {
     this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await Promise.all([...this.#containers.values()].map((container) => container.close()));
-    this.#containers.clear();
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+    this.#pools.clear();
   }
 
   private require(reference: string): LocalFunction {
@@ -224,9 +233,8 @@ export class LocalLambdaRuntime {
     attempt: number,
     willRetry: boolean,
   ): Promise<InvokeResult> {
-    const container = this.container(fn);
     const { onActivity } = this.#options;
-    return container.enqueue(async () => {
+    return this.pool(fn).use(async (container) => {
       if (this.#stopped) return { ok: false, error: STOPPED };
       onActivity?.({ kind: 'start', functionName: fn.functionName, requestId, attempt });
       const started = Date.now();
@@ -256,13 +264,14 @@ export class LocalLambdaRuntime {
     });
   }
 
-  private container(fn: LocalFunction): Container {
-    let container = this.#containers.get(fn.logicalId);
-    if (container === undefined) {
-      container = new Container(fn, this.#options);
-      this.#containers.set(fn.logicalId, container);
+  private pool(fn: LocalFunction): ContainerPool {
+    let pool = this.#pools.get(fn.logicalId);
+    if (pool === undefined) {
+      const size = fn.reservedConcurrentExecutions ?? this.#options.defaultConcurrency ?? 8;
+      pool = new ContainerPool(fn, this.#options, Math.max(1, size));
+      this.#pools.set(fn.logicalId, pool);
     }
-    return container;
+    return pool;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -277,10 +286,56 @@ export class LocalLambdaRuntime {
   }
 }
 
-/** One function's container: a worker thread, started on the first invocation and restarted after a crash. */
+/**
+ * One function's containers. A free warm container is preferred (the most recently used, so the others can stay
+ * idle, as Lambda reuses environments); a new one starts only when all are busy and the limit allows.
+ */
+class ContainerPool {
+  readonly #all: Container[] = [];
+  readonly #free: Container[] = [];
+  readonly #waiting: ((container: Container) => void)[] = [];
+
+  public constructor(
+    private readonly fn: LocalFunction,
+    private readonly options: LambdaRuntimeOptions,
+    private readonly size: number,
+  ) {}
+
+  /** Runs `task` on a container of its own for the task's duration. */
+  public async use<T>(task: (container: Container) => Promise<T>): Promise<T> {
+    const container = await this.acquire();
+    try {
+      return await task(container);
+    } finally {
+      this.release(container);
+    }
+  }
+
+  public async close(): Promise<void> {
+    await Promise.all(this.#all.map((container) => container.close()));
+  }
+
+  private acquire(): Promise<Container> {
+    const free = this.#free.pop();
+    if (free !== undefined) return Promise.resolve(free);
+    if (this.#all.length < this.size) {
+      const container = new Container(this.fn, this.options, this.#all.length);
+      this.#all.push(container);
+      return Promise.resolve(container);
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  private release(container: Container): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#free.push(container);
+    else next(container);
+  }
+}
+
+/** One execution environment: a worker thread, started on its first invocation and restarted after a crash. */
 class Container {
   #worker: Worker | undefined;
-  #tail: Promise<unknown> = Promise.resolve();
   #nextId = 1;
   #closed = false;
   #pending:
@@ -295,15 +350,13 @@ class Container {
   public constructor(
     private readonly fn: LocalFunction,
     private readonly options: LambdaRuntimeOptions,
+    index: number,
   ) {
-    this.#taskRoot = resolve(options.taskRootDir, fn.functionName);
-  }
-
-  /** Serializes invocations: one at a time per container. */
-  public enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(task, task);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    // Each container its own task root, as each Lambda environment has its own file system.
+    this.#taskRoot = resolve(
+      options.taskRootDir,
+      index === 0 ? fn.functionName : `${fn.functionName}.${index}`,
+    );
   }
 
   public async run(event: unknown, requestId: string): Promise<InvokeResult> {

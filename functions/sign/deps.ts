@@ -13,7 +13,11 @@ import { DependencyUnavailableError, TerminalError, TollgateError } from '../../
 import { OciRegistryClient } from '../../shared/oci';
 import type { EventPublisher, VerdictStore } from '../../shared/ports';
 import { loadSettings, requireEnv } from '../../shared/runtime';
-import { SigstoreOciAttacher, type SigningDeps } from '../../shared/signing';
+// By file, not through shared/signing's index: the index also exports the @sigstore/oci attacher, whose HTTP client
+// (make-fetch-happen and its dependencies) the bundle would then carry and load for nothing.
+import type { SigningDeps } from '../../shared/signing/deps';
+import { RegistryReferrerAttacher } from '../../shared/signing/registry-referrer-attacher';
+import { RememberingRegistryClient } from '../../shared/signing/remembering-registry';
 import type { SignatureFormat } from '../../shared/verify';
 
 /** Environment the Tollgate construct sets on every function (infra/tollgate.ts `functionEnvironment`). */
@@ -49,8 +53,11 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
   const signer = new KmsSigner(tracer.captureAWSv3Client(new KMSClient({})), requireEnv(SIGN_ENV.signingKey));
   let signing: Promise<SigningDeps> | undefined;
   const bind = async (): Promise<SigningDeps> => {
-    const registry = new OciRegistryClient({ host: await resolveHost(registryHost), credentials });
-    return { signer, publicKey: signer, registry, referrers: new SigstoreOciAttacher(registry, credentials) };
+    // One per container: what it remembers (content by digest, no referrers API) holds for the container's life.
+    const registry = new RememberingRegistryClient(
+      new OciRegistryClient({ host: await resolveHost(registryHost), credentials }),
+    );
+    return { signer, publicKey: signer, registry, referrers: new RegistryReferrerAttacher(registry) };
   };
   return {
     store: new DynamoVerdictStore({

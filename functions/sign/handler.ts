@@ -11,14 +11,23 @@ import {
 } from '../../shared/events';
 import { observability } from '../../shared/runtime';
 import { countedPublisher } from '../../shared/runtime/counted-publisher';
-import { removeRevokedSignatures, signApproved } from '../../shared/signing';
+// By file, for the reason given in deps.ts.
+import { removeRevokedSignatures } from '../../shared/signing/remove-revoked';
+import { signApproved } from '../../shared/signing/sign-approved';
 import { signAdapters, type SignFunctionDeps } from './deps';
 
 const { logger, metrics, tracer } = observability('sign');
 
 /** What one invocation did, for the logs and the tests; Lambda ignores it. */
 export type SignResult =
-  'malformed' | 'replay' | 'signed' | 'refused' | 'revoked-while-signing' | 'removed' | 'removal-skipped';
+  | 'malformed'
+  | 'replay'
+  | 'signed'
+  | 'refused'
+  | 'failed'
+  | 'revoked-while-signing'
+  | 'removed'
+  | 'removal-skipped';
 
 const sign = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Promise<SignResult> => {
   const started = performance.now();
@@ -38,6 +47,14 @@ const sign = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Pro
       metrics.addMetric('SigningRefused', MetricUnit.Count, 1);
       logger.warn('signing refused', { reason: outcome.reason });
       return 'refused';
+    case 'failed':
+      // A terminal failure is a verdict, not a dead letter: ERROR is recorded and published (alerts fire).
+      metrics.addMetric('SigningFailed', MetricUnit.Count, 1);
+      logger.error('signing failed; the verdict is now ERROR', {
+        code: outcome.code,
+        reason: outcome.reason,
+      });
+      return 'failed';
     case 'revoked-while-signing':
       metrics.addMetric('SigningRevokedMidway', MetricUnit.Count, 1);
       if (outcome.removed !== undefined) {

@@ -45,6 +45,8 @@ export interface LocalFunction {
   readonly maximumRetryAttempts: number;
   /** ARN of the on-failure destination, when the template configures one. */
   readonly onFailure?: string;
+  /** `ReservedConcurrentExecutions`, when the template sets it: the most containers Lambda runs at once. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** What a rule target hands the function, per EventBridge's target input options. */
@@ -182,6 +184,9 @@ export const deriveDeployment = (
         maximumRetryAttempts:
           typeof invokeConfig?.MaximumRetryAttempts === 'number' ? invokeConfig.MaximumRetryAttempts : 2,
         ...(typeof onFailure === 'string' ? { onFailure } : {}),
+        ...(typeof props.ReservedConcurrentExecutions === 'number'
+          ? { reservedConcurrentExecutions: props.ReservedConcurrentExecutions }
+          : {}),
       };
     },
   );

@@ -28,6 +28,12 @@ export interface ImageRecord {
   readonly verdict?: Verdict;
   readonly signatures?: readonly SignatureRef[];
   /**
+   * Set with every verdict, cleared once its events are on the bus. Writing the verdict and publishing it are
+   * two calls; a crash or a lost answer between them would otherwise leave a verdict recorded and never
+   * announced, because the retry finds the verdict unchanged. Absent on records written before the flag.
+   */
+  readonly announcementPending?: boolean;
+  /**
    * Incremented by every write. Writers pass the version they read; a mismatch means someone
    * else wrote in between, and the write is refused rather than silently overwriting.
    */

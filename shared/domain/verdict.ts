@@ -15,6 +15,7 @@ export type VerdictErrorCode =
   | 'SCAN_FAILED'
   | 'INVALID_POLICY'
   | 'REGISTRY_INTEGRITY'
+  | 'SIGNING_FAILED'
   | 'MALFORMED_INPUT'
   | 'INTERNAL';
 

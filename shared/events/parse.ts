@@ -1,3 +1,4 @@
+import { fieldPath } from '../domain/field-path';
 import type { z } from 'zod';
 import { EventValidationError, UnknownDetailTypeError, type ValidationIssue } from '../domain/errors';
 import { SEVERITIES, type Finding, type Severity, type SeverityCounts } from '../domain/finding';
@@ -20,7 +21,7 @@ import type {
 /** zod paths become the dotted field names users see in errors and logs. */
 export const toValidationIssues = (error: z.ZodError): ValidationIssue[] =>
   error.issues.map((issue) => ({
-    field: issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.'),
+    field: fieldPath(issue.path),
     message: issue.message,
   }));
 

@@ -50,7 +50,12 @@ export type JudgeOutcome =
         readonly status?: string;
         readonly message: string;
       }
-    | { readonly kind: 'unchanged'; readonly verdict: RecordedVerdict }
+    | {
+        readonly kind: 'unchanged';
+        readonly verdict: RecordedVerdict;
+        /** Published again because the first attempt recorded the verdict but did not announce it. */
+        readonly published: readonly TollgateDetailType[];
+      }
     | {
         readonly kind: 'decided';
         readonly verdict: RecordedVerdict;
@@ -70,7 +75,7 @@ export type JudgeOutcome =
 /**
  * Judges one image from its current scan result: reads the record and the findings, decides (see
  * `judge`), records the verdict with a conditional write and announces it. Safe to call any number of
- * times: an unchanged decision writes and publishes nothing. A lost race on the record throws
+ * times: an unchanged decision writes and publishes nothing, unless its first announcement never completed. A lost race on the record throws
  * `ConcurrentUpdateError` (retryable): the retry re-reads and decides from the newer state.
  *
  * Used by on-scan for scan and finding events, and by on-timeout for a scan that finished without an event.
@@ -151,8 +156,15 @@ const apply = async (
         ...(decision.status === undefined ? {} : { status: decision.status }),
         message: decision.message,
       };
-    case 'unchanged':
-      return { kind: 'unchanged', verdict: decision.verdict };
+    case 'unchanged': {
+      // The verdict stands, but a crash or a lost answer may have come between recording and publishing it:
+      // the retry publishes what the first attempt could not. Otherwise a duplicate changes nothing.
+      if (record.announcementPending !== true || record.status !== 'DECIDED' || options.dryRun === true) {
+        return { kind: 'unchanged', verdict: decision.verdict, published: [] };
+      }
+      const published = await announce(deps, record, decision.verdict, correlationId);
+      return { kind: 'unchanged', verdict: decision.verdict, published };
+    }
     case 'decide': {
       const { verdict } = decision;
       const firstVerdict = record.status === 'PENDING_SCAN';
@@ -160,21 +172,26 @@ const apply = async (
         return { kind: 'decided', verdict, record, firstVerdict, published: [], dryRun: true };
       }
       const saved = await deps.store.saveVerdict(record.image, verdict, record.version);
-      const events = publications({
-        record: saved,
-        verdict,
-        settings: deps.settings,
-        ...(correlationId === undefined ? {} : { correlationId }),
-      });
-      if (events.length > 0) await deps.publisher.publish(events);
-      return {
-        kind: 'decided',
-        verdict,
-        record: saved,
-        firstVerdict,
-        published: events.map((event) => event.detailType),
-        dryRun: false,
-      };
+      const published = await announce(deps, saved, verdict, correlationId);
+      return { kind: 'decided', verdict, record: saved, firstVerdict, published, dryRun: false };
     }
   }
+};
+
+/** Publishes a recorded verdict's events, then clears the record's pending announcement. */
+const announce = async (
+  deps: JudgeDeps,
+  record: ImageRecord,
+  verdict: RecordedVerdict,
+  correlationId: string | undefined,
+): Promise<readonly TollgateDetailType[]> => {
+  const events = publications({
+    record,
+    verdict,
+    settings: deps.settings,
+    ...(correlationId === undefined ? {} : { correlationId }),
+  });
+  if (events.length > 0) await deps.publisher.publish(events);
+  await deps.store.markAnnounced(record.image, verdict.decidedAt);
+  return events.map((event) => event.detailType);
 };

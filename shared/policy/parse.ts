@@ -1,3 +1,4 @@
+import { fieldPath } from '../domain/field-path';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -58,8 +59,7 @@ const policyIssues = (error: z.ZodError): ValidationIssue[] =>
   });
 
 // Same spelling as toValidationIssues in shared/events, so every error names fields one way.
-const fieldOf = (path: readonly PropertyKey[]): string =>
-  path.length === 0 ? '(root)' : path.map(String).join('.');
+const fieldOf = fieldPath;
 
 const knownKeys = (path: readonly PropertyKey[]): readonly string[] => {
   if (path.length === 0) return Object.keys(policySchema.shape);

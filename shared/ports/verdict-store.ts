@@ -39,6 +39,12 @@ export interface VerdictStore {
     signatures: readonly SignatureRef[],
     expectedVersion: number,
   ): Promise<ImageRecord>;
+  /**
+   * Clears `announcementPending` once the events of the verdict decided at `decidedAt` are published. Does not
+   * count as a change (the version stays), so it never races a signer's write. False when the record now holds
+   * another verdict: its own writer announces that one.
+   */
+  markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean>;
   markDeleted(image: ImageKeyParts, at: string): Promise<void>;
   /**
    * Points `repository:tag` at `digest` and returns the digest it pointed at before, when that

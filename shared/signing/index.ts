@@ -22,6 +22,8 @@ export {
 export * from './payload';
 export type { ReferrerArtifact, ReferrerAttacher } from './referrer-attacher';
 export { ALL_SIGNATURE_FORMATS, signImage } from './sign-image';
+export { RegistryReferrerAttacher } from './registry-referrer-attacher';
+export { RememberingRegistryClient, type RememberingRegistryOptions } from './remembering-registry';
 export { SigstoreOciAttacher } from './sigstore-oci-attacher';
 export {
   removeOwnSignatures,

@@ -1,8 +1,11 @@
 import type { Digest } from '../domain';
+import type { Descriptor } from '../oci/types';
 
 export interface ReferrerArtifact {
   readonly repository: string;
   readonly subject: Digest;
+  /** The subject's descriptor, when the caller has read it already; otherwise the attacher looks it up. */
+  readonly subjectDescriptor?: Descriptor;
   /** The single layer's bytes, e.g. a bundle's JSON. */
   readonly artifact: Buffer;
   /** Used as the manifest's artifactType and as the layer media type. */

@@ -1,7 +1,12 @@
-import { ConcurrentUpdateError } from '../domain/errors';
+import { ConcurrentUpdateError, TerminalError } from '../domain/errors';
 import type { ImageRecord } from '../domain/image-record';
 import { imageKey, type ImageRef } from '../domain/image-ref';
-import type { ApprovedVerdict, SignatureRef } from '../domain/verdict';
+import {
+  errorVerdict,
+  type ApprovedVerdict,
+  type SignatureRef,
+  type VerdictErrorCode,
+} from '../domain/verdict';
 import { verdictEvent } from '../events/verdict-event';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
@@ -19,6 +24,8 @@ export interface SignApprovedDeps {
   readonly signing: SigningDeps;
   /** `signatures.formats` of the config. */
   readonly formats: readonly SignatureFormat[];
+  /** @default the system clock */
+  readonly now?: () => Date;
 }
 
 /** What the signer is asked: an image by digest, and the registry the requester believes it lives in. */
@@ -32,6 +39,12 @@ export type SignApprovedOutcome =
   | { readonly kind: 'signed'; readonly signatures: readonly SignatureRef[] }
   /** Nothing was signed: the record does not (or no longer does) allow it, or the registry disagrees. */
   | { readonly kind: 'refused'; readonly reason: string }
+  /**
+   * Signing failed for a reason no retry changes (the registry served bytes that do not match the digest, a
+   * signature tag cannot be written, access is denied). The APPROVED verdict became ERROR with the reason, and
+   * that verdict was published, so the failure alerts instead of waiting silently in the dead-letter queue.
+   */
+  | { readonly kind: 'failed'; readonly code: VerdictErrorCode; readonly reason: string }
   /**
    * The verdict changed while we signed. What we wrote then was never recorded nor announced, so it is taken
    * off again (`removed`); signatures recorded before stay for the revocation to handle, as configured.
@@ -82,7 +95,7 @@ export const signApproved = async (
     signatures = await signImage({ ...deps.signing, beforeSign }, latest.image, latest.verdict, deps.formats);
   } catch (error) {
     if (error instanceof NoLongerApprovedError) return revokedWhileSigning(deps, key, error.message);
-    if (error instanceof SigningRefusedError) return { kind: 'refused', reason: error.message };
+    if (error instanceof TerminalError) return signingFailed(deps, key, latest, error, request.correlationId);
     throw error;
   }
 
@@ -147,6 +160,45 @@ const sameSignatures = (
     (ref, index) =>
       ref.format === signatures[index]?.format && ref.reference === signatures[index]?.reference,
   );
+
+const signingFailed = async (
+  deps: SignApprovedDeps,
+  key: ImageKeyParts,
+  latest: ApprovedRecord,
+  error: TerminalError,
+  requestCorrelationId: string | undefined,
+): Promise<SignApprovedOutcome> => {
+  const code: VerdictErrorCode =
+    error.code === 'REGISTRY_INTEGRITY' ? 'REGISTRY_INTEGRITY' : 'SIGNING_FAILED';
+  // An image whose verdict is ERROR must carry none of our signatures, even one format that went through. If
+  // the registry refuses that too, the verdict says so rather than the failure being lost.
+  let reason = error.message;
+  try {
+    await removeOwnSignatures(deps.signing, key, { children: latest.children ?? [] });
+  } catch (removal) {
+    if (!(removal instanceof TerminalError)) throw removal;
+    reason = `${reason}; removing any signature written before the failure also failed: ${removal.message}`;
+  }
+  const verdict = errorVerdict(latest.image, code, reason, (deps.now?.() ?? new Date()).toISOString(), {
+    mode: latest.verdict.mode,
+    ...(latest.verdict.scan === undefined ? {} : { scan: latest.verdict.scan }),
+    ...(latest.verdict.policyDigest === undefined ? {} : { policyDigest: latest.verdict.policyDigest }),
+  });
+  const correlationId = latest.correlationId ?? requestCorrelationId;
+  // Published before it is recorded: if the write fails, the retry fails the same way and publishes again (at
+  // least once), where the other order could record an ERROR that nobody ever hears of.
+  await deps.publisher.publish([
+    verdictEvent({ record: latest, verdict, ...(correlationId === undefined ? {} : { correlationId }) }),
+  ]);
+  try {
+    await deps.store.saveVerdict(key, verdict, latest.version);
+    await deps.store.markAnnounced(key, verdict.decidedAt);
+  } catch (failure) {
+    // The record moved on (re-judged, revoked, a tag added): its own writer decides and announces it.
+    if (!(failure instanceof ConcurrentUpdateError)) throw failure;
+  }
+  return { kind: 'failed', code, reason };
+};
 
 const revokedWhileSigning = async (
   deps: SignApprovedDeps,

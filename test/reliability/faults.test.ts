@@ -38,9 +38,9 @@ describe(`faults: ${IMAGES} images, ~${FAULT_RATE * 100}% of calls to ECR, KMS, 
     registryProxy = await startFaultProxy({ dialect: 'registry', random });
     const proxies = { dynamodb: dynamoProxy, registry: registryProxy };
     harness = await startLocalStackHarness({
-      // Long enough that most scans end after on-push ran, so scan-timeout schedules are created and deleted
-      // (the Scheduler is faulted too); short ones are judged on push.
-      scanDelayMs: 2_000,
+      // Long enough that scans end after on-push ran (it has a backlog: signature pushes are events too), so
+      // scan-timeout schedules are created and the Scheduler's faults matter; a shorter one is judged on push.
+      scanDelayMs: 8_000,
       front: (service, url) => {
         proxies[service].setTarget(url);
         return Promise.resolve(proxies[service].url);

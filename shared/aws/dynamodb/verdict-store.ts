@@ -70,10 +70,30 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   public saveVerdict(image: ImageKeyParts, verdict: Verdict, expectedVersion: number): Promise<ImageRecord> {
-    return this.update(image, expectedVersion, 'SET verdict = :verdict, #status = :decided', {
-      ':verdict': verdict,
-      ':decided': 'DECIDED',
-    });
+    return this.update(
+      image,
+      expectedVersion,
+      'SET verdict = :verdict, #status = :decided, announcementPending = :pending',
+      { ':verdict': verdict, ':decided': 'DECIDED', ':pending': true },
+    );
+  }
+
+  public async markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageItemKey(image),
+          UpdateExpression: 'REMOVE announcementPending',
+          ConditionExpression: 'verdict.decidedAt = :decidedAt',
+          ExpressionAttributeValues: { ':decidedAt': decidedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   public saveSignatures(

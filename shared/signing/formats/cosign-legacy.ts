@@ -44,7 +44,7 @@ export const signCosignLegacy = async (deps: SigningDeps, image: ImageRef): Prom
       { payload, signature },
       stored?.parsed?.annotations,
     );
-    for (const blob of next.blobs) await deps.registry.putBlob(image.repository, blob.bytes);
+    await Promise.all(next.blobs.map((blob) => deps.registry.putBlob(image.repository, blob.bytes)));
 
     const before = await deps.registry.headManifest(image.repository, tag);
     if (before?.digest !== stored?.manifest.digest) return undefined;

@@ -17,6 +17,8 @@ import {
   SignatureTagImmutableError,
   signatureTag,
   signImage,
+  RegistryReferrerAttacher,
+  RememberingRegistryClient,
   SigstoreOciAttacher,
   type SigningDeps,
 } from '../../../shared/signing';
@@ -59,13 +61,18 @@ let ours: SigningDeps;
 let theirs: SigningDeps;
 let counter = 0;
 
-const signerDeps = (keyArn: string): SigningDeps => {
+/** Tollgate wired as functions/sign/deps.ts wires it; another signer attaching with @sigstore/oci. */
+const signerDeps = (keyArn: string, wiring: 'tollgate' | 'sigstore-oci'): SigningDeps => {
   const signer = new KmsSigner(localKms(keyArn).client, 'alias/any');
+  const registry = wiring === 'tollgate' ? new RememberingRegistryClient(client) : client;
   return {
     signer,
     publicKey: signer,
-    registry: client,
-    referrers: new SigstoreOciAttacher(client, anonymous),
+    registry,
+    referrers:
+      wiring === 'tollgate'
+        ? new RegistryReferrerAttacher(registry)
+        : new SigstoreOciAttacher(client, anonymous),
     backoff: () => new Promise((resolve) => setTimeout(resolve, 5)),
   };
 };
@@ -87,8 +94,8 @@ beforeAll(async () => {
   registry = await startTestRegistry('anonymous');
   proxy = await startImmutableTagsProxy(registry.host, { mutability: 'IMMUTABLE' });
   client = new OciRegistryClient({ host: proxy.host });
-  ours = signerDeps('arn:aws:kms:us-west-2:123456789012:key/tollgate');
-  theirs = signerDeps('arn:aws:kms:us-west-2:210987654321:key/someone-else');
+  ours = signerDeps('arn:aws:kms:us-west-2:123456789012:key/tollgate', 'tollgate');
+  theirs = signerDeps('arn:aws:kms:us-west-2:210987654321:key/someone-else', 'sigstore-oci');
 });
 
 afterAll(async () => {

@@ -16,6 +16,8 @@ import {
   removeOwnSignatures,
   signatureTag,
   signImage,
+  RegistryReferrerAttacher,
+  RememberingRegistryClient,
   SigstoreOciAttacher,
   type SigningDeps,
 } from '../../../shared/signing';
@@ -65,19 +67,25 @@ describe.each(['anonymous', 'basic'] as const)('removeOwnSignatures against a re
   let counter = 0;
   const nextRepo = (): string => `team/revoked-${auth}-${(counter += 1)}`;
 
+  /** Tollgate wired as functions/sign/deps.ts wires it; another signer attaching with @sigstore/oci. */
   const signer = (
     kms: LocalKms,
     credentials: Parameters<typeof staticCredentials>[0] | undefined,
+    wiring: 'tollgate' | 'sigstore-oci',
   ): SigningDeps => {
     const signerKey = new KmsSigner(kms.client, 'alias/any');
+    const remembering = new RememberingRegistryClient(client);
     return {
       signer: signerKey,
       publicKey: signerKey,
-      registry: client,
-      referrers: new SigstoreOciAttacher(
-        client,
-        credentials === undefined ? anonymous : staticCredentials(credentials),
-      ),
+      registry: wiring === 'tollgate' ? remembering : client,
+      referrers:
+        wiring === 'tollgate'
+          ? new RegistryReferrerAttacher(remembering)
+          : new SigstoreOciAttacher(
+              client,
+              credentials === undefined ? anonymous : staticCredentials(credentials),
+            ),
       backoff: fastBackoff,
     };
   };
@@ -87,9 +95,9 @@ describe.each(['anonymous', 'basic'] as const)('removeOwnSignatures against a re
     const credentials =
       registry.credentials === undefined ? anonymous : staticCredentials(registry.credentials);
     client = new OciRegistryClient({ host: registry.host, credentials });
-    ours = signer(localKms(), registry.credentials);
+    ours = signer(localKms(), registry.credentials, 'tollgate');
     theirKms = localKms('arn:aws:kms:us-west-2:210987654321:key/someone-else');
-    theirs = signer(theirKms, registry.credentials);
+    theirs = signer(theirKms, registry.credentials, 'sigstore-oci');
   });
 
   afterAll(async () => {

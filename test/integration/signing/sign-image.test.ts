@@ -26,7 +26,8 @@ import {
   signatureManifest,
   signatureTag,
   signImage,
-  SigstoreOciAttacher,
+  RegistryReferrerAttacher,
+  RememberingRegistryClient,
   type SigningDeps,
 } from '../../../shared/signing';
 import {
@@ -83,11 +84,14 @@ describe.each(['anonymous', 'basic'] as const)('signImage against a real %s regi
     client = new OciRegistryClient({ host: registry.host, credentials });
     kms = localKms();
     const signer = new KmsSigner(kms.client, 'alias/tollgate-signing');
+    // Wired as the sign function wires them (functions/sign/deps.ts); one set shared by every concurrent signer
+    // below, so what it remembers is exercised with interleaved requests.
+    const remembering = new RememberingRegistryClient(client);
     deps = {
       signer,
       publicKey: signer,
-      registry: client,
-      referrers: new SigstoreOciAttacher(client, credentials),
+      registry: remembering,
+      referrers: new RegistryReferrerAttacher(remembering),
       backoff: fastBackoff,
     };
   });

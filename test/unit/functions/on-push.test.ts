@@ -750,7 +750,10 @@ describe('on-push: a scan that ended before the push was recorded (events out of
     });
     await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
     expect(raced).toBe(true);
-    expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    // Two verdict writes (the first lost the race), then the announcement of the one that stood.
+    const updates = documents.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression);
+    expect(updates.filter((expression) => expression?.startsWith('SET verdict'))).toHaveLength(2);
+    expect(updates.filter((expression) => expression === 'REMOVE announcementPending')).toHaveLength(1);
     expect(table.record('payments/api', PUSHED)).toMatchObject({
       status: 'DECIDED',
       version: 3,

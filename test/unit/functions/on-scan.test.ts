@@ -280,7 +280,10 @@ describe('on-scan: ECR Image Scan', () => {
     const result = await handler(late, context);
 
     expect(result).toMatchObject({ outcomes: [{ kind: 'unchanged' }] });
-    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    // The first delivery's verdict write and its announcement; nothing for the late one.
+    const updates = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression);
+    expect(updates.filter((expression) => expression?.startsWith('SET verdict'))).toHaveLength(1);
+    expect(updates.filter((expression) => expression === 'REMOVE announcementPending')).toHaveLength(1);
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
     expect(table.record('payments/api', VULNERABLE)?.version).toBe(2);
   });

@@ -108,6 +108,45 @@ describe('judgeImage', () => {
     expect(publisher.events).toHaveLength(1);
   });
 
+  it('clears the pending announcement once the verdict is published', async () => {
+    const { deps, store } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    await judgeImage(deps, KEY, 'first');
+    expect((await store.get(KEY))?.announcementPending).toBeUndefined();
+  });
+
+  it('publishes on the retry a verdict recorded before the publish failed, then never again', async () => {
+    const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    const failing: EventPublisher = { publish: () => Promise.reject(new Error('EventBridge unavailable')) };
+    await expect(judgeImage({ ...deps, publisher: failing }, KEY, 'first')).rejects.toThrow('unavailable');
+    expect(await store.get(KEY)).toMatchObject({ status: 'DECIDED', announcementPending: true });
+    expect(publisher.events).toHaveLength(0);
+
+    const retry = await judgeImage({ ...deps, now: () => LATER }, KEY, 'retry');
+    expect(retry).toMatchObject({ kind: 'unchanged', published: ['Tollgate Image Verdict'] });
+    expect(publisher.events).toEqual([
+      expect.objectContaining({
+        detailType: 'Tollgate Image Verdict',
+        detail: expect.objectContaining({ verdict: 'REJECTED' }) as unknown,
+      }),
+    ]);
+    expect(store.saves).toHaveLength(1);
+    expect((await store.get(KEY))?.announcementPending).toBeUndefined();
+
+    const duplicate = await judgeImage({ ...deps, now: () => LATER }, KEY, 'duplicate');
+    expect(duplicate).toMatchObject({ kind: 'unchanged', published: [] });
+    expect(publisher.events).toHaveLength(1);
+  });
+
+  it('announces nothing again on a replay, even when the first announcement never completed', async () => {
+    const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    const failing: EventPublisher = { publish: () => Promise.reject(new Error('EventBridge unavailable')) };
+    await expect(judgeImage({ ...deps, publisher: failing }, KEY, 'first')).rejects.toThrow('unavailable');
+    const replay = await judgeImage(deps, KEY, 'replay', { dryRun: true });
+    expect(replay).toMatchObject({ kind: 'unchanged', published: [] });
+    expect(publisher.events).toHaveLength(0);
+    expect((await store.get(KEY))?.announcementPending).toBe(true);
+  });
+
   it('skips an image it never recorded, and a deleted one, without reading findings', async () => {
     const { deps, findings, publisher } = setup(
       [record({ image: imageRef('payments/gone'), status: 'DELETED' })],

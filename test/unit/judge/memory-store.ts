@@ -27,7 +27,7 @@ export class MemoryVerdictStore implements VerdictStore {
 
   public saveVerdict(image: ImageKeyParts, verdict: Verdict, expectedVersion: number): Promise<ImageRecord> {
     this.saves.push({ image, verdict, expectedVersion });
-    return this.update(image, expectedVersion, { verdict, status: 'DECIDED' });
+    return this.update(image, expectedVersion, { verdict, status: 'DECIDED', announcementPending: true });
   }
 
   public saveSignatures(
@@ -36,6 +36,14 @@ export class MemoryVerdictStore implements VerdictStore {
     expectedVersion: number,
   ): Promise<ImageRecord> {
     return this.update(image, expectedVersion, { signatures });
+  }
+
+  public markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean> {
+    const current = this.records.get(imageKey(image));
+    if (current?.verdict?.decidedAt !== decidedAt) return Promise.resolve(false);
+    const { announcementPending: _cleared, ...rest } = current;
+    this.records.set(imageKey(image), rest);
+    return Promise.resolve(true);
   }
 
   public markDeleted(): Promise<void> {

@@ -290,8 +290,41 @@ export class MemoryVerdictStore implements VerdictStore {
     throw new Error('the signer never records pushes');
   }
 
-  public saveVerdict(): never {
-    throw new Error('the signer never writes verdicts');
+  /** Verdicts the signer wrote: only ERROR, when signing failed for good. */
+  public readonly verdicts: { readonly key: string; readonly verdict: Verdict }[] = [];
+
+  public saveVerdict(
+    image: { readonly repository: string; readonly digest: string },
+    verdict: Verdict,
+    expectedVersion: number,
+  ): Promise<ImageRecord> {
+    const key = `${image.repository}@${image.digest}`;
+    const current = this.records.get(key);
+    if (current === undefined || current.version !== expectedVersion) {
+      return Promise.reject(new ConcurrentUpdateError(`${key} is no longer at version ${expectedVersion}`));
+    }
+    this.verdicts.push({ key, verdict });
+    const next: ImageRecord = {
+      ...current,
+      verdict,
+      status: 'DECIDED',
+      announcementPending: true,
+      version: current.version + 1,
+    };
+    this.records.set(key, next);
+    return Promise.resolve(next);
+  }
+
+  public markAnnounced(
+    image: { readonly repository: string; readonly digest: string },
+    decidedAt: string,
+  ): Promise<boolean> {
+    const key = `${image.repository}@${image.digest}`;
+    const current = this.records.get(key);
+    if (current?.verdict?.decidedAt !== decidedAt) return Promise.resolve(false);
+    const { announcementPending: _cleared, ...rest } = current;
+    this.records.set(key, rest);
+    return Promise.resolve(true);
   }
 
   public markDeleted(): never {

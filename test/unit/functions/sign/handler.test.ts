@@ -17,6 +17,7 @@ import {
 } from '../../../../shared/events';
 import {
   MediaType,
+  RegistryIntegrityError,
   RegistryUnavailableError,
   referrersTag,
   type ImageIndex,
@@ -379,6 +380,31 @@ describe('sign: fail closed', () => {
     await expect(failure).rejects.toBeInstanceOf(RetryableError);
     expect(world.publisher.published).toEqual([]);
     expect(metrics()).toMatchObject({ SigningRetried: 1 });
+  });
+
+  it('a registry serving bytes that do not match the digest: nothing signed, the verdict becomes ERROR', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'lying');
+    world.store.put(recordFor(imageRef(image.digest)));
+    world.registry.failNext = new RegistryIntegrityError(`manifest ${image.digest} hashes to sha256:0000`);
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('failed');
+
+    expectUntouched(image.digest);
+    const record = world.store.records.get(`${REPOSITORY}@${image.digest}`);
+    expect(record?.verdict).toMatchObject({ outcome: 'ERROR', error: { code: 'REGISTRY_INTEGRITY' } });
+    expect(record?.announcementPending).toBeUndefined();
+    expect(world.publisher.published).toEqual([
+      expect.objectContaining({
+        detailType: 'Tollgate Image Verdict',
+        detail: expect.objectContaining({
+          verdict: 'ERROR',
+          signatures: [],
+          error: { code: 'REGISTRY_INTEGRITY', message: expect.stringContaining('hashes to') as unknown },
+        }) as unknown,
+      }),
+    ]);
+    expect(metrics()).toMatchObject({ SigningFailed: 1 });
   });
 
   it('a verdict EventBridge keeps refusing is counted as EventsFailed, and the invocation fails', async () => {

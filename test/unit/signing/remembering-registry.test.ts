@@ -1,0 +1,119 @@
+import type { Descriptor, RegistryClient } from '../../../shared/oci';
+import { MediaType, sha256Digest } from '../../../shared/oci';
+import { RememberingRegistryClient } from '../../../shared/signing';
+import { MemoryRegistry } from '../functions/sign/fakes';
+
+/** The inner registry, counting what reaches it by method. */
+const counted = (inner: RegistryClient): { client: RegistryClient; calls: Record<string, number> } => {
+  const calls: Record<string, number> = {};
+  const client = new Proxy(inner, {
+    get: (target, name, receiver) => {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls[String(name)] = (calls[String(name)] ?? 0) + 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { client, calls };
+};
+
+describe('RememberingRegistryClient', () => {
+  const repository = 'team/app';
+
+  it('reads a manifest by digest once, but a tag every time', async () => {
+    const memory = new MemoryRegistry();
+    const image = await memory.pushImage(repository, 'one');
+    const { client, calls } = counted(memory);
+    const remembering = new RememberingRegistryClient(client);
+
+    const first = await remembering.getManifest(repository, image.digest);
+    const again = await remembering.findManifest(repository, image.digest);
+    expect(again).toEqual(first);
+    expect(await remembering.headManifest(repository, image.digest)).toMatchObject({
+      digest: image.digest,
+      size: image.size,
+    });
+    expect(calls.getManifest).toBe(1);
+    expect(calls.findManifest ?? 0).toBe(0);
+    expect(calls.headManifest ?? 0).toBe(0);
+
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [] }));
+    await memory.putManifest(repository, 'moving', { mediaType: MediaType.ociIndex, bytes });
+    await remembering.findManifest(repository, 'moving');
+    await remembering.findManifest(repository, 'moving');
+    await remembering.headManifest(repository, 'moving');
+    expect(calls.findManifest).toBe(2);
+    expect(calls.headManifest).toBe(1);
+  });
+
+  it('knows what it wrote by digest, and forgets a manifest it deleted', async () => {
+    const memory = new MemoryRegistry();
+    const { client, calls } = counted(memory);
+    const remembering = new RememberingRegistryClient(client);
+    const blob = Buffer.from('payload');
+    const bytes = Buffer.from('{"schemaVersion":2,"manifests":[]}');
+    const { digest } = await remembering.putManifest(repository, sha256Digest(bytes), {
+      mediaType: MediaType.ociIndex,
+      bytes,
+    });
+    await remembering.putBlob(repository, blob);
+
+    expect((await remembering.getManifest(repository, digest)).bytes).toEqual(bytes);
+    expect(await remembering.getBlob(repository, sha256Digest(blob))).toEqual(blob);
+    expect(calls.getManifest ?? 0).toBe(0);
+    expect(calls.getBlob ?? 0).toBe(0);
+
+    await remembering.deleteManifest(repository, digest);
+    expect(await remembering.findManifest(repository, digest)).toBeUndefined();
+    expect(calls.findManifest).toBe(1);
+  });
+
+  it('keeps repositories apart', async () => {
+    const memory = new MemoryRegistry();
+    const image = await memory.pushImage(repository, 'one');
+    const remembering = new RememberingRegistryClient(memory);
+    await remembering.getManifest(repository, image.digest);
+    expect(await remembering.findManifest('team/other', image.digest)).toBeUndefined();
+  });
+
+  it('asks for the referrers API until the registry says it has none, then no more', async () => {
+    const listed: Descriptor[] = [];
+    const memory = new MemoryRegistry();
+    const { client, calls } = counted(memory);
+    const remembering = new RememberingRegistryClient(client);
+    const digest = sha256Digest('x');
+    expect(await remembering.referrers(repository, digest)).toBeUndefined();
+    expect(await remembering.referrers(repository, digest)).toBeUndefined();
+    expect(calls.referrers).toBe(1);
+
+    class WithApi extends MemoryRegistry {
+      public override referrers(): Promise<readonly Descriptor[] | undefined> {
+        return Promise.resolve(listed);
+      }
+    }
+    const withApi = counted(new WithApi());
+    const api = new RememberingRegistryClient(withApi.client);
+    await api.referrers(repository, digest);
+    await api.referrers(repository, digest);
+    expect(withApi.calls.referrers).toBe(2);
+  });
+
+  it('drops the oldest entries beyond its bound, and does not keep large blobs', async () => {
+    const memory = new MemoryRegistry();
+    const { client, calls } = counted(memory);
+    const remembering = new RememberingRegistryClient(client, { maxEntries: 2, maxBlobBytes: 8 });
+    const blobs = ['a', 'b', 'c'].map((text) => Buffer.from(text));
+    for (const blob of blobs) await remembering.putBlob(repository, blob);
+    await remembering.getBlob(repository, sha256Digest(blobs[0]!));
+    expect(calls.getBlob).toBe(1);
+    await remembering.getBlob(repository, sha256Digest(blobs[2]!));
+    expect(calls.getBlob).toBe(1);
+
+    const large = Buffer.from('more than eight bytes');
+    await remembering.putBlob(repository, large);
+    await remembering.getBlob(repository, sha256Digest(large));
+    expect(calls.getBlob).toBe(2);
+  });
+});
