@@ -9,7 +9,7 @@ import { rewriteReferrersIndex } from '../../oci/referrers';
 import type { Descriptor } from '../../oci/types';
 import type { BundleExpectation } from '../../verify/bundle';
 import { readBundleReferrers, type StoredBundles } from '../../verify/read-signatures';
-import { MAX_ATTEMPTS, untilSettled, type SigningDeps } from '../deps';
+import { defaultBackoff, MAX_ATTEMPTS, untilSettled, type SigningDeps } from '../deps';
 import { SignatureConflictError } from '../errors';
 import { bundleReferrerAnnotations } from '../manifest/bundle-referrer';
 import { bundleIsOurs } from '../ours';
@@ -41,13 +41,16 @@ export const signBundleReferrer = async (
     format: request.format,
   };
 
-  // Concurrent signers each attach one, so what counts is the listing read after attaching: it is read at once,
-  // without the pause between attempts, which is only for conflicts.
+  // Concurrent signers each attach one, so what counts is the listing read after attaching. On a registry without
+  // the referrers API that listing is an index rewritten read-modify-write, with no conditional PUT to make it
+  // atomic: a concurrent signer's rewrite can still land after ours. One pause before reading lets those land, so
+  // the listing judged is the settled one (without it, 5 concurrent signers left a duplicate now and then).
   const settled = await untilSettled(deps, async () => {
     const stored = await readBundleReferrers(deps.registry, image.repository, image.digest);
     if (oursInOrder(stored, expected, key).length > 0)
       return converge(deps, image, identity, stored, expected, key);
     await attach(deps, image, identity, request);
+    await (deps.backoff ?? defaultBackoff)(0);
     return converge(
       deps,
       image,

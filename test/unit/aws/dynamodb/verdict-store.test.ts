@@ -128,7 +128,8 @@ describe('DynamoVerdictStore writes', () => {
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TABLE,
       Key: KEY,
-      UpdateExpression: 'SET verdict = :verdict, #status = :decided, updatedAt = :now, #version = :next',
+      UpdateExpression:
+        'SET verdict = :verdict, #status = :decided, announcementPending = :pending, updatedAt = :now, #version = :next',
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
       ExpressionAttributeValues: expect.objectContaining({
@@ -139,6 +140,20 @@ describe('DynamoVerdictStore writes', () => {
       }) as Record<string, unknown>,
       ReturnValues: 'ALL_NEW',
     });
+  });
+
+  it('markAnnounced clears the pending flag only while the record holds that verdict', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+    await expect(store().markAnnounced(IMAGE, '2026-11-16T01:54:35Z')).resolves.toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: KEY,
+      UpdateExpression: 'REMOVE announcementPending',
+      ConditionExpression: 'verdict.decidedAt = :decidedAt',
+      ExpressionAttributeValues: { ':decidedAt': '2026-11-16T01:54:35Z' },
+    });
+    // Another verdict was recorded since: its writer announces it, and nothing is thrown.
+    await expect(store().markAnnounced(IMAGE, '2026-11-16T01:54:35Z')).resolves.toBe(false);
   });
 
   it('saveVerdict at a stale version is a ConcurrentUpdateError', async () => {
