@@ -1,3 +1,4 @@
+import { ConcurrentUpdateError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { ImageRecord } from '../domain/image-record';
 import { FindingsValidationError, parseScanFindings } from '../findings';
@@ -171,7 +172,13 @@ const apply = async (
       if (options.dryRun === true) {
         return { kind: 'decided', verdict, record, firstVerdict, published: [], dryRun: true };
       }
-      const saved = await deps.store.saveVerdict(record.image, verdict, record.version);
+      let saved: ImageRecord;
+      try {
+        saved = await deps.store.saveVerdict(record.image, verdict, record.version);
+      } catch (error) {
+        if (!(error instanceof ConcurrentUpdateError)) throw error;
+        return afterLostWrite(deps, record, verdict, correlationId, firstVerdict, error);
+      }
       const published = await announce(deps, saved, verdict, correlationId);
       return { kind: 'decided', verdict, record: saved, firstVerdict, published, dryRun: false };
     }
@@ -194,4 +201,35 @@ const announce = async (
   if (events.length > 0) await deps.publisher.publish(events);
   await deps.store.markAnnounced(record.image, verdict.decidedAt);
   return events.map((event) => event.detailType);
+};
+
+/**
+ * The conditional write of `verdict` was refused. Either our own write went through and only its answer was lost
+ * (the SDK's retry then fails the version check), or another judge of the same image wrote first. The record
+ * tells which: our verdict is stored (same `decidedAt`) → announce it, nobody else will; the same decision
+ * stored by another judge → leave the announcement to that judge (its retry republishes if it crashes), so one
+ * decision is not announced twice; anything else → rethrow, and the retry judges the newer state.
+ */
+const afterLostWrite = async (
+  deps: JudgeDeps,
+  record: ImageRecord,
+  verdict: RecordedVerdict,
+  correlationId: string | undefined,
+  firstVerdict: boolean,
+  error: ConcurrentUpdateError,
+): Promise<JudgeOutcome> => {
+  const current = await deps.store.get(record.image);
+  const stored = current?.verdict as RecordedVerdict | undefined;
+  if (current === undefined || current.status !== 'DECIDED' || stored === undefined) throw error;
+  if (stored.decidedAt === verdict.decidedAt && stored.outcome === verdict.outcome) {
+    const published = await announce(deps, current, verdict, correlationId);
+    return { kind: 'decided', verdict, record: current, firstVerdict, published, dryRun: false };
+  }
+  const sameDecision =
+    stored.outcome === verdict.outcome &&
+    stored.findingsFingerprint !== undefined &&
+    stored.findingsFingerprint === verdict.findingsFingerprint &&
+    stored.policyDigest === verdict.policyDigest;
+  if (sameDecision) return { kind: 'unchanged', verdict: stored, published: [] };
+  throw error;
 };

@@ -217,6 +217,51 @@ describe('judgeImage', () => {
     await expect(judgeImage(racing, KEY)).rejects.toBeInstanceOf(ConcurrentUpdateError);
   });
 
+  it('a write whose answer was lost (our verdict is stored) is still announced, once', async () => {
+    const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    const save = store.saveVerdict.bind(store);
+    const lossy: JudgeDeps = {
+      ...deps,
+      store: Object.assign(Object.create(store) as MemoryVerdictStore, {
+        // The write lands, then the SDK's retry of it fails the version check.
+        saveVerdict: async (...args: Parameters<MemoryVerdictStore['saveVerdict']>) => {
+          await save(...args);
+          throw new ConcurrentUpdateError('no longer at version 1');
+        },
+      }),
+    };
+    const outcome = await judgeImage(lossy, KEY, 'first');
+    expect(outcome).toMatchObject({ kind: 'decided', published: ['Tollgate Image Verdict'] });
+    expect(publisher.events).toHaveLength(1);
+    expect((await store.get(KEY))?.announcementPending).toBeUndefined();
+  });
+
+  it('leaves the announcement to the judge that wrote the same decision first', async () => {
+    const { deps, store, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
+    // Another judge (on-push, say) decides the same scan a moment earlier and is still publishing.
+    void judgeImage({ ...deps, publisher: { publish: () => new Promise<void>(() => undefined) } }, KEY);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await store.get(KEY)).toMatchObject({ status: 'DECIDED', announcementPending: true });
+    let reads = 0;
+    const stale: JudgeDeps = {
+      ...deps,
+      now: () => LATER,
+      store: Object.assign(Object.create(store) as MemoryVerdictStore, {
+        // This judge read the record before the other's write; its re-read after the refused write is current.
+        get: async (key: typeof KEY) => {
+          reads += 1;
+          const current = (await store.get(key))!;
+          return reads === 1
+            ? { ...current, status: 'PENDING_SCAN', verdict: undefined, version: 1 }
+            : current;
+        },
+      }),
+    };
+    const outcome = await judgeImage(stale, KEY, 'second');
+    expect(outcome).toMatchObject({ kind: 'unchanged', published: [] });
+    expect(publisher.events).toHaveLength(0);
+  });
+
   describe('re-evaluation (Inspector2 Finding)', () => {
     const finding: Finding = {
       id: 'CVE-2026-12345',
