@@ -40,6 +40,31 @@ const readIndex = (index: FetchedManifest): ImageIndex => {
   return parsed.manifest;
 };
 
+/** The tag-schema index as read (`undefined`: there is none yet, so an empty one). */
+export const referrersIndexOf = (index: FetchedManifest | undefined): ImageIndex =>
+  index === undefined ? emptyIndex() : readIndex(index);
+
+/**
+ * Writes the tag-schema index of `digest` as `base` with `manifests`, conditional on `etag` where the registry
+ * honours `If-Match`. No check of its own: the callers decide how stale a read they accept.
+ */
+export const putReferrersIndex = async (
+  client: RegistryClient,
+  repository: string,
+  digest: Digest,
+  base: ImageIndex,
+  manifests: readonly Descriptor[],
+  etag: string | undefined,
+): Promise<void> => {
+  const next: ImageIndex = { ...base, mediaType: MediaType.ociIndex, manifests: [...manifests] };
+  await client.putManifest(
+    repository,
+    referrersTag(digest),
+    { mediaType: MediaType.ociIndex, bytes: manifestBytes(next) },
+    etag === undefined ? {} : { ifMatch: etag },
+  );
+};
+
 /**
  * Writes the tag-schema index with `change` applied to its descriptors, unless someone changed the index since
  * `listing` was read. @returns false on such a conflict (nothing written), so the caller re-reads and retries.
@@ -51,16 +76,9 @@ export const rewriteReferrersIndex = async (
   listing: Extract<ReferrersListing, { source: 'tag-schema' }>,
   change: (descriptors: readonly Descriptor[]) => readonly Descriptor[],
 ): Promise<boolean> => {
-  const tag = referrersTag(digest);
-  const current = await client.headManifest(repository, tag);
+  const current = await client.headManifest(repository, referrersTag(digest));
   if (current?.digest !== listing.index?.digest) return false;
-  const base = listing.index === undefined ? emptyIndex() : readIndex(listing.index);
-  const next: ImageIndex = { ...base, mediaType: MediaType.ociIndex, manifests: [...change(base.manifests)] };
-  await client.putManifest(
-    repository,
-    tag,
-    { mediaType: MediaType.ociIndex, bytes: manifestBytes(next) },
-    listing.index?.etag === undefined ? {} : { ifMatch: listing.index.etag },
-  );
+  const base = referrersIndexOf(listing.index);
+  await putReferrersIndex(client, repository, digest, base, change(base.manifests), listing.index?.etag);
   return true;
 };

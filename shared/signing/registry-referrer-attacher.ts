@@ -1,10 +1,11 @@
 import { TerminalError, type Digest } from '../domain';
 import { referrersTag, sha256Digest } from '../oci/digest';
-import { RegistryIntegrityError, RegistryRequestError } from '../oci/errors';
-import { emptyIndex, manifestBytes, parseManifest } from '../oci/manifest';
+import { RegistryRequestError } from '../oci/errors';
+import { manifestBytes } from '../oci/manifest';
+import { putReferrersIndex, referrersIndexOf } from '../oci/referrers';
 import { EMPTY_JSON, MediaType } from '../oci/media-types';
 import type { RegistryClient } from '../oci/registry-client';
-import type { Descriptor, ImageIndex, PutManifestResult } from '../oci/types';
+import type { Descriptor, PutManifestResult } from '../oci/types';
 import type { ReferrerArtifact, ReferrerAttacher } from './referrer-attacher';
 
 /**
@@ -93,31 +94,18 @@ export class RegistryReferrerAttacher implements ReferrerAttacher {
     return this.#referrersApi;
   }
 
-  /** Adds the referrer to the tag-schema index, unless it is listed already. */
+  /** Adds the referrer to the tag-schema index, unless it is listed already: one read, one write. */
   private async list(repository: string, subject: Digest, referrer: Descriptor): Promise<void> {
-    const tag = referrersTag(subject);
-    const current = await this.registry.findManifest(repository, tag);
-    let index: ImageIndex = emptyIndex();
-    if (current !== undefined) {
-      const parsed = parseManifest(current);
-      if (parsed.kind !== 'index') {
-        throw new RegistryIntegrityError(
-          `referrers tag ${tag} holds a ${current.mediaType}, not an OCI index`,
-        );
-      }
-      index = parsed.manifest;
-    }
+    const current = await this.registry.findManifest(repository, referrersTag(subject));
+    const index = referrersIndexOf(current);
     if (index.manifests.some((listed) => listed.digest === referrer.digest)) return;
-    const next: ImageIndex = {
-      ...index,
-      mediaType: MediaType.ociIndex,
-      manifests: [...index.manifests, referrer],
-    };
-    await this.registry.putManifest(
+    await putReferrersIndex(
+      this.registry,
       repository,
-      tag,
-      { mediaType: MediaType.ociIndex, bytes: manifestBytes(next) },
-      current?.etag === undefined ? {} : { ifMatch: current.etag },
+      subject,
+      index,
+      [...index.manifests, referrer],
+      current?.etag,
     );
   }
 }
