@@ -1,5 +1,6 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { resolve } from 'node:path';
 import { Construct } from 'constructs';
 import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/runtime/settings';
@@ -7,6 +8,7 @@ import type { TollgateConfig, TollgateConfigInput } from '../shared/config';
 import type { LoadedPolicy } from '../shared/policy';
 import { resolveSettings } from './config-file';
 import { Alerts } from './constructs/alerts';
+import { reserveTollgateSource } from './constructs/event-bus-policy';
 import { EventContract } from './constructs/event-contract';
 import { Operations } from './constructs/operations';
 import { OnPush } from './constructs/on-push';
@@ -32,6 +34,13 @@ export interface TollgateProps {
    * @default 'tollgate'
    */
   readonly busName?: string;
+  /**
+   * The roles CloudFormation deploys with as a service role; only they, and CloudFormation acting with the
+   * deployer's own credentials, may create, move or delete the signing key's aliases (SigningKey).
+   * @default the stack synthesizer's CloudFormation execution role for a DefaultStackSynthesizer (CDK's bootstrap
+   *   `cdk-…-cfn-exec-role`), else none
+   */
+  readonly deploymentRoleArns?: readonly string[];
 }
 
 /** The whole gate for one account and region: drop it into any stack. */
@@ -60,7 +69,10 @@ export class Tollgate extends Construct {
     this.config = settings.config;
     this.policy = settings.policy;
 
-    this.signingKey = new SigningKey(this, 'Signing', { alias: this.config.signatures.keyAlias });
+    this.signingKey = new SigningKey(this, 'Signing', {
+      alias: this.config.signatures.keyAlias,
+      deploymentRoleArns: props.deploymentRoleArns ?? defaultDeploymentRoles(this),
+    });
     this.verdictTable = new VerdictTable(this, 'Verdicts');
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'tollgate' });
     this.functionEnvironment = {
@@ -103,18 +115,46 @@ export class Tollgate extends Construct {
     this.onPush = new OnPush(this, 'OnPush', { ...stage, onTimeout: this.onScan.onTimeout });
     this.signer = new Signer(this, 'Signer', { ...stage, key: this.signingKey.key });
 
+    // Consumers trust `source: tollgate` on this bus: only the roles that publish it may put it (section 5 of
+    // docs/threat-model.md). A new publishing stage must be added here, or its events are refused.
+    reserveTollgateSource(this.bus, this.publishers());
+
     // Keep after every stage: the dashboard and alarms cover each function and dead-letter queue found here.
     this.operations.watchAll(this);
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
 
     new CfnOutput(this, 'SigningKeyArn', {
       value: this.signingKey.key.keyArn,
-      description: 'Tollgate signing key ARN',
+      description:
+        'Tollgate signing key ARN: the trust root. Pass it as --key-id to tollgate verify and policy, or as --key awskms:///<ARN>',
     });
     new CfnOutput(this, 'SigningKeyAlias', {
       value: this.signingKey.alias.aliasName,
-      description: 'Use as --key awskms:///<alias> with cosign and tollgate verify',
+      description:
+        'Use as --key awskms:///<alias> with tollgate verify and policy, with --key-id <SigningKeyArn> to pin it',
     });
     new CfnOutput(this, 'VerdictBusName', { value: this.bus.eventBusName });
   }
+
+  /** The roles of the functions that put events on the bus (each has `events:PutEvents` on it). */
+  public publishers(): iam.IRole[] {
+    return [
+      this.onPush.function,
+      this.onScan.function,
+      this.onScan.onTimeout,
+      this.signer.function,
+      ...(this.alerts.notify === undefined ? [] : [this.alerts.notify]),
+    ].map((fn) => fn.function.role!);
+  }
 }
+
+/**
+ * CDK's bootstrap deploys through a CloudFormation service role; its ARN, from the synthesizer, holds
+ * `${AWS::Partition}` (and `${AWS::AccountId}`, `${AWS::Region}` in an environment-agnostic stack), hence Fn::Sub.
+ */
+const defaultDeploymentRoles = (scope: Construct): string[] => {
+  const synthesizer = Stack.of(scope).synthesizer;
+  return synthesizer instanceof DefaultStackSynthesizer
+    ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)]
+    : [];
+};

@@ -6,7 +6,7 @@ import {
   generateAdmissionPolicy,
   InvalidDurationError,
   parseDuration,
-  parseKeyReference,
+  pinnedKeySource,
   type AdmissionEngine,
   type AdmissionMode,
   type GateDeps,
@@ -27,6 +27,8 @@ Prints an admission policy (YAML) that admits only images carrying a Tollgate si
                          allows only the covered registry and repositories, checks no signature)
   --key KEY              the public key: a PEM file, or awskms:///alias/NAME (GetPublicKey with your
                          AWS credentials; the PEM is embedded). Not needed for gatekeeper.
+  --key-id KEY-ID        the key ID or key ARN an awskms:// alias must resolve to (stack output
+                         SigningKeyArn): required with an alias, refused when it resolves elsewhere
   --registry HOST        the registry the policy covers, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
   --repositories GLOB... repository globs as in tollgate.config.yaml (* matches /); repeat the flag,
                          separate with commas, or list several after it (default: * = every repository)
@@ -42,6 +44,7 @@ Exit status: 0 printed, 2 error (bad argument, unreadable key).`;
 interface PolicyOptions {
   readonly engine: AdmissionEngine;
   readonly key?: string;
+  readonly keyId?: string;
   readonly registry: string;
   readonly repositories: readonly string[];
   readonly mode: AdmissionMode;
@@ -64,7 +67,8 @@ const run = async (
   deps: () => Pick<GateDeps, 'publicKey'>,
 ): Promise<number> => {
   const options = parseOptions(argv);
-  const publicKeyPem = options.key === undefined ? undefined : await readPem(options.key, deps());
+  const publicKeyPem =
+    options.key === undefined ? undefined : await readPem(options.key, options.keyId, deps());
   let yaml: string;
   try {
     yaml = generateAdmissionPolicy(options.engine, {
@@ -84,8 +88,13 @@ const run = async (
   return EXIT.OK;
 };
 
-const readPem = async (key: string, deps: Pick<GateDeps, 'publicKey'>): Promise<string> => {
-  const { pem } = await deps.publicKey(parseKeyReference(key)).publicKey();
+/** The PEM to embed: an awskms:// alias only pinned (--key-id), as tollgate verify takes it. */
+const readPem = async (
+  key: string,
+  keyId: string | undefined,
+  deps: Pick<GateDeps, 'publicKey'>,
+): Promise<string> => {
+  const { pem } = await pinnedKeySource(key, keyId, deps.publicKey).publicKey();
   return checkPublicPem(pem, key);
 };
 
@@ -98,6 +107,7 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
       allowPositionals: true,
       options: {
         key: { type: 'string' },
+        'key-id': { type: 'string' },
         registry: { type: 'string' },
         repositories: { type: 'string', multiple: true },
         mode: { type: 'string', default: 'enforce' },
@@ -129,6 +139,9 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
   if (values.key === undefined && engine !== 'gatekeeper') {
     throw new UsageError(`--key is required: ${engine} checks signatures against it`);
   }
+  if (values['key-id'] !== undefined && values.key === undefined) {
+    throw new UsageError('--key-id pins the --key alias: give --key too');
+  }
   if (values.mode !== 'enforce' && values.mode !== 'audit') {
     throw new UsageError(`--mode must be enforce or audit, not ${JSON.stringify(values.mode)}`);
   }
@@ -151,6 +164,7 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
   return {
     engine: engine === 'kyverno' && api === 'images' ? 'kyverno-images' : engine,
     ...(values.key === undefined ? {} : { key: values.key }),
+    ...(values['key-id'] === undefined ? {} : { keyId: values['key-id'] }),
     registry: values.registry,
     repositories,
     mode: values.mode,

@@ -3,15 +3,17 @@ import {
   defaultGateDeps,
   InvalidDurationError,
   InvalidImageReferenceError,
+  pinnedKeySource,
   verifyImage,
   type GateDeps,
   type GateResult,
 } from '../../shared/gate';
+import type { PublicKeySource } from '../../shared/verify';
 import { EXIT, UsageError, type CliIo, type Command } from '../command';
 
 export const DEFAULT_KEY = 'awskms:///alias/tollgate-signing';
 
-const USAGE = `Usage: tollgate verify IMAGE [--key awskms:///ALIAS-OR-ARN | --key FILE.pem] [--require-attestation] [--max-age 7d] [--json]
+const USAGE = `Usage: tollgate verify IMAGE [--key awskms:///ALIAS-OR-ARN [--key-id KEY-ID] | --key FILE.pem] [--require-attestation] [--max-age 7d] [--json]
 
 Checks that IMAGE carries a valid Tollgate signature, for a deployment pipeline. A tag is resolved to its
 digest once; every check then runs on that digest, which is printed so the deployment can pin it.
@@ -20,6 +22,9 @@ digest once; every check then runs on that digest, which is printed so the deplo
   --key KEY              awskms:///alias/NAME, awskms:///arn:aws:kms:... (GetPublicKey with your AWS
                          credentials; AWS_ENDPOINT_URL_KMS is honoured) or a PEM public key file
                          (default: ${DEFAULT_KEY})
+  --key-id KEY-ID        the key ID or key ARN an awskms:// alias must resolve to: required with an alias
+                         (the default included), which could be pointed at another key; refused when
+                         the alias resolves elsewhere. It is the stack output SigningKeyArn.
   --require-attestation  also demand a vulnerability attestation whose verdict is APPROVED and whose
                          scan finished within --max-age
   --max-age DURATION     e.g. 7d, 36h, 1d12h (default: 7d; only with --require-attestation)
@@ -34,6 +39,7 @@ unreachable, bad key, bad argument).`;
 interface VerifyOptions {
   readonly image: string;
   readonly key: string;
+  readonly keyId?: string;
   readonly requireAttestation: boolean;
   readonly maxAge?: string;
   readonly json: boolean;
@@ -51,16 +57,23 @@ export const verifyCommand = createVerifyCommand();
 
 const run = async (argv: readonly string[], io: CliIo, deps: () => GateDeps): Promise<number> => {
   const options = parseOptions(argv);
+  const gateDeps = deps();
+  // verifyImage reads the key after checking IMAGE and --max-age and before asking the registry anything, so an
+  // argument error is reported first, and an alias without --key-id (or one resolving to another key) is refused
+  // (exit 2) without a registry request.
+  const key: PublicKeySource = {
+    publicKey: async () => pinnedKeySource(options.key, options.keyId, gateDeps.publicKey).publicKey(),
+  };
   let result: GateResult;
   try {
     result = await verifyImage(
       {
         image: options.image,
-        key: options.key,
+        key,
         requireAttestation: options.requireAttestation,
         ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
       },
-      deps(),
+      gateDeps,
     );
   } catch (error) {
     // A malformed argument gets the usage; anything else (registry, key, credentials) is reported as it is.
@@ -83,6 +96,7 @@ const parseOptions = (argv: readonly string[]): VerifyOptions => {
       allowPositionals: true,
       options: {
         key: { type: 'string' },
+        'key-id': { type: 'string' },
         'require-attestation': { type: 'boolean', default: false },
         'max-age': { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -102,6 +116,7 @@ const parseOptions = (argv: readonly string[]): VerifyOptions => {
   return {
     image: positionals[0]!,
     key: values.key ?? DEFAULT_KEY,
+    ...(values['key-id'] === undefined ? {} : { keyId: values['key-id'] }),
     requireAttestation: values['require-attestation'],
     ...(values['max-age'] === undefined ? {} : { maxAge: values['max-age'] }),
     json: values.json,

@@ -5,12 +5,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoVerdictStore } from '../../shared/aws/dynamodb';
-import { EcrRegistryHost } from '../../shared/aws/ecr';
+import { EcrFindingsReader, EcrRegistryHost } from '../../shared/aws/ecr';
 import { EcrCredentials } from '../../shared/aws/ecr-auth';
 import { EventBridgePublisher } from '../../shared/aws/eventbridge';
 import { KmsSigner } from '../../shared/aws/kms';
 import { DependencyUnavailableError, TerminalError, TollgateError } from '../../shared/domain/errors';
 import { OciRegistryClient } from '../../shared/oci';
+import type { JudgeDeps } from '../../shared/judge';
 import type { EventPublisher, VerdictStore } from '../../shared/ports';
 import { loadSettings, requireEnv } from '../../shared/runtime';
 // By file, not through shared/signing's index: the index also exports the @sigstore/oci attacher, whose HTTP client
@@ -38,6 +39,11 @@ export interface SignFunctionDeps {
    * host an event names: the signer writes only where ECR itself says the images are.
    */
   readonly signing: () => Promise<SigningDeps>;
+  /**
+   * What judging again needs: an approval recorded under another policy than the deployed one is re-judged
+   * before it is signed (shared/signing/sign-approved). Absent only in tests of signing alone.
+   */
+  readonly judging?: Pick<JudgeDeps, 'findings' | 'policy' | 'settings'>;
 }
 
 /**
@@ -46,7 +52,7 @@ export interface SignFunctionDeps {
  * OciRegistryClient's own rule: the code has no local branch.
  */
 export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
-  const { config } = loadSettings();
+  const { config, policy } = loadSettings();
   const ecr = tracer.captureAWSv3Client(new ECRClient({}));
   const credentials = new EcrCredentials(ecr);
   const registryHost = new EcrRegistryHost(ecr);
@@ -71,6 +77,7 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
       busName: requireEnv(SIGN_ENV.bus),
     }),
     formats: config.signatures.formats,
+    judging: { findings: new EcrFindingsReader(ecr), policy, settings: config },
     signing: () => {
       signing ??= bind().catch((error: unknown) => {
         signing = undefined;

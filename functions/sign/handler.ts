@@ -9,6 +9,7 @@ import {
   toValidationIssues,
   type SigningRequestedDetail,
 } from '../../shared/events';
+import { rejudge } from '../../shared/judge/rejudge';
 import { observability } from '../../shared/runtime';
 import { countedPublisher } from '../../shared/runtime/counted-publisher';
 // By file, for the reason given in deps.ts.
@@ -24,6 +25,7 @@ export type SignResult =
   | 'replay'
   | 'signed'
   | 'refused'
+  | 'rejudged'
   | 'failed'
   | 'revoked-while-signing'
   | 'removed'
@@ -31,8 +33,25 @@ export type SignResult =
 
 const sign = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Promise<SignResult> => {
   const started = performance.now();
+  const { judging } = deps;
   const outcome = await signApproved(
-    { store: deps.store, publisher: deps.publisher, formats: deps.formats, signing: await deps.signing() },
+    {
+      store: deps.store,
+      publisher: deps.publisher,
+      formats: deps.formats,
+      signing: await deps.signing(),
+      ...(judging === undefined
+        ? {}
+        : {
+            policyDigest: judging.policy.digest,
+            rejudge: (image, because) =>
+              rejudge(
+                { ...judging, store: deps.store, publisher: deps.publisher, now: () => new Date() },
+                image,
+                because,
+              ),
+          }),
+    },
     detail,
   );
   switch (outcome.kind) {
@@ -42,6 +61,14 @@ const sign = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Pro
       metrics.addMetric('SignaturesWritten', MetricUnit.Count, outcome.signatures.length);
       logger.info('signed and published', { signatures: outcome.signatures });
       return 'signed';
+    case 'rejudged':
+      // Not signed: the approval predates the deployed policy. The judge announced the new verdict.
+      metrics.addMetric('RejudgedAtSigning', MetricUnit.Count, 1);
+      logger.warn('approval from another policy: judged again instead of signed', {
+        reason: outcome.reason,
+        verdict: outcome.verdict,
+      });
+      return 'rejudged';
     case 'refused':
       // Fail closed, without retry: the record says this digest must not be signed (now).
       metrics.addMetric('SigningRefused', MetricUnit.Count, 1);

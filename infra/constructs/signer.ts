@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SIGNING_REQUESTED, TOLLGATE_SOURCE } from '../../shared/events/tollgate-detail-types';
@@ -51,6 +52,41 @@ export interface SignerProps {
   readonly timeout?: Duration;
 }
 
+/** The Sid of the sign role's Deny; the security test and the threat model name it. */
+export const SIGN_ONLY_FROM_THE_FUNCTION_SID = 'SignOnlyFromTheSignFunction';
+
+/**
+ * The key policy lets the sign *role* sign, and anyone who may pass that role to a function of their own
+ * (iam:PassRole and lambda:CreateFunction, a common over-grant) would get sessions of it. This Deny, in the role's
+ * own policy, refuses kms:Sign unless the credentials are this function's: Lambda puts `lambda:SourceFunctionArn`
+ * in the credentials it hands a function's execution environment, and the key may be used only in identity
+ * policies and SCPs, not in a key policy. A missing key (the role used by anything else) satisfies ArnNotLike, so
+ * that is denied too. `<arn>:*` matches only a qualified ARN of this same function (a version or an alias), should
+ * Lambda report one.
+ *
+ * A separate policy, not a statement of the role's default policy: the function depends on the default policy,
+ * so a statement there naming the function's ARN would be a circular dependency. This one depends on the
+ * function instead; until it is attached (seconds, during the first deployment) the role simply lacks the Deny.
+ */
+const denySigningOutsideFunction = (scope: Construct, fn: lambda.IFunction): iam.Policy => {
+  const policy = new iam.Policy(scope, 'OnlyThisFunctionSigns', {
+    statements: [
+      new iam.PolicyStatement({
+        sid: SIGN_ONLY_FROM_THE_FUNCTION_SID,
+        effect: iam.Effect.DENY,
+        actions: ['kms:Sign'],
+        // Any key: the role has no business signing with another one either.
+        resources: ['*'],
+        conditions: {
+          ArnNotLike: { 'lambda:SourceFunctionArn': [fn.functionArn, `${fn.functionArn}:*`] },
+        },
+      }),
+    ],
+  });
+  policy.attachToRole(fn.role!);
+  return policy;
+};
+
 /**
  * `Tollgate Signing Requested` (from on-scan, on the Tollgate bus) → sign: signs an APPROVED digest with the KMS
  * key, records the references and publishes the APPROVED verdict; or, for a revocation with
@@ -61,6 +97,8 @@ export class Signer extends Construct {
   public readonly rule: events.Rule;
   /** Where the rule puts events Lambda would not even accept (throttled past `maxEventAge`). */
   public readonly ruleDeadLetterQueue: sqs.Queue;
+  /** The sign role's Deny of kms:Sign from anywhere but this function's code (denySigningOutsideFunction). */
+  public readonly signingOnlyFromThisFunction: iam.Policy;
 
   public constructor(scope: Construct, id: string, props: SignerProps) {
     super(scope, id);
@@ -100,11 +138,30 @@ export class Signer extends Construct {
       }),
     );
     allowSigningBy(props.key, fn.role!);
+    this.signingOnlyFromThisFunction = denySigningOutsideFunction(this, fn);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'SignatureStorage',
         actions: [...SIGNER_REPOSITORY_ACTIONS],
         resources: repositoryArns(this, props.repositories),
+      }),
+    );
+    // An approval recorded under an older policy is judged again before it is signed, so the signer reads the
+    // scan as the judge does (shared/judge/rejudge.ts).
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadScanFindings',
+        actions: ['ecr:DescribeImageScanFindings'],
+        resources: repositoryArns(this, props.repositories),
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        // DescribeImageScanFindings reads enhanced findings through Inspector's ListFindings, which has no
+        // resource-level permissions.
+        sid: 'ReadEnhancedFindings',
+        actions: ['inspector2:ListFindings'],
+        resources: ['*'],
       }),
     );
     fn.addToRolePolicy(

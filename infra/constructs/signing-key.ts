@@ -6,6 +6,14 @@ import { Construct } from 'constructs';
 export interface SigningKeyProps {
   /** @default 'alias/tollgate-signing' */
   readonly alias?: string;
+  /**
+   * The roles CloudFormation deploys this stack with when it uses a service role (with CDK's default bootstrap, the
+   * `cdk-…-cfn-exec-role`). Such calls carry no `aws:CalledVia` (that key is set only when a service uses the
+   * caller's own credentials), so these roles are named in the alias Deny's exception. An empty list means only a
+   * deployment with the deployer's own credentials can create, move or delete the alias.
+   * @default none
+   */
+  readonly deploymentRoleArns?: readonly string[];
 }
 
 /** The only algorithm and message type Tollgate signs with (shared/aws/kms/kms-signer.ts sends exactly these). */
@@ -13,10 +21,22 @@ export const SIGNING_ALGORITHM = 'ECDSA_SHA_256';
 export const SIGNING_MESSAGE_TYPE = 'DIGEST';
 
 /**
+ * What moves the trust root: an alias names whatever key it points at, and gates that trust the alias trust that key.
+ * KMS checks these in the policy of every key they touch (UpdateAlias: the alias's current key and the new one), so a
+ * Deny here stops anyone pointing our alias away from our key, deleting it, or pointing another alias at our key.
+ */
+export const ALIAS_ACTIONS = ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'] as const;
+
+/** `aws:CalledViaLast` when CloudFormation calls KMS with the deployer's own credentials. */
+export const CLOUDFORMATION_SERVICE = 'cloudformation.amazonaws.com';
+
+/**
  * What the account's IAM policies may be given on the key: administration, and reading or checking with the public
  * half. Not `kms:Sign`, so no identity policy (AdministratorAccess included) can let anyone sign; not
  * `kms:CreateGrant`, so nobody can hand signing out through a grant either. `kms:PutKeyPolicy` stays: without it
- * the key could not be managed at all, and changing the policy is the one visible, audited way to widen it.
+ * the key could not be managed at all, and changing the policy is the one visible, audited way to widen it. The alias
+ * actions stay delegated so that CloudFormation can create the alias, but `OnlyTheDeploymentMovesAliases` denies
+ * them to everything except the deployment.
  */
 export const KEY_ADMINISTRATION_ACTIONS = [
   'kms:DescribeKey',
@@ -69,6 +89,8 @@ export class SigningKey extends Construct {
             actions: [...KEY_ADMINISTRATION_ACTIONS],
             resources: ['*'],
           }),
+
+          onlyTheDeploymentMovesAliases(props.deploymentRoleArns ?? []),
         ],
       }),
     });
@@ -79,6 +101,28 @@ export class SigningKey extends Construct {
     });
   }
 }
+
+/**
+ * Denies the alias actions on this key to every principal, IAM `Action: *` included, unless CloudFormation makes the
+ * call: with the deployer's credentials (`aws:CalledViaLast`), or as one of its service roles (`aws:PrincipalArn`).
+ * The two conditions are ANDed, so the Deny applies only when neither holds; a missing key satisfies a negated
+ * operator, so a direct call (no CalledVia at all) is denied. `aws:CalledViaLast` rather than `aws:CalledVia`: it is
+ * single-valued and names the service that made this very request to KMS.
+ */
+const onlyTheDeploymentMovesAliases = (deploymentRoleArns: readonly string[]): iam.PolicyStatement =>
+  new iam.PolicyStatement({
+    sid: 'OnlyTheDeploymentMovesAliases',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: [...ALIAS_ACTIONS],
+    resources: ['*'],
+    conditions: {
+      StringNotEquals: { 'aws:CalledViaLast': CLOUDFORMATION_SERVICE },
+      ...(deploymentRoleArns.length === 0
+        ? {}
+        : { ArnNotEquals: { 'aws:PrincipalArn': [...deploymentRoleArns] } }),
+    },
+  });
 
 /** Thrown when signing cannot be granted in the key policy (an imported key, or a second signer). */
 export class SigningGrantError extends Error {

@@ -16,6 +16,10 @@ export type VerdictErrorCode =
   | 'INVALID_POLICY'
   | 'REGISTRY_INTEGRITY'
   | 'SIGNING_FAILED'
+  /** Something a runtime could pull that Tollgate does not judge (a nested image index): refused, never signed. */
+  | 'UNSUPPORTED_ARTIFACT'
+  /** An index entry the signer was asked to sign has no APPROVED verdict of its own. */
+  | 'UNJUDGED_ENTRY'
   | 'MALFORMED_INPUT'
   | 'INTERNAL';
 

@@ -7,7 +7,10 @@ export {
   DockerConfigError,
   InvalidDurationError,
   InvalidImageReferenceError,
+  KEY_ID_HINT,
+  KeyPinMismatchError,
   PublicKeyError,
+  UnpinnedKeyError,
 } from './errors';
 export {
   DOCKER_HUB,
@@ -17,8 +20,22 @@ export {
   repositoryIdentity,
   type ImageReference,
 } from './image-reference';
-export { parseKeyReference, type KeyReference } from './key-reference';
-export { checkPublicPem, kmsPublicKey, pemFilePublicKey, publicKeyFor } from './key-sources';
+export {
+  formatKeyReference,
+  namesAlias,
+  parseKeyReference,
+  pinKeyReference,
+  sameKey,
+  type KeyReference,
+} from './key-reference';
+export {
+  checkPublicPem,
+  kmsPublicKey,
+  pemFilePublicKey,
+  pinnedKeySource,
+  pinnedPublicKey,
+  publicKeyFor,
+} from './key-sources';
 export {
   ecrRegion,
   registryClientFor,

@@ -3,8 +3,15 @@ import { readFileSync } from 'node:fs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsSigner } from '../aws/kms';
 import { pemPublicKey, type PublicKeySource } from '../verify';
-import { PublicKeyError } from './errors';
-import type { KeyReference } from './key-reference';
+import { KeyPinMismatchError, PublicKeyError, UnpinnedKeyError } from './errors';
+import {
+  formatKeyReference,
+  namesAlias,
+  parseKeyReference,
+  pinKeyReference,
+  sameKey,
+  type KeyReference,
+} from './key-reference';
 
 /**
  * A public key PEM read from a file. The file is read and checked up front, so a bad `--key` is an error (exit 2)
@@ -50,12 +57,56 @@ export interface KmsPublicKeyOptions {
 
 /**
  * The public half of a KMS key, read with GetPublicKey under the caller's credentials. The same adapter the signer
- * uses, so a key of the wrong spec is refused the same way.
+ * uses, so a key of the wrong spec is refused the same way. The key must be pinned: an alias only with
+ * `pinnedKeyId` (`pinKeyReference`), a key ID or ARN to itself; the key KMS answers for must be the pinned one.
+ * @throws UnpinnedKeyError for an alias without `pinnedKeyId`; its `publicKey()` rejects with KeyPinMismatchError
+ *   when KMS resolves the reference to another key
  */
 export const kmsPublicKey = (
   reference: Extract<KeyReference, { kind: 'kms' }>,
   options: KmsPublicKeyOptions = {},
-): PublicKeySource => new KmsSigner(options.client ?? kmsClientFor(reference), reference.keyId);
+): PublicKeySource => {
+  if (namesAlias(reference) && reference.pinnedKeyId === undefined) {
+    throw new UnpinnedKeyError(formatKeyReference(reference));
+  }
+  return pinnedPublicKey(
+    new KmsSigner(options.client ?? kmsClientFor(reference), reference.keyId),
+    reference.pinnedKeyId ?? reference.keyId,
+    formatKeyReference(reference),
+  );
+};
+
+/**
+ * `source`, trusted only if the key it names (`hint`: for KMS, GetPublicKey's `KeyId`, the ARN of the key an alias
+ * resolved to) is `pin`. GetPublicKey rather than a DescribeKey beforehand: the ARN then comes with the very key
+ * material it names, whereas an alias moved between a DescribeKey and a GetPublicKey would pass the check with one
+ * key and hand over another.
+ */
+export const pinnedPublicKey = (source: PublicKeySource, pin: string, keyText: string): PublicKeySource => ({
+  publicKey: async () => {
+    const material = await source.publicKey();
+    if (material.hint === undefined || !sameKey(pin, material.hint)) {
+      throw new KeyPinMismatchError(keyText, pin, material.hint);
+    }
+    return material;
+  },
+});
+
+/**
+ * The trusted key for `--key KEY [--key-id KEY-ID]`, as the gates take it: `key` parsed, pinned (`pinKeyReference`:
+ * an alias needs `keyId`), read through `publicKey`, and for an `awskms://` key checked against the pin whatever
+ * `publicKey` is. For a library gate, pass the result as `verifyImage`'s `key`.
+ * @throws PublicKeyError (UnpinnedKeyError, KeyPinMismatchError) as pinKeyReference does
+ */
+export const pinnedKeySource = (
+  key: string,
+  keyId: string | undefined,
+  publicKey: (reference: KeyReference) => PublicKeySource = publicKeyFor,
+): PublicKeySource => {
+  const reference = pinKeyReference(parseKeyReference(key), keyId, key);
+  const source = publicKey(reference);
+  return reference.kind === 'kms' ? pinnedPublicKey(source, reference.pinnedKeyId!, key) : source;
+};
 
 const kmsClientFor = (reference: Extract<KeyReference, { kind: 'kms' }>): KMSClient =>
   new KMSClient({

@@ -5,3 +5,4 @@ export { findingsFingerprint } from './fingerprint';
 export { FAILED_SCAN_STATUSES, isFailedScanStatus, type FailedScanStatus } from './scan-statuses';
 export type { RecordedVerdict, VerdictRecordExtras } from './recorded-verdict';
 export { handleScanTimeout, type TimeoutOutcome } from './handle-timeout';
+export { rejudge, type RejudgeRequest } from './rejudge';

@@ -35,6 +35,14 @@ export interface JudgeOptions {
    * @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * Judge this image alone, not its index after it: for a caller that judges every platform image of an index in
+   * turn and the index once at the end, so no half-re-judged index is decided (and announced) in between.
+   * @default true
+   */
+  readonly withIndex?: boolean;
+  /** A line added to the warnings of a new verdict, saying why it was judged again. */
+  readonly note?: string;
 }
 
 export type JudgeOutcome =
@@ -95,7 +103,8 @@ export const judgeImage = async (
 
   const decision = judge(record, await observe(deps, record, options), deps.policy, deps.now());
   const outcome = await apply(deps, record, decision, correlationId ?? record.correlationId, options);
-  if (record.parent === undefined || outcome.kind === 'deleted') return outcome;
+  if (record.parent === undefined || outcome.kind === 'deleted' || options.withIndex === false)
+    return outcome;
   // A platform image's verdict may complete its index's. Also when unchanged: a retry after losing the
   // race on the index record must still get the index judged.
   const index = await judgeImage(deps, { repository: key.repository, digest: record.parent }, correlationId, {
@@ -167,7 +176,10 @@ const apply = async (
       return { kind: 'unchanged', verdict: decision.verdict, published };
     }
     case 'decide': {
-      const { verdict } = decision;
+      const verdict =
+        options.note === undefined
+          ? decision.verdict
+          : { ...decision.verdict, warnings: [...decision.verdict.warnings, options.note] };
       const firstVerdict = record.status === 'PENDING_SCAN';
       if (options.dryRun === true) {
         return { kind: 'decided', verdict, record, firstVerdict, published: [], dryRun: true };

@@ -13,13 +13,14 @@ import {
 } from '../events/tag-violation-event';
 import { verdictEvent } from '../events/verdict-event';
 import type { JudgeOutcome } from '../judge/judge-image';
+import { manifestKind, type ManifestKind } from '../oci/manifest-kind';
 import { INDEX_MEDIA_TYPES } from '../oci/media-types';
 import type { EcrControl } from '../ports/ecr-control';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher';
 import type { ScanTimeoutScheduler } from '../ports/scan-timeout-scheduler';
 import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
 import { planImmutability } from './immutability';
-import { indexChildren } from './index-children';
+import { indexChildren, indexEntries, type IndexChild } from './index-children';
 import {
   attachmentManifest,
   attachmentMediaType,
@@ -136,7 +137,8 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
 
   const registry = await deps.registryHost();
   const image: ImageRef = { registry, repository: event.repository, digest: event.digest };
-  const children = isIndex && stored !== undefined ? indexChildren(stored.manifest) : [];
+  const children =
+    isIndex && stored !== undefined ? await childrenOf(deps, event.repository, stored.manifest) : [];
   const { created, record } = await deps.store.recordPush({
     image,
     ...(event.tag === undefined ? {} : { tag: event.tag }),
@@ -169,13 +171,7 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
   // (a redelivery after the verdict) stays as it is: recordPush never moves it back to PENDING_SCAN, and
   // no scan is started nor timeout scheduled for it.
   if (record.status !== 'PENDING_SCAN') return { kind: 'recorded', created, record };
-  const start = await deps.once({ ...key, step: 'pipeline' }, () =>
-    startPipeline(
-      deps,
-      record,
-      children.map((child) => child.digest),
-    ),
-  );
+  const start = await deps.once({ ...key, step: 'pipeline' }, () => startPipeline(deps, record, children));
   return { kind: 'recorded', created, record, start };
 };
 
@@ -248,19 +244,28 @@ const JUDGE_ATTEMPTS = 3;
 const startPipeline = async (
   deps: PushDeps,
   record: ImageRecord,
-  children: readonly Digest[],
+  children: readonly IndexChild[],
 ): Promise<PipelineStart> => {
   const { image } = record;
   const immutability = await enforceImmutability(deps, record);
   const coverage = scanCoverage(await deps.ecr.scanningConfiguration(), image.repository);
-  if (coverage === 'none') return { scans: await recordNotScanned(deps, record, children), immutability };
+  const childDigests = children.map((child) => child.digest);
+  if (coverage === 'none') return { scans: await recordNotScanned(deps, record, childDigests), immutability };
 
   const now = deps.now().getTime();
   const deadline = new Date(now + deps.settings.scanTimeoutMinutes * 60_000);
+  // Nothing scans a nested index, so it is refused now, before any sibling's verdict can complete the index.
+  const nested = children.filter((child) => child.kind === 'index');
+  const scans: ScanStart[] = await recordNestedIndexes(deps, record, nested);
   // An index is not scanned itself: its children are, and its verdict waits for theirs.
-  const targets = children.length > 0 ? children : [image.digest];
-  const scans: ScanStart[] = [];
+  const targets =
+    children.length > 0
+      ? children.filter((child) => child.kind !== 'index').map((child) => child.digest)
+      : [image.digest];
   let indexDecided = false;
+  if (nested.length > 0 && targets.length === 0) {
+    indexDecided = heldVerdict(await judgeNow(deps, image, record.correlationId)) !== undefined;
+  }
   for (const digest of targets) {
     const scan = await settleScan(deps, record, digest, coverage === 'manual');
     scans.push(scan.start);
@@ -343,6 +348,55 @@ const startScan = async (
   if (started.kind === 'started') return 'started';
   deps.log('manual scan limit reached (one per image per 24 h)', { scanStatus: started.status ?? 'unknown' });
   return started.status !== undefined && RUNNING_SCAN_STATUSES.includes(started.status) ? 'waiting' : 'ended';
+};
+
+/**
+ * The entries of an index to judge, each told apart by its own manifest: read from ECR by digest, never taken
+ * from the index's annotations. An entry ECR cannot serve stays a child: it never gets a verdict, so the index
+ * is refused at the scan timeout rather than approved without it.
+ */
+const childrenOf = async (deps: PushDeps, repository: string, indexJson: string): Promise<IndexChild[]> => {
+  const entries = indexEntries(indexJson);
+  const kinds = new Map<Digest, ManifestKind>(
+    await Promise.all(
+      entries.map(
+        async (entry) =>
+          [
+            entry.digest,
+            manifestKind((await deps.ecr.manifest(repository, entry.digest))?.manifest),
+          ] as const,
+      ),
+    ),
+  );
+  return indexChildren(entries, kinds);
+};
+
+/**
+ * Tollgate judges one level of index: the platform images an index lists. A nested index is refused with an
+ * ERROR that names what it lists, so the outer index is refused too and its verdict says which entry and why.
+ */
+const recordNestedIndexes = async (
+  deps: PushDeps,
+  record: ImageRecord,
+  nested: readonly IndexChild[],
+): Promise<ScanStart[]> => {
+  const scans: ScanStart[] = [];
+  for (const child of nested) {
+    const key = { repository: record.image.repository, digest: child.digest };
+    const current = await deps.store.get(key);
+    if (current?.status !== 'PENDING_SCAN') continue;
+    const listed = await deps.ecr.manifest(record.image.repository, child.digest);
+    const inside = listed === undefined ? [] : indexEntries(listed.manifest).map((entry) => entry.digest);
+    const message =
+      `nested image index${inside.length === 0 ? '' : ` (listing ${inside.join(', ')})`}: Tollgate judges the ` +
+      'platform images of one index level; list them in the top-level index';
+    const verdict = errorVerdict(current.image, 'UNSUPPORTED_ARTIFACT', message, deps.now().toISOString());
+    const saved = await deps.store.saveVerdict(key, verdict, current.version);
+    await deps.publisher.publish([verdictEvent({ record: saved, verdict, ...correlation(record) })]);
+    await deps.store.markAnnounced(key, verdict.decidedAt);
+    scans.push({ digest: child.digest, scan: 'not-scanned' });
+  }
+  return scans;
 };
 
 /**

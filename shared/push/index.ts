@@ -21,4 +21,4 @@ export {
 } from './immutability';
 export { checkTagRules, type TagRules, type TagRuleViolation } from './tag-rules';
 export { scanCoverage, type RegistryScanning, type ScanCoverage } from './scan-coverage';
-export { indexChildren, type IndexChild } from './index-children';
+export { indexChildren, indexEntries, type IndexChild, type IndexEntry } from './index-children';

@@ -1,3 +1,4 @@
+import type { Digest } from '../domain/digest';
 import { ConcurrentUpdateError, TerminalError } from '../domain/errors';
 import type { ImageRecord } from '../domain/image-record';
 import { imageKey, type ImageRef } from '../domain/image-ref';
@@ -26,6 +27,19 @@ export interface SignApprovedDeps {
   readonly formats: readonly SignatureFormat[];
   /** @default the system clock */
   readonly now?: () => Date;
+  /**
+   * The deployed policy's digest. An approval recorded under another policy is not signed as it stands: it is
+   * judged again first (`rejudge`). @default undefined: the policy is not checked (unit tests of signing alone)
+   */
+  readonly policyDigest?: string;
+  /**
+   * Judges the image again with the deployed policy (its platform images first, for an index), recording and
+   * announcing the new verdict as every judge does. Required with `policyDigest`.
+   */
+  readonly rejudge?: (
+    image: ImageKeyParts & { readonly children: readonly Digest[] },
+    because: string,
+  ) => Promise<string>;
 }
 
 /** What the signer is asked: an image by digest, and the registry the requester believes it lives in. */
@@ -39,6 +53,11 @@ export type SignApprovedOutcome =
   | { readonly kind: 'signed'; readonly signatures: readonly SignatureRef[] }
   /** Nothing was signed: the record does not (or no longer does) allow it, or the registry disagrees. */
   | { readonly kind: 'refused'; readonly reason: string }
+  /**
+   * The approval was recorded under another policy than the one deployed: the image was judged again instead of
+   * signed. The judge recorded and announced the new verdict (`verdict`); an APPROVED one asks for signing anew.
+   */
+  | { readonly kind: 'rejudged'; readonly verdict: string; readonly reason: string }
   /**
    * Signing failed for a reason no retry changes (the registry served bytes that do not match the digest, a
    * signature tag cannot be written, access is denied). The APPROVED verdict became ERROR with the reason, and
@@ -60,6 +79,9 @@ type ApprovedRecord = ImageRecord & { readonly verdict: ApprovedVerdict };
 /** The record stopped allowing signing between two digests of one request. */
 class NoLongerApprovedError extends SigningRefusedError {}
 
+/** An entry of the index has no APPROVED verdict of its own, under the deployed policy: never judged as itself. */
+class UnjudgedEntryError extends SigningRefusedError {}
+
 /**
  * Signs an image the judge approved, records the signature references, then publishes the APPROVED verdict
  * with them. The request only names the image: the record is read again here, and again before each digest of
@@ -76,18 +98,29 @@ export const signApproved = async (
   const mismatch = registryMismatch(request, first.record.image, deps.signing.registry.host);
   if (mismatch !== undefined) return { kind: 'refused', reason: mismatch };
 
+  if (deps.policyDigest !== undefined && first.record.verdict.policyDigest !== deps.policyDigest) {
+    return rejudge(deps, first.record, request);
+  }
+
   let latest: ApprovedRecord = first.record;
   const beforeSign = async (target: ImageRef): Promise<void> => {
-    const index = signable(await deps.store.get(key), imageKey(key));
-    if (!index.ok) throw new NoLongerApprovedError(index.reason);
-    latest = index.record;
-    // A platform manifest the judge recorded has a verdict of its own; it must still be APPROVED too.
-    // Manifests it never judged (BuildKit attestations) are covered by the index's verdict alone.
-    if (target.digest !== key.digest && (index.record.children ?? []).includes(target.digest)) {
-      const childKey = { repository: key.repository, digest: target.digest };
-      const child = signable(await deps.store.get(childKey), imageKey(childKey));
-      if (!child.ok) throw new NoLongerApprovedError(child.reason);
+    if (target.digest === key.digest) {
+      const index = signable(await deps.store.get(key), imageKey(key), deps.policyDigest);
+      if (!index.ok) throw new NoLongerApprovedError(index.reason);
+      latest = index.record;
+      return;
     }
+    // Every other digest (an entry of the index) is signed on its own record's word alone, read now.
+    const entryKey = { repository: key.repository, digest: target.digest };
+    const entry = await deps.store.get(entryKey);
+    const allowed = signable(entry, `index entry ${target.digest}`, deps.policyDigest);
+    if (allowed.ok) return;
+    // Refused since (a verdict of its own that is no longer APPROVED): its index is judged again by the judge.
+    if (entry?.status === 'DECIDED' && entry.verdict?.outcome !== 'APPROVED')
+      throw new NoLongerApprovedError(allowed.reason);
+    throw new UnjudgedEntryError(
+      `${allowed.reason}: an index is signed only when every entry a runtime can pull is APPROVED on its own record`,
+    );
   };
 
   let signatures: SignatureRef[];
@@ -95,6 +128,9 @@ export const signApproved = async (
     signatures = await signImage({ ...deps.signing, beforeSign }, latest.image, latest.verdict, deps.formats);
   } catch (error) {
     if (error instanceof NoLongerApprovedError) return revokedWhileSigning(deps, key, error.message);
+    if (error instanceof UnjudgedEntryError) {
+      return signingFailed(deps, key, latest, error, request.correlationId, 'UNJUDGED_ENTRY');
+    }
     if (error instanceof TerminalError) return signingFailed(deps, key, latest, error, request.correlationId);
     throw error;
   }
@@ -111,6 +147,25 @@ export const signApproved = async (
     }),
   ]);
   return { kind: 'signed', signatures };
+};
+
+/**
+ * The record's approval was decided under a policy that is no longer deployed. Signing it would vouch for rules
+ * that no longer apply, so the judge decides again; whatever it decides it records and announces (an APPROVED
+ * verdict asks for signing anew, this time under the deployed digest). Nothing is signed here.
+ */
+const rejudge = async (
+  deps: SignApprovedDeps,
+  record: ApprovedRecord,
+  request: SigningRequest,
+): Promise<SignApprovedOutcome> => {
+  const reason = `approved under policy ${record.verdict.policyDigest ?? '(none recorded)'}, but the deployed policy is ${deps.policyDigest ?? ''}: judged again before signing`;
+  if (deps.rejudge === undefined) return { kind: 'refused', reason };
+  const verdict = await deps.rejudge(
+    { repository: request.repository, digest: request.digest, children: record.children ?? [] },
+    reason,
+  );
+  return { kind: 'rejudged', verdict, reason };
 };
 
 const registryMismatch = (request: SigningRequest, image: ImageRef, host: string): string | undefined => {
@@ -167,9 +222,10 @@ const signingFailed = async (
   latest: ApprovedRecord,
   error: TerminalError,
   requestCorrelationId: string | undefined,
+  verdictCode?: VerdictErrorCode,
 ): Promise<SignApprovedOutcome> => {
   const code: VerdictErrorCode =
-    error.code === 'REGISTRY_INTEGRITY' ? 'REGISTRY_INTEGRITY' : 'SIGNING_FAILED';
+    verdictCode ?? (error.code === 'REGISTRY_INTEGRITY' ? 'REGISTRY_INTEGRITY' : 'SIGNING_FAILED');
   // An image whose verdict is ERROR must carry none of our signatures, even one format that went through. If
   // the registry refuses that too, the verdict says so rather than the failure being lost.
   let reason = error.message;

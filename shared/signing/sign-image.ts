@@ -1,5 +1,6 @@
 import { mayBeSigned, type ApprovedVerdict, type Digest, type ImageRef, type SignatureRef } from '../domain';
 import { parseManifest } from '../oci/manifest';
+import { manifestKind, type ManifestKind } from '../oci/manifest-kind';
 import type { Descriptor } from '../oci/types';
 import type { SignatureFormat } from '../verify/result';
 import type { SigningDeps } from './deps';
@@ -16,9 +17,12 @@ export const ALL_SIGNATURE_FORMATS: readonly SignatureFormat[] = [
 ];
 
 /**
- * Signs an APPROVED image by digest in each requested format. An image index is signed together with every
- * manifest it lists (as `cosign sign --recursive` does), so a verifier resolving a platform finds a signature.
- * Idempotent: a signature of ours already present is reused, never added twice.
+ * Signs an APPROVED image by digest in each requested format. An image index is signed together with every entry
+ * a runtime could pull from it, so a verifier resolving a platform finds a signature. What an entry is comes from
+ * its own manifest, never from the index's annotations: only a real attestation manifest (statement layers only)
+ * is left unsigned. Every digest is put to `beforeSign` before any is signed, and again right before it is
+ * signed: the caller refuses any digest whose own record is not APPROVED, so no digest is ever signed on the
+ * strength of another digest's verdict. Idempotent: a signature of ours already present is reused.
  */
 export const signImage = async (
   deps: SigningDeps,
@@ -41,20 +45,41 @@ export const signImage = async (
     [image.digest, { mediaType: fetched.mediaType, digest: image.digest, size: fetched.bytes.length }],
   ]);
   if (manifest.kind === 'index') {
-    for (const child of manifest.manifest.manifests) {
-      if (!subjects.has(child.digest)) {
-        subjects.set(child.digest, { mediaType: child.mediaType, digest: child.digest, size: child.size });
+    for (const entry of await pullableEntries(deps, image, manifest.manifest.manifests)) {
+      if (!subjects.has(entry.digest)) {
+        subjects.set(entry.digest, { mediaType: entry.mediaType, digest: entry.digest, size: entry.size });
       }
     }
   }
 
+  const targets = [...subjects].map(([digest, subject]) => ({
+    target: { registry: image.registry, repository: image.repository, digest } satisfies ImageRef,
+    subject,
+  }));
+  // All of them first: an index with one unjudged entry must not end half signed.
+  if (targets.length > 1) for (const { target } of targets) await deps.beforeSign?.(target);
   const refs: SignatureRef[] = [];
-  for (const [digest, subject] of subjects) {
-    const target: ImageRef = { registry: image.registry, repository: image.repository, digest };
-    await deps.beforeSign?.(target);
+  for (const [position, { target, subject }] of targets.entries()) {
+    if (targets.length === 1 || position > 0) await deps.beforeSign?.(target);
     refs.push(...(await signFormats(deps, target, subject, verdict, formats)));
   }
   return refs;
+};
+
+/** The entries of an index that are not attestation manifests, each judged by the bytes its digest names. */
+const pullableEntries = async (
+  deps: SigningDeps,
+  image: ImageRef,
+  entries: readonly Descriptor[],
+): Promise<Descriptor[]> => {
+  const kinds = await Promise.all(
+    entries.map(async (entry): Promise<ManifestKind> => {
+      if (entry.digest === image.digest) return 'index';
+      const content = await deps.registry.getManifest(image.repository, entry.digest);
+      return manifestKind(content.bytes.toString('utf8'));
+    }),
+  );
+  return entries.filter((_, position) => kinds[position] !== 'attestation');
 };
 
 /**

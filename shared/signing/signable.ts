@@ -10,7 +10,12 @@ export type Signable =
  * APPROVED (a REVOKED verdict replaces the APPROVED one, so "not since revoked" is the same test). Anything
  * else, including a record we cannot make sense of, refuses: the gate fails closed.
  */
-export const signable = (record: ImageRecord | undefined, what: string): Signable => {
+export const signable = (
+  record: ImageRecord | undefined,
+  what: string,
+  /** When given, the verdict must have been decided under this policy digest (the deployed one). */
+  policyDigest?: string,
+): Signable => {
   if (record === undefined) return { ok: false, reason: `${what} has no record` };
   if (record.status !== 'DECIDED') return { ok: false, reason: `${what} is ${record.status}, not DECIDED` };
   const verdict = record.verdict;
@@ -18,6 +23,12 @@ export const signable = (record: ImageRecord | undefined, what: string): Signabl
   if (!mayBeSigned(verdict)) return { ok: false, reason: `${what} is ${verdict.outcome}, not APPROVED` };
   if (verdict.image.digest !== record.image.digest || verdict.image.repository !== record.image.repository) {
     return { ok: false, reason: `${what} holds a verdict for another image` };
+  }
+  if (policyDigest !== undefined && verdict.policyDigest !== policyDigest) {
+    return {
+      ok: false,
+      reason: `${what} was approved under policy ${verdict.policyDigest ?? '(none recorded)'}, not the deployed ${policyDigest}`,
+    };
   }
   return { ok: true, record: { ...record, verdict } };
 };

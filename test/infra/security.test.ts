@@ -3,9 +3,12 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { mockClient } from 'aws-sdk-client-mock';
 import { generateKeyPairSync } from 'node:crypto';
 import type { IConstruct } from 'constructs';
-import { KEY_ADMINISTRATION_ACTIONS } from '../../infra/constructs/signing-key';
+import { RESERVED_SOURCE_SID } from '../../infra/constructs/event-bus-policy';
+import { SIGN_ONLY_FROM_THE_FUNCTION_SID } from '../../infra/constructs/signer';
+import { ALIAS_ACTIONS, KEY_ADMINISTRATION_ACTIONS } from '../../infra/constructs/signing-key';
 import { ENTRY_METADATA } from '../../infra/constructs/tollgate-function';
 import { KmsSigner } from '../../shared/aws/kms';
+import { ACCOUNT, evaluate, REGION, resolverFor, type Request } from '../helpers/iam-evaluation';
 import { baseConfig, synth } from '../helpers/stack';
 
 /**
@@ -51,6 +54,7 @@ const ids = {
 
 const keyPolicy = (): Statement[] =>
   (resources[ids.key]!.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+const keyStatement = (sid: string): Statement => keyPolicy().find((statement) => statement.Sid === sid)!;
 
 /** Every statement of every identity policy in the template, with the role it is attached to. */
 const identityStatements = (): { role: string; statement: Statement }[] =>
@@ -63,9 +67,10 @@ const identityStatements = (): { role: string; statement: Statement }[] =>
     });
 
 describe('the signing key policy', () => {
-  it('has three statements: account administration, the signer’s conditional Allow, a Deny for everyone else', () => {
+  it('has four statements: account administration, the alias Deny, the signer’s conditional Allow, a Deny for everyone else', () => {
     expect(keyPolicy().map((statement) => [statement.Sid, statement.Effect])).toEqual([
       ['AccountAdministersTheKeyButCannotSign', 'Allow'],
+      ['OnlyTheDeploymentMovesAliases', 'Deny'],
       ['OnlyTheSignerSignsDigests', 'Allow'],
       ['NobodyElseSigns', 'Deny'],
     ]);
@@ -102,7 +107,7 @@ describe('the signing key policy', () => {
   });
 
   it('denies kms:Sign to every principal but the sign role, whatever else is granted later', () => {
-    expect(keyPolicy()[2]).toEqual({
+    expect(keyStatement('NobodyElseSigns')).toEqual({
       Sid: 'NobodyElseSigns',
       Effect: 'Deny',
       Principal: { AWS: '*' },
@@ -112,11 +117,40 @@ describe('the signing key policy', () => {
     });
   });
 
-  it('is the only place kms:Sign is granted: no identity policy in the stack mentions it', () => {
-    const signingGrants = identityStatements().filter(({ statement }) =>
-      actionsOf(statement).some((action) => /^kms:(Sign|\*)/.test(action) || action === '*'),
+  it('is the only place kms:Sign is granted: no identity policy in the stack allows it', () => {
+    const signingGrants = identityStatements().filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' &&
+        actionsOf(statement).some((action) => /^kms:(Sign|\*)/.test(action) || action === '*'),
     );
     expect(signingGrants).toEqual([]);
+  });
+
+  it('lets only the deployment (CloudFormation, or its service role) create, move or delete an alias of the key', () => {
+    // Action order depends on CDK's policy-minimizing feature flag (cdk.json sets it for `cdk synth`).
+    const statement = keyStatement('OnlyTheDeploymentMovesAliases');
+    expect({ ...statement, Action: actionsOf(statement).sort() }).toEqual({
+      Sid: 'OnlyTheDeploymentMovesAliases',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: [...ALIAS_ACTIONS].sort(),
+      Resource: '*',
+      Condition: {
+        StringNotEquals: { 'aws:CalledViaLast': 'cloudformation.amazonaws.com' },
+        ArnNotEquals: {
+          'aws:PrincipalArn': [
+            {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-west-2',
+            },
+          ],
+        },
+      },
+    });
+    // The alias actions stay delegated: CloudFormation creates the alias through the account statement.
+    expect(actionsOf(keyStatement('AccountAdministersTheKeyButCannotSign'))).toEqual(
+      expect.arrayContaining([...ALIAS_ACTIONS]),
+    );
   });
 
   it('matches what the sign function sends: the KmsSigner’s Sign request meets the Allow’s conditions', async () => {
@@ -137,7 +171,7 @@ describe('the signing key policy', () => {
 
     const [call] = kms.commandCalls(SignCommand);
     const request = call!.args[0].input as unknown as Record<string, unknown>;
-    const conditions = keyPolicy()[1]!.Condition!.StringEquals!;
+    const conditions = keyStatement('OnlyTheSignerSignsDigests').Condition!.StringEquals!;
     const requestField = (conditionKey: string): unknown => request[conditionKey.replace(/^kms:/, '')];
     for (const [key, value] of Object.entries(conditions))
       expect([key, requestField(key)]).toEqual([key, value]);
@@ -171,6 +205,8 @@ const resourceKind = (resource: unknown, ownQueue: string | undefined): string =
 const permissionsOf = (role: string, ownQueue?: string): Record<string, string[]> => {
   const table: Record<string, Set<string>> = {};
   for (const { statement } of identityStatements().filter((entry) => entry.role === role)) {
+    // The one Deny (the sign role's) is asserted on its own below.
+    if (statement.Sid === SIGN_ONLY_FROM_THE_FUNCTION_SID && statement.Effect === 'Deny') continue;
     expect(statement.Effect).toBe('Allow');
     const targets = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
     for (const action of actionsOf(statement)) {
@@ -241,12 +277,14 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'ecr:BatchDeleteImage': REPOS,
     'ecr:BatchGetImage': REPOS,
     'ecr:CompleteLayerUpload': REPOS,
+    'ecr:DescribeImageScanFindings': REPOS,
     'ecr:GetAuthorizationToken': ['*'],
     'ecr:GetDownloadUrlForLayer': REPOS,
     'ecr:InitiateLayerUpload': REPOS,
     'ecr:PutImage': REPOS,
     'ecr:UploadLayerPart': REPOS,
     'events:PutEvents': ['tollgate bus'],
+    'inspector2:ListFindings': ['*'],
     'kms:GetPublicKey': ['signing key'],
   },
   'functions/notify/handler.ts': {
@@ -362,5 +400,268 @@ describe('with webhooks configured', () => {
         Resource: { 'Fn::GetAtt': [destination, 'Arn'] },
       },
     ]);
+  });
+});
+
+/*
+ * Sections 3–5 of issue #13, asked of the template through an IAM evaluation model (test/helpers/iam-evaluation.ts):
+ * what a principal may do once every Ref and GetAtt is what CloudFormation would make of it. The attacker holds
+ * `Action: *` on `Resource: *`, the broadest identity policy there is.
+ */
+const resolveValue = resolverFor(template.toJSON());
+const resolve = resolveValue as <T>(value: T) => T;
+const arnOf = (value: unknown): string => resolveValue(value) as string;
+const ADMIN = `arn:aws:iam::${ACCOUNT}:role/Admin`;
+const EVERYTHING: Statement[] = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
+const roleArn = (role: string): string => `arn:aws:iam::${ACCOUNT}:role/${role}`;
+const keyArn = arnOf({ 'Fn::GetAtt': [ids.key, 'Arn'] });
+const busArn = arnOf({ 'Fn::GetAtt': [ids.bus, 'Arn'] });
+const resolvedKeyPolicy = (): Statement[] => resolve(keyPolicy());
+const identityOf = (role: string): Statement[] =>
+  resolve(identityStatements().filter((entry) => entry.role === role)).map(({ statement }) => statement);
+const functionEntry = (entry: string): [string, Resource] =>
+  functions.find(([, fn]) => fn.Metadata?.[ENTRY_METADATA] === entry)!;
+const signFunctionArn = arnOf({ 'Fn::GetAtt': [functionEntry('functions/sign/handler.ts')[0], 'Arn'] });
+const SIGN_REQUEST = { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' };
+const EXEC_ROLE = roleArn(`cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`);
+
+/** An alias operation needs the action on the alias (IAM) and on every key it touches (each key's policy). */
+const aliasOperation = (
+  action: string,
+  principalArn: string,
+  identity: Statement[],
+  keys: { readonly arn: string; readonly policy: Statement[] }[],
+  context: Request['context'] = {},
+): string => {
+  const alias = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/tollgate-signing`;
+  const decisions = [
+    evaluate({ principalArn, action, resource: alias, context }, { identity }),
+    ...keys.map((key) =>
+      evaluate(
+        { principalArn, action, resource: key.arn, context },
+        { identity, resource: key.policy, keyPolicy: true },
+      ),
+    ),
+  ];
+  return decisions.find((decision) => decision !== 'allow') ?? 'allow';
+};
+/** A key the attacker made, whose policy is KMS's default (`kms:*` for the account). */
+const ATTACKER_KEY = {
+  arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/attacker`,
+  policy: [
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+  ],
+} as const satisfies { arn: string; policy: Statement[] };
+
+describe('the evaluation model follows IAM (so the assertions below mean what they say)', () => {
+  it('denies explicitly over any allow, delegates a key to IAM only through the account statement', () => {
+    const key = [
+      {
+        Effect: 'Allow' as const,
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: 'kms:Sign',
+        Resource: '*',
+      },
+    ];
+    const request = { principalArn: ADMIN, action: 'kms:Sign', resource: keyArn };
+    expect(evaluate(request, { identity: EVERYTHING, resource: key, keyPolicy: true })).toBe('allow');
+    expect(evaluate(request, { identity: [], resource: key, keyPolicy: true })).toBe('implicit deny');
+    expect(evaluate(request, { identity: EVERYTHING, resource: [], keyPolicy: true })).toBe('implicit deny');
+    expect(
+      evaluate(request, {
+        identity: [...EVERYTHING, { Effect: 'Deny', Action: 'kms:*', Resource: '*' }],
+        resource: key,
+        keyPolicy: true,
+      }),
+    ).toBe('explicit deny');
+  });
+
+  it('treats a missing key as IAM does: false for a positive operator, true for a negated one', () => {
+    const deny = (Condition: NonNullable<Statement['Condition']>): Statement[] => [
+      { Effect: 'Deny', Action: '*', Resource: '*', Condition },
+    ];
+    const ask = (statements: Statement[]): string =>
+      evaluate(
+        { principalArn: ADMIN, action: 'events:PutEvents', resource: busArn },
+        { identity: [...EVERYTHING, ...statements] },
+      );
+    expect(ask(deny({ StringEquals: { 'aws:CalledViaLast': 'x' } }))).toBe('allow');
+    expect(ask(deny({ StringNotEquals: { 'aws:CalledViaLast': 'x' } }))).toBe('explicit deny');
+    expect(ask(deny({ 'ForAnyValue:StringEquals': { 'events:source': 'x' } }))).toBe('allow');
+    expect(() => ask(deny({ NumericLessThan: { 'aws:EpochTime': '1' } }))).toThrow(/not modelled/);
+  });
+});
+
+describe('section 3: only the deployment moves the alias', () => {
+  it('a principal with Action: * cannot repoint, delete or re-create the alias, nor alias the key anew', () => {
+    const ours = { arn: keyArn, policy: resolvedKeyPolicy() };
+    // UpdateAlias is checked against the alias's current key (ours) and the new one (the attacker's).
+    expect(aliasOperation('kms:UpdateAlias', ADMIN, EVERYTHING, [ours, ATTACKER_KEY])).toBe('explicit deny');
+    expect(aliasOperation('kms:DeleteAlias', ADMIN, EVERYTHING, [ours])).toBe('explicit deny');
+    expect(aliasOperation('kms:CreateAlias', ADMIN, EVERYTHING, [ours])).toBe('explicit deny');
+    // The same attacker may alias their own key (no Tollgate policy is involved): the gates' key pin covers that.
+    expect(aliasOperation('kms:CreateAlias', ADMIN, EVERYTHING, [ATTACKER_KEY])).toBe('allow');
+  });
+
+  it('a call through another service is refused too; CloudFormation, with the caller’s or its service role’s credentials, is not', () => {
+    const ours = { arn: keyArn, policy: resolvedKeyPolicy() };
+    const via = (service: string): Request['context'] => ({
+      'aws:CalledVia': [service],
+      'aws:CalledViaFirst': service,
+      'aws:CalledViaLast': service,
+    });
+    expect(
+      aliasOperation('kms:UpdateAlias', ADMIN, EVERYTHING, [ours, ours], via('athena.amazonaws.com')),
+    ).toBe('explicit deny');
+    for (const action of ALIAS_ACTIONS) {
+      expect([
+        action,
+        aliasOperation(action, ADMIN, EVERYTHING, [ours], via('cloudformation.amazonaws.com')),
+      ]).toEqual([action, 'allow']);
+      // CDK's bootstrap deploys as the cfn-exec-role, a service role: no CalledVia at all.
+      expect([action, aliasOperation(action, EXEC_ROLE, EVERYTHING, [ours])]).toEqual([action, 'allow']);
+    }
+  });
+
+  it('administration the threat model leaves to administrators stays possible (PutKeyPolicy), and visible', () => {
+    const request = { principalArn: ADMIN, action: 'kms:PutKeyPolicy', resource: keyArn };
+    expect(evaluate(request, { identity: EVERYTHING, resource: resolvedKeyPolicy(), keyPolicy: true })).toBe(
+      'allow',
+    );
+  });
+});
+
+describe('section 4: only the sign function can sign', () => {
+  const signRole = ids.signerRole;
+  const signRoleArn = roleArn(signRole);
+  const sign = (context: Request['context']): string =>
+    evaluate(
+      {
+        principalArn: signRoleArn,
+        action: 'kms:Sign',
+        resource: keyArn,
+        context: { ...SIGN_REQUEST, ...context },
+      },
+      { identity: identityOf(signRole), resource: resolvedKeyPolicy(), keyPolicy: true },
+    );
+
+  it('the sign role’s own policy denies kms:Sign unless the credentials are the sign function’s', () => {
+    const denies = identityStatements().filter(({ statement }) => statement.Effect === 'Deny');
+    expect(denies).toEqual([
+      {
+        role: signRole,
+        statement: {
+          Sid: SIGN_ONLY_FROM_THE_FUNCTION_SID,
+          Effect: 'Deny',
+          Action: 'kms:Sign',
+          Resource: '*',
+          Condition: {
+            ArnNotLike: {
+              'lambda:SourceFunctionArn': [
+                { 'Fn::GetAtt': [functionEntry('functions/sign/handler.ts')[0], 'Arn'] },
+                {
+                  'Fn::Join': [
+                    '',
+                    [{ 'Fn::GetAtt': [functionEntry('functions/sign/handler.ts')[0], 'Arn'] }, ':*'],
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('the sign function signs (its $LATEST or a version); the role, passed to any other function or used elsewhere, does not', () => {
+    expect(sign({ 'lambda:SourceFunctionArn': signFunctionArn })).toBe('allow');
+    expect(sign({ 'lambda:SourceFunctionArn': `${signFunctionArn}:7` })).toBe('allow');
+    // iam:PassRole + lambda:CreateFunction: a new function running as the sign role.
+    expect(
+      sign({ 'lambda:SourceFunctionArn': `arn:aws:lambda:${REGION}:${ACCOUNT}:function:attacker` }),
+    ).toBe('explicit deny');
+    expect(sign({ 'lambda:SourceFunctionArn': `${signFunctionArn}Evil` })).toBe('explicit deny');
+    expect(sign({})).toBe('explicit deny');
+    // The key policy's own conditions still hold for the function itself.
+    expect(sign({ 'lambda:SourceFunctionArn': signFunctionArn, 'kms:MessageType': 'RAW' })).toBe(
+      'implicit deny',
+    );
+  });
+
+  it('a principal with Action: * cannot sign, nor can any other role of the stack', () => {
+    const request = { principalArn: ADMIN, action: 'kms:Sign', resource: keyArn, context: SIGN_REQUEST };
+    expect(evaluate(request, { identity: EVERYTHING, resource: resolvedKeyPolicy(), keyPolicy: true })).toBe(
+      'explicit deny',
+    );
+    for (const [, fn] of functions.filter(([, fn]) => roleOf(fn) !== signRole)) {
+      const principal = { ...request, principalArn: roleArn(roleOf(fn)) };
+      expect(
+        evaluate(principal, { identity: EVERYTHING, resource: resolvedKeyPolicy(), keyPolicy: true }),
+      ).toBe('explicit deny');
+    }
+  });
+});
+
+describe('section 5: nobody forges Tollgate’s events', () => {
+  const busPolicies = Object.values(resources).filter(
+    (resource) => resource.Type === 'AWS::Events::EventBusPolicy',
+  );
+  const busStatements = (): Statement[] =>
+    resolve(busPolicies.map((policy) => policy.Properties.Statement as Statement));
+  const put = (principalArn: string, identity: Statement[], sources: string[]): string =>
+    evaluate(
+      { principalArn, action: 'events:PutEvents', resource: busArn, context: { 'events:source': sources } },
+      { identity, resource: busStatements() },
+    );
+  /** Every role an identity policy lets put events on the bus. */
+  const publishingRoles = [
+    ...new Set(
+      identityStatements()
+        .filter(
+          ({ statement }) =>
+            statement.Effect === 'Allow' &&
+            actionsOf(statement).includes('events:PutEvents') &&
+            resourceKind(statement.Resource, undefined) === 'tollgate bus',
+        )
+        .map(({ role }) => role),
+    ),
+  ].sort();
+
+  it('the bus has one policy: a Deny of Tollgate’s source to every principal but the roles that publish on it', () => {
+    expect(busPolicies).toHaveLength(1);
+    expect(busPolicies[0]!.Properties.EventBusName).toEqual({ Ref: ids.bus });
+    const [statement] = busPolicies.map((policy) => policy.Properties.Statement as Statement);
+    expect(statement).toMatchObject({
+      Sid: `cdk-${RESERVED_SOURCE_SID}`,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': [ids.bus, 'Arn'] },
+      Condition: { 'ForAnyValue:StringEqualsIgnoreCase': { 'events:source': ['tollgate'] } },
+    });
+    const exempt = (
+      statement!.Condition!.ArnNotEquals!['aws:PrincipalArn'] as { 'Fn::GetAtt': [string, string] }[]
+    ).map((arn) => arn['Fn::GetAtt'][0]);
+    // Exactly the publishers: on-push, on-scan, on-timeout, sign, notify.
+    expect([...exempt].sort()).toEqual(publishingRoles);
+    expect(publishingRoles).toHaveLength(5);
+  });
+
+  it('a principal with Action: * cannot put a Tollgate-sourced event, in any case, alone or among others', () => {
+    for (const sources of [['tollgate'], ['Tollgate'], ['TOLLGATE'], ['com.example.ci', 'tollgate']]) {
+      expect([sources, put(ADMIN, EVERYTHING, sources)]).toEqual([sources, 'explicit deny']);
+    }
+    // Nor can a Tollgate role that does not publish (the public-key custom resource's), whatever it is granted.
+    const [, publicKey] = functionEntry('functions/public-key/handler.ts');
+    expect(put(roleArn(roleOf(publicKey)), EVERYTHING, ['tollgate'])).toBe('explicit deny');
+    // The policy denies, it grants nothing: other sources stay as IAM has them.
+    expect(put(ADMIN, EVERYTHING, ['com.example.ci'])).toBe('allow');
+    expect(put(ADMIN, [], ['com.example.ci'])).toBe('implicit deny');
+  });
+
+  it('each publishing role, with its own identity policy, still puts Tollgate events', () => {
+    for (const role of publishingRoles) {
+      expect([role, put(roleArn(role), identityOf(role), ['tollgate'])]).toEqual([role, 'allow']);
+    }
   });
 });

@@ -387,7 +387,13 @@ describe('tollgate verify against a real registry, with signatures from the sign
       AWS_SECRET_ACCESS_KEY: 'test',
     });
     try {
-      const { code, output } = await verifyJson(ref(image), '--key', 'awskms:///alias/tollgate-signing');
+      const { code, output } = await verifyJson(
+        ref(image),
+        '--key',
+        'awskms:///alias/tollgate-signing',
+        '--key-id',
+        kms.keyArn,
+      );
       expect(code).toBe(0);
       expect(output.verified).toBe(true);
       expect(endpoint.requests).toEqual([

@@ -18,7 +18,7 @@ import {
 } from '../../../shared/domain';
 import { SIGNING_REQUESTED, signingRequestedDetail, type SigningAction } from '../../../shared/events';
 import { OciRegistryClient, type ImageManifest } from '../../../shared/oci';
-import { CONFIG_ENV, resetSettingsCache } from '../../../shared/runtime';
+import { CONFIG_ENV, loadSettings, resetSettingsCache } from '../../../shared/runtime';
 import { signatureTag } from '../../../shared/signing';
 import { pemPublicKey, verifyImageSignatures } from '../../../shared/verify';
 import {
@@ -83,6 +83,8 @@ const verdict = (image: ImageRef, outcome: 'APPROVED' | 'REJECTED' | 'REVOKED'):
     reasons: [],
     warnings: [],
     decidedAt: '2026-01-02T03:04:05.000Z',
+    // Decided under the deployed policy: an approval from another would be judged again instead of signed.
+    policyDigest: loadSettings().policy.digest,
     scan: { scanner: 'INSPECTOR' as const, status: 'COMPLETE', severityCounts: {} },
     blocking: [],
     blockingTotal: 0,

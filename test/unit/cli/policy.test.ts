@@ -7,7 +7,7 @@ import type { CliIo } from '../../../cli/command';
 import { createPolicyCommand } from '../../../cli/commands/policy';
 import { main } from '../../../cli/main';
 import { kmsPublicKey, publicKeyFor } from '../../../shared/gate';
-import { localKms } from '../../helpers/oci';
+import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
 import { runCommand } from './run-command';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -44,6 +44,8 @@ describe('tollgate policy', () => {
       'kyverno',
       '--key',
       'awskms:///alias/tollgate-signing',
+      '--key-id',
+      TEST_KEY_ARN,
       '--registry',
       REGISTRY,
       '--repositories',
@@ -64,6 +66,37 @@ describe('tollgate policy', () => {
       `${REGISTRY}/web/frontend@*`,
     ]);
     expect(stdout).toContain('signed by the Tollgate key awskms:///alias/tollgate-signing');
+  });
+
+  it('embeds nothing from an alias it cannot pin: refused without --key-id, or when it resolves to another key', async () => {
+    const argv = ['kyverno', '--key', 'awskms:///alias/tollgate-signing', '--registry', REGISTRY];
+    kms.mock.resetHistory();
+    const unpinned = await runCommand(command, argv);
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.stdout).toBe('');
+    expect(unpinned.stderr).toMatch(
+      /names an alias, which can be pointed at another key: pin it with --key-id/,
+    );
+    expect(unpinned.stderr).toContain('SigningKeyArn');
+    expect(kms.mock.commandCalls(GetPublicKeyCommand)).toHaveLength(0);
+
+    const other = 'arn:aws:kms:us-west-2:123456789012:key/0f0e0d0c-0b0a-4000-8000-00000000beef';
+    const moved = await runCommand(command, [...argv, '--key-id', other]);
+    expect(moved.code).toBe(2);
+    expect(moved.stdout).toBe('');
+    expect(moved.stderr).toContain(`resolves to key ${TEST_KEY_ARN}, not the pinned key ${other}`);
+  });
+
+  it('refuses --key-id without --key', async () => {
+    const { code, stderr } = await runCommand(command, [
+      'gatekeeper',
+      '--registry',
+      REGISTRY,
+      '--key-id',
+      TEST_KEY_ARN,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--key-id pins the --key alias: give --key too/);
   });
 
   it.each([

@@ -4,13 +4,17 @@ import { createVerifyCommand, DEFAULT_KEY } from '../../../cli/commands/verify';
 import type { ImageRef } from '../../../shared/domain';
 import { RegistryUnavailableError } from '../../../shared/oci';
 import { pemPublicKey } from '../../../shared/verify';
-import { localKms, type LocalKms } from '../../helpers/oci';
+import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
+import { kmsPublicKey, publicKeyFor, type KeyReference } from '../../../shared/gate';
+import { localKms, TEST_KEY_ARN, type LocalKms } from '../../helpers/oci';
 import { pushImage, signInMemory } from '../gate/fixtures';
 import { MemoryRegistry } from '../gate/memory-registry';
 import { runCommand } from './run-command';
 
 const HOST = 'registry.example';
 const REPO = 'team/app';
+/** The default key is an alias: every run with it pins the key it must resolve to. */
+const PIN = ['--key-id', TEST_KEY_ARN];
 
 interface JsonOutput {
   image: string;
@@ -31,7 +35,7 @@ describe('tollgate verify', () => {
       registry: () => registry,
       publicKey: (reference) => {
         keysAsked.push(reference.kind === 'kms' ? reference.keyId : reference.path);
-        return pemPublicKey(kms.publicKeyPem);
+        return pemPublicKey(kms.publicKeyPem, kms.keyArn);
       },
     }));
 
@@ -46,7 +50,7 @@ describe('tollgate verify', () => {
   });
 
   it('exits 0 for a signed image, prints the digest to pin, and reads the default KMS alias', async () => {
-    const { code, stdout, stderr } = await runCommand(command(), [`${HOST}/${REPO}:v1`]);
+    const { code, stdout, stderr } = await runCommand(command(), [`${HOST}/${REPO}:v1`, ...PIN]);
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout.split('\n')[0]).toBe(`VERIFIED  ${HOST}/${REPO}:v1@${digest}`);
@@ -93,10 +97,11 @@ describe('tollgate verify', () => {
     const other = localKms();
     const wrong = createVerifyCommand(() => ({
       registry: () => registry,
-      publicKey: () => pemPublicKey(other.publicKeyPem),
+      publicKey: () => pemPublicKey(other.publicKeyPem, TEST_KEY_ARN),
     }));
     const { code, stdout, stderr } = await runCommand(wrong, [
       `${HOST}/${REPO}@${digest}`,
+      ...PIN,
       '--json',
       '--require-attestation',
     ]);
@@ -111,7 +116,7 @@ describe('tollgate verify', () => {
   });
 
   it('exits 1 for an image that does not exist', async () => {
-    const { code, stderr } = await runCommand(command(), [`${HOST}/${REPO}:nope`]);
+    const { code, stderr } = await runCommand(command(), [`${HOST}/${REPO}:nope`, ...PIN]);
     expect(code).toBe(1);
     expect(stderr).toBe(`tollgate verify: image: ${HOST}/${REPO}:nope not found in ${HOST}\n`);
   });
@@ -119,6 +124,7 @@ describe('tollgate verify', () => {
   it('exits 1 when a required attestation is older than --max-age', async () => {
     const { code, stderr } = await runCommand(command(), [
       `${HOST}/${REPO}:v1`,
+      ...PIN,
       '--require-attestation',
       '--max-age',
       '30m',
@@ -138,9 +144,9 @@ describe('tollgate verify', () => {
               new RegistryUnavailableError('GET https://registry.example/v2/: connect ECONNREFUSED'),
             ),
         }) as unknown as MemoryRegistry,
-      publicKey: () => pemPublicKey(kms.publicKeyPem),
+      publicKey: () => pemPublicKey(kms.publicKeyPem, kms.keyArn),
     }));
-    const { code, stdout, stderr } = await runCommand(unreachable, [`${HOST}/${REPO}:v1`]);
+    const { code, stdout, stderr } = await runCommand(unreachable, [`${HOST}/${REPO}:v1`, ...PIN]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/ECONNREFUSED/);
@@ -149,12 +155,93 @@ describe('tollgate verify', () => {
   it('exits 2 for a bad key before reading the registry', async () => {
     const badKey = createVerifyCommand(() => ({
       registry: () => registry,
-      publicKey: () => pemPublicKey('nonsense'),
+      publicKey: () => pemPublicKey('nonsense', TEST_KEY_ARN),
     }));
     registry.requests.length = 0;
-    const { code, stderr } = await runCommand(badKey, [`${HOST}/${REPO}:v1`]);
+    const { code, stderr } = await runCommand(badKey, [`${HOST}/${REPO}:v1`, ...PIN]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/not a PEM public key/);
+    expect(registry.requests).toEqual([]);
+  });
+});
+
+describe('tollgate verify pins the key (an alias only with --key-id)', () => {
+  let registry: MemoryRegistry;
+  let kms: LocalKms;
+  let digest: string;
+  const OTHER_ARN = 'arn:aws:kms:us-west-2:210987654321:key/0f0e0d0c-0b0a-4000-8000-00000000dead';
+  // awskms:// keys go through the real KMS adapter, to a mocked KMSClient; PEM files through the real file reader.
+  const command = () =>
+    createVerifyCommand(() => ({
+      registry: () => registry,
+      publicKey: (reference: KeyReference) =>
+        reference.kind === 'kms' ? kmsPublicKey(reference, { client: kms.client }) : publicKeyFor(reference),
+    }));
+
+  beforeEach(async () => {
+    registry = new MemoryRegistry(HOST);
+    digest = await pushImage(registry, REPO, 'v1');
+    kms = await signInMemory(registry, {
+      registry: HOST,
+      repository: REPO,
+      digest: digest as ImageRef['digest'],
+    });
+    registry.requests.length = 0;
+    kms.mock.resetHistory();
+  });
+
+  it('refuses an alias without --key-id, saying where the key ID is, before asking KMS or the registry', async () => {
+    for (const key of [[], ['--key', 'awskms:///alias/tollgate-signing']]) {
+      const { code, stdout, stderr } = await runCommand(command(), [`${HOST}/${REPO}:v1`, ...key]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain('tollgate verify: awskms:///alias/tollgate-signing names an alias');
+      expect(stderr).toContain('--key-id');
+      expect(stderr).toContain('SigningKeyArn');
+    }
+    expect(kms.mock.commandCalls(GetPublicKeyCommand)).toHaveLength(0);
+    expect(registry.requests).toEqual([]);
+  });
+
+  it('verifies when the alias resolves to the pinned key, given as key ARN or key ID', async () => {
+    for (const pin of [TEST_KEY_ARN, TEST_KEY_ARN.split('/').pop()!]) {
+      const { code, stderr } = await runCommand(command(), [`${HOST}/${REPO}:v1`, '--key-id', pin]);
+      expect([pin, code, stderr]).toEqual([pin, 0, '']);
+    }
+    expect(kms.mock).toHaveReceivedCommandWith(GetPublicKeyCommand, { KeyId: 'alias/tollgate-signing' });
+  });
+
+  it('refuses (exit 2, naming both keys) an alias that resolves to another key, before reading the registry', async () => {
+    kms.mock.on(GetPublicKeyCommand).resolves({
+      KeyId: OTHER_ARN,
+      KeySpec: 'ECC_NIST_P256',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+      PublicKey: new Uint8Array(64),
+    });
+    const { code, stdout, stderr } = await runCommand(command(), [`${HOST}/${REPO}:v1`, ...PIN]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `tollgate verify: awskms:///alias/tollgate-signing resolves to key ${OTHER_ARN}, not the pinned key ${TEST_KEY_ARN}: the alias was moved, or names another account's or region's key; refusing to trust it\n`,
+    );
+    expect(registry.requests).toEqual([]);
+  });
+
+  it('needs no --key-id for a key ARN, and refuses a --key-id naming another key', async () => {
+    const byArn = ['--key', `awskms:///${TEST_KEY_ARN}`];
+    expect((await runCommand(command(), [`${HOST}/${REPO}:v1`, ...byArn])).code).toBe(0);
+    const mismatch = await runCommand(command(), [`${HOST}/${REPO}:v1`, ...byArn, '--key-id', OTHER_ARN]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain(`resolves to key ${TEST_KEY_ARN}, not the pinned key ${OTHER_ARN}`);
+  });
+
+  it.each([
+    [['--key-id', 'alias/tollgate-signing'], /not an alias: the alias is what it pins/],
+    [['--key', 'cosign.pub', '--key-id', TEST_KEY_ARN], /pins an awskms:\/\/ key; cosign.pub is a PEM file/],
+  ])('refuses %j', async (argv, message) => {
+    const { code, stderr } = await runCommand(command(), [`${HOST}/${REPO}:v1`, ...argv]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
     expect(registry.requests).toEqual([]);
   });
 });

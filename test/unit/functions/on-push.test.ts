@@ -221,6 +221,25 @@ const expectSchedule = (digest: Digest, at: string, repository = 'payments/api')
   });
 };
 
+/**
+ * ECR serves the pushed index for its own digest and, for every entry, that entry's own manifest: `entries` by
+ * digest, and a plain image manifest for any other. on-push tells entries apart by these bytes, never by the
+ * index's annotations.
+ */
+const serveIndex = (
+  index: { images: { imageManifestMediaType: string; imageManifest: string }[] },
+  entries: Readonly<Record<string, string>> = {},
+): void => {
+  ecr.on(BatchGetImageCommand).callsFake((input: { imageIds?: { imageDigest?: string }[] }) => {
+    const digest = input.imageIds?.[0]?.imageDigest ?? '';
+    if (digest === PUSHED) return Promise.resolve(index);
+    const manifest = entries[digest] ?? imageManifest;
+    return Promise.resolve({
+      images: [{ imageManifest: manifest, imageManifestMediaType: MediaType.ociManifest }],
+    });
+  });
+};
+
 describe('on-push, for each sample push event: the exact AWS calls', () => {
   it('ecr-image-action-push.json: records PENDING_SCAN, enforces immutability, schedules the timeout', async () => {
     await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
@@ -567,7 +586,7 @@ describe('on-push: making sure a scan runs', () => {
     scanning(MANUAL);
     const amd = `sha256:${'a'.repeat(64)}` as Digest;
     const arm = `sha256:${'b'.repeat(64)}` as Digest;
-    ecr.on(BatchGetImageCommand).resolves({
+    serveIndex({
       images: [
         {
           imageManifestMediaType: MediaType.ociIndex,
@@ -767,7 +786,7 @@ describe('on-push: a scan that ended before the push was recorded (events out of
   it('an image index whose platform scans have all ended: children and index decided on push, nothing scheduled', async () => {
     const amd = `sha256:${'a'.repeat(64)}` as Digest;
     const arm = `sha256:${'b'.repeat(64)}` as Digest;
-    ecr.on(BatchGetImageCommand).resolves({
+    serveIndex({
       images: [
         {
           imageManifestMediaType: MediaType.ociIndex,
@@ -810,10 +829,106 @@ describe('on-push: a scan that ended before the push was recorded (events out of
     expect(verdictMetricLines()).toHaveLength(3);
   });
 
+  describe('an index entry is what its own manifest is, not what the pusher annotates (issue 13)', () => {
+    const amd = `sha256:${'a'.repeat(64)}` as Digest;
+    const smuggled = `sha256:${'c'.repeat(64)}` as Digest;
+    const attestation = `sha256:${'e'.repeat(64)}` as Digest;
+    const nested = `sha256:${'f'.repeat(64)}` as Digest;
+    const ATTESTATION_ANNOTATIONS = {
+      'vnd.docker.reference.type': 'attestation-manifest',
+      'vnd.docker.reference.digest': amd,
+    };
+    const statementManifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: `sha256:${'9'.repeat(64)}`, size: 2 },
+      layers: [{ mediaType: 'application/vnd.in-toto+json', digest: `sha256:${'8'.repeat(64)}`, size: 9 }],
+    });
+    const index = (mediaType: string, entries: readonly object[]) => ({
+      images: [
+        {
+          imageManifestMediaType: mediaType,
+          imageManifest: JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }),
+        },
+      ],
+    });
+    const entry = (digest: Digest, extra: object = {}) => ({
+      mediaType: MediaType.ociManifest,
+      digest,
+      size: 1,
+      ...extra,
+    });
+    const smuggledEntries = [
+      entry(amd, { platform: { os: 'linux', architecture: 'amd64' } }),
+      entry(smuggled, {
+        platform: { os: 'unknown', architecture: 'unknown' },
+        annotations: ATTESTATION_ANNOTATIONS,
+      }),
+      entry(attestation, {
+        platform: { os: 'unknown', architecture: 'unknown' },
+        annotations: ATTESTATION_ANNOTATIONS,
+      }),
+    ];
+
+    it.each([
+      ['an OCI index, annotated as an attestation', MediaType.ociIndex, smuggledEntries],
+      [
+        'an OCI index, without the annotation',
+        MediaType.ociIndex,
+        [entry(amd), entry(smuggled), entry(attestation)],
+      ],
+      ['a Docker manifest list', MediaType.dockerManifestList, smuggledEntries],
+    ])('%s: the runnable entry is judged, and refuses the index by name', async (_, mediaType, entries) => {
+      serveIndex(index(mediaType, entries), { [attestation]: statementManifest });
+      scans.set(amd, { repository: 'payments/api', digest: amd });
+      scans.set(smuggled, { ...CRITICAL_SCAN, digest: smuggled });
+      await invoke(sample('ecr-image-action-push.json', { 'manifest-media-type': mediaType }));
+
+      // The real attestation (statement layers only) is neither a child nor judged.
+      expect(table.record('payments/api', PUSHED)).toMatchObject({ children: [amd, smuggled] });
+      expect(table.record('payments/api', attestation)).toBeUndefined();
+      expect(table.record('payments/api', smuggled)).toMatchObject({
+        parent: PUSHED,
+        verdict: { outcome: 'REJECTED' },
+      });
+      const indexVerdict = table.record('payments/api', PUSHED)?.verdict as {
+        outcome: string;
+        reasons: readonly string[];
+      };
+      expect(indexVerdict.outcome).toBe('REJECTED');
+      expect(indexVerdict.reasons.join('\n')).toContain(`image ${smuggled}: REJECTED`);
+      // Nothing asks for signing: the index is refused.
+      expect(published().map((event) => event.detailType)).not.toContain(SIGNING_REQUESTED);
+    });
+
+    it('a nested index is refused as UNSUPPORTED_ARTIFACT naming what it lists, and so is its index', async () => {
+      serveIndex(index(MediaType.ociIndex, [entry(amd), entry(nested, { mediaType: MediaType.ociIndex })]), {
+        [nested]: JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociIndex,
+          manifests: [entry(smuggled)],
+        }),
+      });
+      scans.set(amd, { repository: 'payments/api', digest: amd });
+      await invoke(sample('ecr-image-action-push.json', { 'manifest-media-type': MediaType.ociIndex }));
+
+      expect(table.record('payments/api', nested)).toMatchObject({
+        verdict: { outcome: 'ERROR', error: { code: 'UNSUPPORTED_ARTIFACT' } },
+      });
+      expect(JSON.stringify(table.record('payments/api', nested)?.verdict)).toContain(smuggled);
+      expect(table.record('payments/api', PUSHED)).toMatchObject({
+        status: 'DECIDED',
+        verdict: { outcome: 'ERROR', error: { code: 'UNSUPPORTED_ARTIFACT' } },
+      });
+      expect(JSON.stringify(table.record('payments/api', PUSHED)?.verdict)).toContain(nested);
+      expect(published().map((event) => event.detailType)).not.toContain(SIGNING_REQUESTED);
+    });
+  });
+
   it('an index with one platform scan still running: the others are decided, the rest and the index are scheduled', async () => {
     const amd = `sha256:${'a'.repeat(64)}` as Digest;
     const arm = `sha256:${'b'.repeat(64)}` as Digest;
-    ecr.on(BatchGetImageCommand).resolves({
+    serveIndex({
       images: [
         {
           imageManifestMediaType: MediaType.ociIndex,

@@ -54,7 +54,10 @@ describe('PEM key files', () => {
 describe('KMS keys', () => {
   it('asks GetPublicKey for the named key and returns PEM with the key ARN as hint', async () => {
     const kms = localKms();
-    const source = kmsPublicKey({ kind: 'kms', keyId: 'alias/tollgate-signing' }, { client: kms.client });
+    const source = kmsPublicKey(
+      { kind: 'kms', keyId: 'alias/tollgate-signing', pinnedKeyId: TEST_KEY_ARN },
+      { client: kms.client },
+    );
     await expect(source.publicKey()).resolves.toEqual({ pem: kms.publicKeyPem, hint: TEST_KEY_ARN });
     expect(kms.mock).toHaveReceivedCommandWith(GetPublicKeyCommand, { KeyId: 'alias/tollgate-signing' });
   });
@@ -64,7 +67,7 @@ describe('KMS keys', () => {
     kms.mock
       .on(GetPublicKeyCommand)
       .resolves({ KeyId: TEST_KEY_ARN, KeySpec: 'RSA_2048', SigningAlgorithms: [] });
-    const source = kmsPublicKey({ kind: 'kms', keyId: 'alias/other' }, { client: kms.client });
+    const source = kmsPublicKey({ kind: 'kms', keyId: TEST_KEY_ARN }, { client: kms.client });
     await expect(source.publicKey()).rejects.toThrow(/RSA_2048/);
   });
 });

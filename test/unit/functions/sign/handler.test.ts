@@ -20,6 +20,7 @@ import {
   RegistryIntegrityError,
   RegistryUnavailableError,
   referrersTag,
+  sha256Digest,
   type ImageIndex,
   type ImageManifest,
 } from '../../../../shared/oci';
@@ -32,6 +33,7 @@ import {
 } from '../../../../shared/signing';
 import { verifyImageSignatures, type VerificationResult } from '../../../../shared/verify';
 import { localKms, type LocalKms } from '../../../helpers/oci';
+import { CRITICAL, page, POLICY } from '../../judge/builders';
 import {
   captureStdout,
   emittedMetrics,
@@ -65,6 +67,7 @@ let world: World;
 
 const setUp = (
   formats: SignFunctionDeps['formats'] = ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'],
+  judging?: SignFunctionDeps['judging'],
 ): World => {
   const registry = new MemoryRegistry();
   const store = new MemoryVerdictStore();
@@ -83,6 +86,7 @@ const setUp = (
     publisher,
     formats,
     signing: () => Promise.resolve(signing),
+    ...(judging === undefined ? {} : { judging }),
   }));
   const stdout = captureStdout();
   const run = (
@@ -301,11 +305,13 @@ describe('sign: fail closed', () => {
     const indexRef = imageRef(index);
     world.store.put(recordFor(indexRef, { children: children.map((child) => child.digest) }));
     for (const child of children) world.store.put(recordFor(imageRef(child.digest), { parent: index }));
-    // on-scan revokes the second platform image while the first is being signed.
+    // on-scan revokes the second platform image while the first is being signed: after the signer checked every
+    // entry before signing any (the first read), before the second is signed (the second read).
     const second = `${REPOSITORY}@${children[1]!.digest}`;
     const signedBefore: Digest[] = [];
+    let reads = 0;
     world.store.onGet = (key) => {
-      if (key !== second) return;
+      if (key !== second || ++reads !== 2) return;
       const child = world.store.records.get(key)!;
       signedBefore.push(
         ...[index, children[0]!.digest].filter((d) =>
@@ -538,5 +544,157 @@ describe('remove: revocation with remove-signatures', () => {
       'sigstore-bundle',
       'vuln-attestation',
     ]);
+  });
+});
+
+describe('sign: only what was judged, digest by digest (issue 13)', () => {
+  const IN_TOTO = 'application/vnd.in-toto+json';
+
+  /** Pushes an index listing `entries` as given: annotations and platforms are the pusher's to write. */
+  const pushRawIndex = async (entries: readonly object[], mediaType: string = MediaType.ociIndex) => {
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }));
+    return (await world.registry.putManifest(REPOSITORY, sha256Digest(bytes), { mediaType, bytes })).digest;
+  };
+  /** A BuildKit-style attestation manifest: an in-toto statement as its only layer. */
+  const pushAttestation = async (subject: Digest) => {
+    const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject }));
+    const config = Buffer.from('{}');
+    await world.registry.putBlob(REPOSITORY, statement);
+    await world.registry.putBlob(REPOSITORY, config);
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: sha256Digest(config), size: config.length },
+        layers: [{ mediaType: IN_TOTO, digest: sha256Digest(statement), size: statement.length }],
+      }),
+    );
+    const { digest } = await world.registry.putManifest(REPOSITORY, sha256Digest(bytes), {
+      mediaType: MediaType.ociManifest,
+      bytes,
+    });
+    return { digest, size: bytes.length };
+  };
+  const entry = (child: { digest: Digest; size: number }, extra: object = {}) => ({
+    mediaType: MediaType.ociManifest,
+    digest: child.digest,
+    size: child.size,
+    ...extra,
+  });
+  const asAttestation = (of: Digest) => ({
+    platform: { os: 'unknown', architecture: 'unknown' },
+    annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': of },
+  });
+  /** No signature of any format exists for `digest`, read back from the registry. */
+  const expectNoSignature = async (digest: Digest): Promise<void> => {
+    expect(await validFormats(digest)).toEqual([]);
+    expect(world.registry.tags.has(`${REPOSITORY}:${signatureTag(digest)}`)).toBe(false);
+    expect(world.registry.tags.has(`${REPOSITORY}:${referrersTag(digest)}`)).toBe(false);
+  };
+
+  it.each([
+    ['annotated as an attestation, unknown/unknown platform', true, MediaType.ociIndex],
+    ['without any annotation', false, MediaType.ociIndex],
+    ['in a Docker manifest list', true, MediaType.dockerManifestList],
+  ])(
+    'an APPROVED index whose record predates content checks, with a runnable entry %s: nothing signed, ERROR names it',
+    async (_, annotate, mediaType) => {
+      world = setUp();
+      const good = await world.registry.pushImage(REPOSITORY, 'amd64');
+      const smuggled = await world.registry.pushImage(REPOSITORY, 'vulnerable');
+      const index = await pushRawIndex(
+        [entry(good), entry(smuggled, annotate ? asAttestation(good.digest) : {})],
+        mediaType,
+      );
+      // The record lists only the entry the old classifier kept; the smuggled one has no record at all.
+      world.store.put(recordFor(imageRef(index), { children: [good.digest] }));
+      world.store.put(recordFor(imageRef(good.digest), { parent: index }));
+
+      await expect(world.run('sign', index)).resolves.toBe('failed');
+
+      for (const digest of [index, good.digest, smuggled.digest]) await expectNoSignature(digest);
+      expect(world.kms.mock).not.toHaveReceivedCommand(SignCommand);
+      const [event] = world.publisher.published;
+      expect(event?.detail).toMatchObject({ verdict: 'ERROR', error: { code: 'UNJUDGED_ENTRY' } });
+      expect(JSON.stringify(event?.detail)).toContain(smuggled.digest);
+    },
+  );
+
+  it('an entry whose own record is REJECTED is never signed on the index’s approval', async () => {
+    world = setUp();
+    const good = await world.registry.pushImage(REPOSITORY, 'amd64');
+    const bad = await world.registry.pushImage(REPOSITORY, 'vulnerable');
+    const index = await pushRawIndex([entry(good), entry(bad, asAttestation(good.digest))]);
+    world.store.put(recordFor(imageRef(index), { children: [good.digest] }));
+    world.store.put(recordFor(imageRef(good.digest), { parent: index }));
+    world.store.put(
+      recordFor(imageRef(bad.digest), { verdict: verdictFor(imageRef(bad.digest), 'REJECTED') }),
+    );
+
+    await expect(world.run('sign', index)).resolves.not.toBe('signed');
+
+    for (const digest of [index, good.digest, bad.digest]) await expectNoSignature(digest);
+  });
+
+  it('a real attestation manifest in the index is neither signed nor needs a record; the rest is signed', async () => {
+    world = setUp();
+    const good = await world.registry.pushImage(REPOSITORY, 'amd64');
+    const attestation = await pushAttestation(good.digest);
+    const index = await pushRawIndex([entry(good), entry(attestation, asAttestation(good.digest))]);
+    world.store.put(recordFor(imageRef(index), { children: [good.digest] }));
+    world.store.put(recordFor(imageRef(good.digest), { parent: index }));
+
+    await expect(world.run('sign', index)).resolves.toBe('signed');
+
+    for (const digest of [index, good.digest]) {
+      expect(await validFormats(digest)).toEqual(['cosign-legacy', 'sigstore-bundle', 'vuln-attestation']);
+    }
+    await expectNoSignature(attestation.digest);
+  });
+
+  describe('an approval recorded under another policy than the deployed one', () => {
+    const policy = POLICY;
+    const findings = (pages: Record<string, unknown>[]) => ({
+      read: () => Promise.resolve({ kind: 'found' as const, pages }),
+    });
+    const settings = {
+      signatures: { formats: ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'] as const },
+      revocation: 'alert' as const,
+    } as unknown as NonNullable<SignFunctionDeps['judging']>['settings'];
+
+    it('is judged again, not signed: a now-refused image becomes REVOKED and is published', async () => {
+      world = setUp(undefined, { findings: findings([page({ findings: [CRITICAL] })]), policy, settings });
+      const image = await world.registry.pushImage(REPOSITORY, 'old-policy');
+      world.store.put(recordFor(imageRef(image.digest)));
+
+      await expect(world.run('sign', image.digest)).resolves.toBe('rejudged');
+
+      await expectNoSignature(image.digest);
+      expect(world.kms.mock).not.toHaveReceivedCommand(SignCommand);
+      const record = world.store.records.get(`${REPOSITORY}@${image.digest}`);
+      expect(record?.verdict).toMatchObject({ outcome: 'REVOKED', policyDigest: policy.digest });
+      const [event] = world.publisher.published;
+      expect(event?.detailType).toBe(IMAGE_VERDICT);
+      expect(event?.detail).toMatchObject({ verdict: 'REVOKED' });
+      expect(JSON.stringify(event?.detail)).toContain('judged again before signing');
+    });
+
+    it('an image the deployed policy approves is re-approved and asks for signing anew, then signs', async () => {
+      world = setUp(undefined, { findings: findings([page({ findings: [] })]), policy, settings });
+      const image = await world.registry.pushImage(REPOSITORY, 'old-policy-clean');
+      world.store.put(recordFor(imageRef(image.digest)));
+
+      await expect(world.run('sign', image.digest)).resolves.toBe('rejudged');
+      await expectNoSignature(image.digest);
+      expect(world.publisher.published.map((event) => event.detailType)).toEqual([SIGNING_REQUESTED]);
+
+      // The new request finds an approval under the deployed policy, and signs.
+      await expect(world.run('sign', image.digest)).resolves.toBe('signed');
+      expect(await validFormats(image.digest)).toEqual([
+        'cosign-legacy',
+        'sigstore-bundle',
+        'vuln-attestation',
+      ]);
+    });
   });
 });
