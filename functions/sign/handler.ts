@@ -39,6 +39,7 @@ const sign = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Pro
       store: deps.store,
       publisher: deps.publisher,
       formats: deps.formats,
+      ...(judging === undefined ? {} : { revocation: judging.settings.revocation }),
       signing: await deps.signing(),
       ...(judging === undefined
         ? {}

@@ -1,7 +1,7 @@
 import { errorVerdict } from '../domain/verdict';
-import { verdictEvent } from '../events/verdict-event';
 import type { ImageKeyParts } from '../ports/verdict-store';
 import { judgeImage, type JudgeDeps, type JudgeOutcome } from './judge-image';
+import { recordVerdict } from './record-verdict';
 
 export type TimeoutOutcome =
   | { readonly kind: 'not-pending' }
@@ -32,13 +32,6 @@ export const handleScanTimeout = async (
   // Re-read: judging an index may have touched nothing, but a late scan event may have raced us.
   const current = await deps.store.get(key);
   if (current?.status !== 'PENDING_SCAN') return { kind: 'not-pending' };
-  const saved = await deps.store.saveVerdict(key, verdict, current.version);
-  await deps.publisher.publish([
-    verdictEvent({
-      record: saved,
-      verdict,
-      ...(saved.correlationId === undefined ? {} : { correlationId: saved.correlationId }),
-    }),
-  ]);
+  await recordVerdict(deps, current, verdict, current.correlationId);
   return { kind: 'timed-out' };
 };

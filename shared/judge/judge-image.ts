@@ -1,4 +1,3 @@
-import { ConcurrentUpdateError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { ImageRecord } from '../domain/image-record';
 import { FindingsValidationError, parseScanFindings } from '../findings';
@@ -8,7 +7,8 @@ import type { EventPublisher } from '../ports/event-publisher';
 import type { FindingsSource } from '../ports/findings-source';
 import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
 import { judge, type JudgeDecision, type ScanObservation, type WaitReason } from './judge';
-import { publications, type PublicationSettings } from './publications';
+import type { PublicationSettings } from './publications';
+import { announce, recordVerdict } from './record-verdict';
 import type { RecordedVerdict } from './recorded-verdict';
 
 /** Everything judging touches; each one a port with an SDK adapter behind it (shared/runtime/judge-adapters). */
@@ -184,64 +184,17 @@ const apply = async (
       if (options.dryRun === true) {
         return { kind: 'decided', verdict, record, firstVerdict, published: [], dryRun: true };
       }
-      let saved: ImageRecord;
-      try {
-        saved = await deps.store.saveVerdict(record.image, verdict, record.version);
-      } catch (error) {
-        if (!(error instanceof ConcurrentUpdateError)) throw error;
-        return afterLostWrite(deps, record, verdict, correlationId, firstVerdict, error);
-      }
-      const published = await announce(deps, saved, verdict, correlationId);
-      return { kind: 'decided', verdict, record: saved, firstVerdict, published, dryRun: false };
+      const result = await recordVerdict(deps, record, verdict, correlationId);
+      if (result.kind === 'same-decision')
+        return { kind: 'unchanged', verdict: result.verdict, published: [] };
+      return {
+        kind: 'decided',
+        verdict,
+        record: result.record,
+        firstVerdict,
+        published: result.published,
+        dryRun: false,
+      };
     }
   }
-};
-
-/** Publishes a recorded verdict's events, then clears the record's pending announcement. */
-const announce = async (
-  deps: JudgeDeps,
-  record: ImageRecord,
-  verdict: RecordedVerdict,
-  correlationId: string | undefined,
-): Promise<readonly TollgateDetailType[]> => {
-  const events = publications({
-    record,
-    verdict,
-    settings: deps.settings,
-    ...(correlationId === undefined ? {} : { correlationId }),
-  });
-  if (events.length > 0) await deps.publisher.publish(events);
-  await deps.store.markAnnounced(record.image, verdict.decidedAt);
-  return events.map((event) => event.detailType);
-};
-
-/**
- * The conditional write of `verdict` was refused. Either our own write went through and only its answer was lost
- * (the SDK's retry then fails the version check), or another judge of the same image wrote first. The record
- * tells which: our verdict is stored (same `decidedAt`) → announce it, nobody else will; the same decision
- * stored by another judge → leave the announcement to that judge (its retry republishes if it crashes), so one
- * decision is not announced twice; anything else → rethrow, and the retry judges the newer state.
- */
-const afterLostWrite = async (
-  deps: JudgeDeps,
-  record: ImageRecord,
-  verdict: RecordedVerdict,
-  correlationId: string | undefined,
-  firstVerdict: boolean,
-  error: ConcurrentUpdateError,
-): Promise<JudgeOutcome> => {
-  const current = await deps.store.get(record.image);
-  const stored = current?.verdict as RecordedVerdict | undefined;
-  if (current === undefined || current.status !== 'DECIDED' || stored === undefined) throw error;
-  if (stored.decidedAt === verdict.decidedAt && stored.outcome === verdict.outcome) {
-    const published = await announce(deps, current, verdict, correlationId);
-    return { kind: 'decided', verdict, record: current, firstVerdict, published, dryRun: false };
-  }
-  const sameDecision =
-    stored.outcome === verdict.outcome &&
-    stored.findingsFingerprint !== undefined &&
-    stored.findingsFingerprint === verdict.findingsFingerprint &&
-    stored.policyDigest === verdict.policyDigest;
-  if (sameDecision) return { kind: 'unchanged', verdict: stored, published: [] };
-  throw error;
 };

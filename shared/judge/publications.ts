@@ -5,7 +5,11 @@ import { verdictEvent } from '../events/verdict-event';
 import type { OutgoingEvent } from '../ports/event-publisher';
 import type { RecordedVerdict } from './recorded-verdict';
 
-export type PublicationSettings = Pick<TollgateConfig, 'signatures' | 'revocation'>;
+/** What decides which events a verdict announces: whether anything is signed, and what revocation does. */
+export interface PublicationSettings {
+  readonly signatures: Pick<TollgateConfig['signatures'], 'formats'>;
+  readonly revocation: TollgateConfig['revocation'];
+}
 
 export interface PublicationInput {
   /** The record as saved with the new verdict. */

@@ -11,8 +11,8 @@ import {
   type TagViolationAction,
   type TagViolationRule,
 } from '../events/tag-violation-event';
-import { verdictEvent } from '../events/verdict-event';
 import type { JudgeOutcome } from '../judge/judge-image';
+import { recordVerdict } from '../judge/record-verdict';
 import { manifestKind, type ManifestKind } from '../oci/manifest-kind';
 import { INDEX_MEDIA_TYPES } from '../oci/media-types';
 import type { EcrControl } from '../ports/ecr-control';
@@ -32,7 +32,7 @@ import { checkTagRules } from './tag-rules';
 
 export type PushSettings = Pick<
   TollgateConfig,
-  'repositories' | 'immutability' | 'tagRules' | 'scanTimeoutMinutes'
+  'repositories' | 'immutability' | 'tagRules' | 'scanTimeoutMinutes' | 'signatures' | 'revocation'
 >;
 
 /** What a push handler needs; each one is a port with an SDK adapter behind it. */
@@ -391,9 +391,7 @@ const recordNestedIndexes = async (
       `nested image index${inside.length === 0 ? '' : ` (listing ${inside.join(', ')})`}: Tollgate judges the ` +
       'platform images of one index level; list them in the top-level index';
     const verdict = errorVerdict(current.image, 'UNSUPPORTED_ARTIFACT', message, deps.now().toISOString());
-    const saved = await deps.store.saveVerdict(key, verdict, current.version);
-    await deps.publisher.publish([verdictEvent({ record: saved, verdict, ...correlation(record) })]);
-    await deps.store.markAnnounced(key, verdict.decidedAt);
+    await recordVerdict(deps, current, verdict, record.correlationId);
     scans.push({ digest: child.digest, scan: 'not-scanned' });
   }
   return scans;
@@ -416,8 +414,7 @@ const recordNotScanned = async (
     const current = digest === image.digest ? record : await deps.store.get(key);
     if (current?.status !== 'PENDING_SCAN') continue;
     const verdict = errorVerdict(current.image, 'NOT_SCANNED', message, deps.now().toISOString());
-    const saved = await deps.store.saveVerdict(key, verdict, current.version);
-    await deps.publisher.publish([verdictEvent({ record: saved, verdict, ...correlation(record) })]);
+    await recordVerdict(deps, current, verdict, record.correlationId);
     scans.push({ digest, scan: 'not-scanned' });
   }
   return scans;

@@ -9,6 +9,8 @@ import {
   type VerdictErrorCode,
 } from '../domain/verdict';
 import { verdictEvent } from '../events/verdict-event';
+import type { PublicationSettings } from '../judge/publications';
+import { announcePending, recordVerdict, type RecordVerdictDeps } from '../judge/record-verdict';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
 import type { SignatureFormat } from '../verify/result';
@@ -25,6 +27,8 @@ export interface SignApprovedDeps {
   readonly signing: SigningDeps;
   /** `signatures.formats` of the config. */
   readonly formats: readonly SignatureFormat[];
+  /** `revocation` of the config, for announcing a pending REVOKED verdict. @default 'alert' */
+  readonly revocation?: PublicationSettings['revocation'];
   /** @default the system clock */
   readonly now?: () => Date;
   /**
@@ -93,8 +97,13 @@ export const signApproved = async (
   request: SigningRequest,
 ): Promise<SignApprovedOutcome> => {
   const key: ImageKeyParts = { repository: request.repository, digest: request.digest };
-  const first = signable(await deps.store.get(key), imageKey(key));
-  if (!first.ok) return { kind: 'refused', reason: first.reason };
+  const record = await deps.store.get(key);
+  const first = signable(record, imageKey(key));
+  if (!first.ok) {
+    // A verdict recorded but never announced (ours, after a failure, or anyone's): announce it now.
+    await announcePending(recording(deps), record);
+    return { kind: 'refused', reason: first.reason };
+  }
   const mismatch = registryMismatch(request, first.record.image, deps.signing.registry.host);
   if (mismatch !== undefined) return { kind: 'refused', reason: mismatch };
 
@@ -167,6 +176,14 @@ const rejudge = async (
   );
   return { kind: 'rejudged', verdict, reason };
 };
+
+// The signer records only ERROR verdicts and announces only pending ones: the settings decide nothing there
+// but whether APPROVED would ask for signing, so the configured formats are all it needs.
+const recording = (deps: SignApprovedDeps): RecordVerdictDeps => ({
+  store: deps.store,
+  publisher: deps.publisher,
+  settings: { signatures: { formats: [...deps.formats] }, revocation: deps.revocation ?? 'alert' },
+});
 
 const registryMismatch = (request: SigningRequest, image: ImageRef, host: string): string | undefined => {
   if (request.registry !== image.registry) {
@@ -241,14 +258,10 @@ const signingFailed = async (
     ...(latest.verdict.policyDigest === undefined ? {} : { policyDigest: latest.verdict.policyDigest }),
   });
   const correlationId = latest.correlationId ?? requestCorrelationId;
-  // Published before it is recorded: if the write fails, the retry fails the same way and publishes again (at
-  // least once), where the other order could record an ERROR that nobody ever hears of.
-  await deps.publisher.publish([
-    verdictEvent({ record: latest, verdict, ...(correlationId === undefined ? {} : { correlationId }) }),
-  ]);
+  // Recorded as every decision is (save, publish, clear the announcement). A crash after the save leaves the
+  // announcement pending; the retry finds an ERROR it may not sign and completes the announcement instead.
   try {
-    await deps.store.saveVerdict(key, verdict, latest.version);
-    await deps.store.markAnnounced(key, verdict.decidedAt);
+    await recordVerdict(recording(deps), latest, verdict, correlationId);
   } catch (failure) {
     // The record moved on (re-judged, revoked, a tag added): its own writer decides and announces it.
     if (!(failure instanceof ConcurrentUpdateError)) throw failure;

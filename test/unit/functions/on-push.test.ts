@@ -568,6 +568,11 @@ describe('on-push: making sure a scan runs', () => {
       status: 'DECIDED',
       verdict: { outcome: 'ERROR', error: { code: 'NOT_SCANNED' } },
     });
+    // Announced, so the pending flag saveVerdict set is cleared (recordVerdict, as every deciding path).
+    const clears = documents
+      .commandCalls(UpdateCommand)
+      .filter((call) => call.args[0].input.UpdateExpression === 'REMOVE announcementPending');
+    expect(clears).toHaveLength(1);
 
     const [event, ...rest] = published();
     expect(rest).toEqual([]);

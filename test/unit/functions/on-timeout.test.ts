@@ -101,6 +101,11 @@ describe('on-timeout', () => {
       status: 'DECIDED',
       verdict: { outcome: 'ERROR', error: { code: 'SCAN_TIMEOUT' } },
     });
+    // Announced, so the pending flag saveVerdict set is cleared (recordVerdict, as every deciding path).
+    const clears = documents
+      .commandCalls(UpdateCommand)
+      .filter((call) => call.args[0].input.UpdateExpression === 'REMOVE announcementPending');
+    expect(clears).toHaveLength(1);
     const events = published();
     expect(events.map((event) => event.detailType)).toEqual([IMAGE_VERDICT]);
     expect(events.map((event) => event.detailType)).not.toContain(SIGNING_REQUESTED);

@@ -33,7 +33,7 @@ const setup = (records: ImageRecord[], results: Readonly<Record<string, Findings
     publisher,
     policy: POLICY,
     settings: {
-      signatures: { formats: ['cosign-legacy'], keyAlias: 'alias/tollgate-signing' },
+      signatures: { formats: ['cosign-legacy'] },
       revocation: 'remove-signatures',
     },
     now: () => now,

@@ -6,7 +6,6 @@ import { CRITICAL, LATER, LOW, NOW, POLICY, page, record, scanOf } from './build
 const ALL_FORMATS: PublicationSettings = {
   signatures: {
     formats: ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'],
-    keyAlias: 'alias/tollgate-signing',
   },
   revocation: 'alert',
 };

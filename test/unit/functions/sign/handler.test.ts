@@ -285,6 +285,28 @@ describe('sign: fail closed', () => {
     expect(world.publisher.published).toEqual([]);
   });
 
+  it('an ERROR recorded but never announced (a crash after the write): the retry announces it, once', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'pending-error');
+    world.store.put(
+      recordFor(imageRef(image.digest), {
+        verdict: verdictFor(imageRef(image.digest), 'ERROR'),
+        announcementPending: true,
+      }),
+    );
+
+    await expect(world.run('sign', image.digest)).resolves.toBe('refused');
+    await expect(world.run('sign', image.digest)).resolves.toBe('refused');
+
+    expectUntouched(image.digest);
+    expect(
+      world.publisher.published.map((event) => [
+        event.detailType,
+        (event.detail as { verdict?: string }).verdict,
+      ]),
+    ).toEqual([[IMAGE_VERDICT, 'ERROR']]);
+  });
+
   it('a request naming another registry than the record: nothing signed', async () => {
     world = setUp();
     const image = await world.registry.pushImage(REPOSITORY, 'elsewhere');
