@@ -9,7 +9,8 @@ import { EcrFindingsReader, EcrRegistryHost } from '../../shared/aws/ecr';
 import { EcrCredentials } from '../../shared/aws/ecr-auth';
 import { EventBridgePublisher } from '../../shared/aws/eventbridge';
 import { KmsSigner } from '../../shared/aws/kms';
-import { DependencyUnavailableError, TerminalError, TollgateError } from '../../shared/domain/errors';
+import { TollgateError } from '../../shared/domain/errors';
+import { classifySdkError } from '../../shared/aws/sdk-error';
 import { OciRegistryClient } from '../../shared/oci';
 import type { JudgeDeps } from '../../shared/judge';
 import type { EventPublisher, VerdictStore } from '../../shared/ports';
@@ -89,22 +90,16 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
 };
 
 // Throttled or unreachable ECR is retryable, so Lambda tries the event again before it dead-letters; a refusal
-// (no permission) is not.
+// (no permission) is not. One rule for every adapter: shared/aws/sdk-error.
 const resolveHost = async (registryHost: EcrRegistryHost): Promise<string> => {
   try {
     return await registryHost.host();
   } catch (error) {
     if (error instanceof TollgateError) throw error;
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const message = `could not learn the registry host from ECR: ${(error as Error).message}`;
-    if (
-      status !== undefined &&
-      status < 500 &&
-      status !== 429 &&
-      (error as Error).name !== 'ThrottlingException'
-    ) {
-      throw new TerminalError('REGISTRY_UNREACHABLE', message, { cause: error });
-    }
-    throw new DependencyUnavailableError(message, { cause: error });
+    throw classifySdkError(
+      error,
+      `could not learn the registry host from ECR: ${(error as Error).message}`,
+      'REGISTRY_UNREACHABLE',
+    );
   }
 };

@@ -1,5 +1,6 @@
 import { GetAuthorizationTokenCommand, type ECRClient } from '@aws-sdk/client-ecr';
-import { RetryableError, TerminalError } from '../../domain';
+import { TerminalError } from '../../domain';
+import { classifySdkError } from '../sdk-error';
 import type { Credentials, RegistryCredentials } from '../../oci/credentials';
 
 const ECR_HOST = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
@@ -57,17 +58,11 @@ export class EcrCredentials implements Credentials {
     try {
       output = await this.client.send(new GetAuthorizationTokenCommand({}));
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      const message = `ECR GetAuthorizationToken failed: ${(error as Error).message}`;
-      if (
-        status === undefined ||
-        status >= 500 ||
-        status === 429 ||
-        (error as Error).name === 'ThrottlingException'
-      ) {
-        throw new RetryableError('DEPENDENCY_UNAVAILABLE', message, { cause: error });
-      }
-      throw new TerminalError('REGISTRY_UNREACHABLE', message, { cause: error });
+      throw classifySdkError(
+        error,
+        `ECR GetAuthorizationToken failed: ${(error as Error).message}`,
+        'REGISTRY_UNREACHABLE',
+      );
     }
     const data = output.authorizationData?.[0];
     const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');

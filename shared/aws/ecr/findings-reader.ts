@@ -5,34 +5,12 @@ import {
   type ECRClient,
 } from '@aws-sdk/client-ecr';
 import { DependencyUnavailableError } from '../../domain/errors';
+import { isRetryableSdkError } from '../sdk-error';
 import type { FindingsRead, FindingsSource } from '../../ports/findings-source';
 import type { ImageKeyParts } from '../../ports/verdict-store';
 
 /** ECR's largest page: fewer round trips for images with thousands of findings. */
 export const FINDINGS_PAGE_SIZE = 1000;
-
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ProvisionedThroughputExceededException',
-]);
-
-/**
- * True for what the SDK itself retries: throttling, 5xx, timeouts. When it is still failing after
- * the SDK's attempts, Lambda's own retries (and then the DLQ) are the next line.
- */
-const isTransient = (error: unknown): boolean => {
-  if (!(error instanceof Error)) return false;
-  const { $fault, $retryable } = error as { $fault?: string; $retryable?: unknown };
-  return (
-    $fault === 'server' ||
-    $retryable !== undefined ||
-    THROTTLING.has(error.name) ||
-    error.name === 'TimeoutError'
-  );
-};
 
 /** DescribeImageScanFindings, every page, basic `findings` and enhanced `enhancedFindings` alike. */
 export class EcrFindingsReader implements FindingsSource {
@@ -54,9 +32,10 @@ export class EcrFindingsReader implements FindingsSource {
       if (error instanceof ScanNotFoundException || error instanceof ImageNotFoundException) {
         return { kind: 'not-found', message: error.message };
       }
-      if (isTransient(error)) {
+      // Only what may pass on retry becomes retryable here; anything else is thrown as the SDK gave it.
+      if (isRetryableSdkError(error) && error instanceof Error) {
         throw new DependencyUnavailableError(
-          `DescribeImageScanFindings for ${image.repository}@${image.digest} kept failing: ${(error as Error).name}`,
+          `DescribeImageScanFindings for ${image.repository}@${image.digest} kept failing: ${error.name}`,
           { cause: error },
         );
       }
