@@ -13,7 +13,7 @@ import { EXIT, UsageError, type CliIo, type Command } from '../command';
 
 export const DEFAULT_KEY = 'awskms:///alias/tollgate-signing';
 
-const USAGE = `Usage: tollgate verify IMAGE [--key awskms:///ALIAS-OR-ARN [--key-id KEY-ID] | --key FILE.pem] [--require-attestation] [--max-age 7d] [--json]
+const USAGE = `Usage: tollgate verify IMAGE [--key awskms:///ALIAS-OR-ARN [--key-id KEY-ID] | --key FILE.pem] [--require-attestation] [--max-age 7d] [--timeout 60s] [--json]
 
 Checks that IMAGE carries a valid Tollgate signature, for a deployment pipeline. A tag is resolved to its
 digest once; every check then runs on that digest, which is printed so the deployment can pin it.
@@ -28,6 +28,8 @@ digest once; every check then runs on that digest, which is printed so the deplo
   --require-attestation  also demand a vulnerability attestation whose verdict is APPROVED and whose
                          scan finished within --max-age
   --max-age DURATION     e.g. 7d, 36h, 1d12h (default: 7d; only with --require-attestation)
+  --timeout DURATION     one deadline for every registry request of the check, e.g. 30s, 2m (default:
+                         60s); a registry that has not answered by then is an error naming the URL
   --json                 print {"image","digest","verified","signatures","attestation","failures"}
 
 Registry access: ECR hosts with GetAuthorizationToken, other registries with ~/.docker/config.json
@@ -42,6 +44,7 @@ interface VerifyOptions {
   readonly keyId?: string;
   readonly requireAttestation: boolean;
   readonly maxAge?: string;
+  readonly timeout?: string;
   readonly json: boolean;
 }
 
@@ -72,6 +75,7 @@ const run = async (argv: readonly string[], io: CliIo, deps: () => GateDeps): Pr
         key,
         requireAttestation: options.requireAttestation,
         ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+        ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
       },
       gateDeps,
     );
@@ -99,6 +103,7 @@ const parseOptions = (argv: readonly string[]): VerifyOptions => {
         'key-id': { type: 'string' },
         'require-attestation': { type: 'boolean', default: false },
         'max-age': { type: 'string' },
+        timeout: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
@@ -119,6 +124,7 @@ const parseOptions = (argv: readonly string[]): VerifyOptions => {
     ...(values['key-id'] === undefined ? {} : { keyId: values['key-id'] }),
     requireAttestation: values['require-attestation'],
     ...(values['max-age'] === undefined ? {} : { maxAge: values['max-age'] }),
+    ...(values.timeout === undefined ? {} : { timeout: values.timeout }),
     json: values.json,
   };
 };

@@ -1,5 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Digest } from '../domain';
+import { DEFAULT_VERIFICATION_TIMEOUT_MS, withDeadline } from '../oci/deadline';
+import { referrersTag } from '../oci/digest';
 import type { RegistryClient } from '../oci/registry-client';
 import { signatureTag } from '../signing/manifest/cosign-signature';
 import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from '../signing/payload/statement';
@@ -13,6 +15,11 @@ import {
   type StoredLegacySignatures,
   type VerificationResult,
 } from '../verify';
+import {
+  orUnreadable,
+  type UnreadableArtifactError,
+  type UnreadableReferrer,
+} from '../verify/read-signatures';
 import { ATTESTATION_RANK, judgeVulnPredicate } from './attestation';
 import { namesRepository, signedStatement, subjectNames } from './bundle-statement';
 import { formatDuration, parseDuration } from './duration';
@@ -48,6 +55,12 @@ export interface VerifyImageRequest {
   readonly maxAge?: string | number;
   /** @default new Date() */
   readonly now?: Date;
+  /**
+   * One deadline for every registry request of this verification: `60s`, `2m`, … or milliseconds. A registry that
+   * stalls fails the verification with a RegistryTimeoutError naming the URL it was waiting for.
+   * @default 60 s (DEFAULT_VERIFICATION_TIMEOUT_MS)
+   */
+  readonly timeout?: string | number;
 }
 
 /**
@@ -56,7 +69,8 @@ export interface VerifyImageRequest {
  * is enough; every signature found is reported with the reason it was accepted or refused.
  *
  * Answers "not verified" in the result; throws (TollgateError subclasses) only when it cannot answer at all: an
- * unreachable registry, refused credentials, an unusable key.
+ * unreachable registry, refused credentials, an unusable key, a registry that did not answer before the deadline
+ * (`timeout`; RegistryTimeoutError naming the URL), an image manifest over the 4 MiB limit.
  */
 export const verifyImage = async (request: VerifyImageRequest, deps: GateDeps): Promise<GateResult> => {
   const parsed = typeof request.image === 'string' ? parseImageReference(request.image) : request.image;
@@ -66,6 +80,23 @@ export const verifyImage = async (request: VerifyImageRequest, deps: GateDeps): 
     typeof request.maxAge === 'number' ? request.maxAge : parseDuration(request.maxAge ?? '7d');
   if (!(maxAgeMs > 0) || !Number.isSafeInteger(maxAgeMs))
     throw new InvalidDurationError(String(request.maxAge));
+  const timeoutMs =
+    request.timeout === undefined
+      ? DEFAULT_VERIFICATION_TIMEOUT_MS
+      : typeof request.timeout === 'number'
+        ? request.timeout
+        : parseDuration(request.timeout);
+  if (!(timeoutMs > 0) || !Number.isSafeInteger(timeoutMs))
+    throw new InvalidDurationError(String(request.timeout));
+  return withDeadline(timeoutMs, () => verifyResolved(request, reference, maxAgeMs, deps));
+};
+
+const verifyResolved = async (
+  request: VerifyImageRequest,
+  reference: ImageReference,
+  maxAgeMs: number,
+  deps: GateDeps,
+): Promise<GateResult> => {
   const now = request.now ?? new Date();
   const required = request.requireAttestation ?? false;
   const source =
@@ -95,20 +126,35 @@ export const verifyImage = async (request: VerifyImageRequest, deps: GateDeps): 
     };
   }
 
-  const [legacy, { bundles }] = await Promise.all([
-    readLegacySignatures(client, reference.repository, digest),
-    readBundleReferrers(client, reference.repository, digest),
+  // Each format is read on its own: one that cannot be read (an oversized `.sig`, a referrers tag overwritten with an
+  // image) is reported as UNREADABLE and the other still decides. Only an unreachable registry or the deadline
+  // stops the whole verification.
+  const [legacy, referrers] = await Promise.all([
+    orUnreadable(readLegacySignatures(client, reference.repository, digest)),
+    orUnreadable(readBundleReferrers(client, reference.repository, digest)),
   ]);
-  const claims = (stored: StoredBundle): string => stored.claimedPredicateType ?? COSIGN_SIGN_PREDICATE;
+  const claims = (stored: { readonly claimedPredicateType: string | undefined }): string =>
+    stored.claimedPredicateType ?? COSIGN_SIGN_PREDICATE;
+  const bundles = referrers instanceof Error ? [] : referrers.bundles;
+  const unreadable: readonly UnreadableReferrer[] =
+    referrers instanceof Error
+      ? [{ claimedPredicateType: undefined, reason: `referrers unreadable: ${referrers.message}` }]
+      : referrers.unreadable;
+  const listingReference = `${identity}:${referrersTag(digest)}`;
   const signatures = [
     ...legacySignatures(legacy, digest, identity, key),
     ...bundles
       .filter((stored) => claims(stored) === COSIGN_SIGN_PREDICATE)
       .map((stored) => bundleSignature(stored, digest, identity, key)),
+    ...unreadable
+      .filter((entry) => claims(entry) === COSIGN_SIGN_PREDICATE)
+      .map((entry) => unreadableBundle(entry, identity, listingReference)),
   ];
   const attestation = judgeAttestations(
     bundles.filter((stored) => claims(stored) === COSIGN_VULN_PREDICATE),
-    { digest, identity, key, now, maxAgeMs, maxAge, required },
+    // The listing could not be read at all: an attestation may be among what it lists, so it counts as unreadable too.
+    unreadable.filter((entry) => claims(entry) === COSIGN_VULN_PREDICATE || referrers instanceof Error),
+    { digest, identity, key, now, maxAgeMs, maxAge, required, listingReference },
   );
 
   const failures: string[] = [];
@@ -145,13 +191,18 @@ const resolveDigest = async (
 };
 
 const legacySignatures = (
-  stored: StoredLegacySignatures | undefined,
+  stored: StoredLegacySignatures | UnreadableArtifactError | undefined,
   digest: Digest,
   identity: string,
   key: KeyObject,
 ): GateSignature[] => {
   if (stored === undefined) return [];
   const tag = `${identity}:${signatureTag(digest)}`;
+  if (stored instanceof Error) {
+    return [
+      { format: 'cosign-legacy', valid: false, code: 'UNREADABLE', reason: stored.message, reference: tag },
+    ];
+  }
   if (stored.parsed === undefined) {
     return [
       {
@@ -195,6 +246,18 @@ const bundleSignature = (
   return toSignature(result);
 };
 
+const unreadableBundle = (
+  entry: UnreadableReferrer,
+  identity: string,
+  listingReference: string,
+): GateSignature => ({
+  format: 'sigstore-bundle',
+  valid: false,
+  code: 'UNREADABLE',
+  reason: entry.reason,
+  reference: entry.descriptor === undefined ? listingReference : `${identity}@${entry.descriptor.digest}`,
+});
+
 const toSignature = (result: VerificationResult): GateSignature => ({
   format: result.format === 'cosign-legacy' ? 'cosign-legacy' : 'sigstore-bundle',
   valid: result.valid,
@@ -219,14 +282,27 @@ interface AttestationContext {
   readonly maxAgeMs: number;
   readonly maxAge: string;
   readonly required: boolean;
+  /** Where the referrers were listed, for unreadable entries that name no referrer of their own. */
+  readonly listingReference: string;
 }
 
 /** Every vuln attestation is judged; the best one is reported (a fresh APPROVED one wins over the rest). */
 const judgeAttestations = (
   candidates: readonly StoredBundle[],
+  unreadable: readonly UnreadableReferrer[],
   context: AttestationContext,
 ): AttestationReport => {
   const base = { required: context.required, maxAge: context.maxAge };
+  const unread = unreadable.map((entry): AttestationReport => ({
+    ...base,
+    valid: false,
+    status: 'INVALID',
+    reason: `UNREADABLE: ${entry.reason}`,
+    reference:
+      entry.descriptor === undefined
+        ? context.listingReference
+        : `${context.identity}@${entry.descriptor.digest}`,
+  }));
   const reports = candidates.map((stored): AttestationReport => {
     const reference = `${context.identity}@${stored.descriptor.digest}`;
     const result = verifyBundle(
@@ -266,7 +342,7 @@ const judgeAttestations = (
       reference,
     };
   });
-  const best = [...reports].sort(
+  const best = [...reports, ...unread].sort(
     (a, b) =>
       ATTESTATION_RANK[a.status] - ATTESTATION_RANK[b.status] ||
       timeOf(b.scanFinishedOn) - timeOf(a.scanFinishedOn),

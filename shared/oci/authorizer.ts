@@ -1,7 +1,8 @@
 import { parseChallenge, type AuthChallenge } from './challenge';
 import type { Credentials, RegistryCredentials } from './credentials';
-import { RegistryRequestError } from './errors';
-import { send, statusError, type FetchLike } from './transport';
+import { RegistryIntegrityError, RegistryRequestError } from './errors';
+import { MAX_TOKEN_BYTES } from './limits';
+import { readBody, send, statusError, type FetchLike } from './transport';
 
 /**
  * Answers a registry's 401 challenge and remembers the answer. Basic auth (ECR's `AWS:<token>`, htpasswd) is
@@ -57,7 +58,21 @@ export class Authorizer {
     };
     const response = await send(this.fetchImpl, exchange, this.timeoutMs);
     if (!response.ok) throw await statusError(exchange, response);
-    const body = (await response.json()) as { token?: unknown; access_token?: unknown };
+    // The token endpoint is named by the registry's challenge, so it is as untrusted as the registry: bounded too.
+    const bytes = await readBody(
+      exchange,
+      response,
+      { maxBytes: MAX_TOKEN_BYTES, what: 'tokens' },
+      this.timeoutMs,
+    );
+    let body: { token?: unknown; access_token?: unknown };
+    try {
+      body = (JSON.parse(bytes.toString('utf8')) as typeof body | null) ?? {};
+    } catch (error) {
+      throw new RegistryIntegrityError(`token endpoint ${url.origin} answered with a body that is not JSON`, {
+        cause: error,
+      });
+    }
     const token = body.token ?? body.access_token;
     if (typeof token !== 'string' || token === '') {
       throw new RegistryRequestError(`token endpoint ${url.origin} returned no token`, response.status);

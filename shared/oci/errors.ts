@@ -34,5 +34,47 @@ export class RegistryIntegrityError extends TerminalError {
   }
 }
 
+/**
+ * The registry served, or a descriptor declared, more bytes than Tollgate reads for that kind of content (see
+ * limits.ts). Terminal: the artifact will be just as large next time, so it is never retried; readers of signatures
+ * report that one artifact as unreadable and go on with the others.
+ */
+export class RegistryResponseTooLargeError extends TerminalError {
+  public constructor(
+    message: string,
+    /** The URL that was, or would have been, read. */
+    public readonly url: string,
+    public readonly limitBytes: number,
+    options?: TollgateErrorOptions,
+  ) {
+    super('REGISTRY_INTEGRITY', message, options);
+  }
+}
+
+/**
+ * No complete answer in time: either one request's own limit (`request`) or the deadline of the whole verification
+ * it belongs to (`deadline`). Retryable like any unreachable registry; the message names the URL that was waited for.
+ */
+export class RegistryTimeoutError extends RegistryUnavailableError {
+  public constructor(
+    message: string,
+    public readonly url: string,
+    public readonly timeoutMs: number,
+    public readonly scope: 'request' | 'deadline',
+    options?: TollgateErrorOptions,
+  ) {
+    super(message, undefined, options);
+  }
+}
+
+/**
+ * An artifact that a reader of signatures skips and reports instead of failing the whole read: too large, or bytes
+ * that are not what they claim to be. A registry that cannot be reached is not such a case: it fails the read.
+ */
+export const isUnreadableArtifact = (
+  error: unknown,
+): error is RegistryResponseTooLargeError | RegistryIntegrityError =>
+  error instanceof RegistryResponseTooLargeError || error instanceof RegistryIntegrityError;
+
 export const isNotFound = (error: unknown): boolean =>
   error instanceof RegistryRequestError && error.status === 404;

@@ -2,11 +2,12 @@ import { isDigest, type Digest } from '../domain';
 import { Authorizer } from './authorizer';
 import { anonymous, type Credentials } from './credentials';
 import { sha256Digest } from './digest';
-import { RegistryIntegrityError, RegistryRequestError } from './errors';
+import { RegistryIntegrityError, RegistryRequestError, RegistryResponseTooLargeError } from './errors';
+import { formatBytes, MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, type ReadLimits } from './limits';
 import { isDescriptor } from './manifest';
 import { MANIFEST_MEDIA_TYPES, MediaType } from './media-types';
 import type { ManifestUpload, RegistryClient } from './registry-client';
-import { send, statusError, type Exchange, type FetchLike } from './transport';
+import { readBody, send, statusError, type BodyLimit, type Exchange, type FetchLike } from './transport';
 import type { Descriptor, FetchedManifest, ImageIndex, PutManifestResult } from './types';
 
 export interface OciRegistryClientOptions {
@@ -33,6 +34,12 @@ interface Call {
   readonly accept: readonly number[];
 }
 
+/** A response whose body is still to be read, through `read`, which bounds it. */
+interface Reply {
+  readonly response: Response;
+  readonly read: (limit: BodyLimit) => Promise<Buffer>;
+}
+
 const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
 
 export class OciRegistryClient implements RegistryClient {
@@ -56,15 +63,21 @@ export class OciRegistryClient implements RegistryClient {
     );
   }
 
-  public async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    const response = await this.call({
+  public async getManifest(
+    repository: string,
+    reference: string,
+    limits: ReadLimits = {},
+  ): Promise<FetchedManifest> {
+    const path = `/v2/${repository}/manifests/${reference}`;
+    const limit = this.limitFor(path, limits, MAX_MANIFEST_BYTES, 'manifests');
+    const { response, read } = await this.call({
       method: 'GET',
-      path: `/v2/${repository}/manifests/${reference}`,
+      path,
       repository,
       headers: { Accept: ACCEPT_MANIFESTS },
       accept: [200],
     });
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = await read(limit);
     const digest = sha256Digest(bytes);
     const claimed = response.headers.get('docker-content-digest');
     if (isDigest(reference) && digest !== reference) {
@@ -86,9 +99,13 @@ export class OciRegistryClient implements RegistryClient {
     };
   }
 
-  public async findManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
+  public async findManifest(
+    repository: string,
+    reference: string,
+    limits?: ReadLimits,
+  ): Promise<FetchedManifest | undefined> {
     try {
-      return await this.getManifest(repository, reference);
+      return await this.getManifest(repository, reference, limits);
     } catch (error) {
       if (error instanceof RegistryRequestError && error.status === 404) return undefined;
       throw error;
@@ -96,7 +113,7 @@ export class OciRegistryClient implements RegistryClient {
   }
 
   public async headManifest(repository: string, reference: string): Promise<Descriptor | undefined> {
-    const response = await this.call({
+    const { response } = await this.call({
       method: 'HEAD',
       path: `/v2/${repository}/manifests/${reference}`,
       repository,
@@ -127,7 +144,7 @@ export class OciRegistryClient implements RegistryClient {
     options: { readonly ifMatch?: string } = {},
   ): Promise<PutManifestResult> {
     const digest = sha256Digest(manifest.bytes);
-    const response = await this.call({
+    const { response } = await this.call({
       method: 'PUT',
       path: `/v2/${repository}/manifests/${reference}`,
       repository,
@@ -150,7 +167,7 @@ export class OciRegistryClient implements RegistryClient {
   }
 
   public async deleteManifest(repository: string, digest: Digest): Promise<boolean> {
-    const response = await this.call({
+    const { response } = await this.call({
       method: 'DELETE',
       path: `/v2/${repository}/manifests/${digest}`,
       repository,
@@ -160,14 +177,11 @@ export class OciRegistryClient implements RegistryClient {
     return response.status !== 404;
   }
 
-  public async getBlob(repository: string, digest: Digest): Promise<Buffer> {
-    const response = await this.call({
-      method: 'GET',
-      path: `/v2/${repository}/blobs/${digest}`,
-      repository,
-      accept: [200],
-    });
-    const bytes = Buffer.from(await response.arrayBuffer());
+  public async getBlob(repository: string, digest: Digest, limits: ReadLimits = {}): Promise<Buffer> {
+    const path = `/v2/${repository}/blobs/${digest}`;
+    const limit = this.limitFor(path, limits, MAX_BLOB_BYTES, 'blobs');
+    const { read } = await this.call({ method: 'GET', path, repository, accept: [200] });
+    const bytes = await read(limit);
     const actual = sha256Digest(bytes);
     if (actual !== digest) {
       throw new RegistryIntegrityError(
@@ -178,7 +192,7 @@ export class OciRegistryClient implements RegistryClient {
   }
 
   public async hasBlob(repository: string, digest: Digest): Promise<boolean> {
-    const response = await this.call({
+    const { response } = await this.call({
       method: 'HEAD',
       path: `/v2/${repository}/blobs/${digest}`,
       repository,
@@ -193,7 +207,7 @@ export class OciRegistryClient implements RegistryClient {
   ): Promise<{ readonly digest: Digest; readonly size: number }> {
     const digest = sha256Digest(bytes);
     if (await this.hasBlob(repository, digest)) return { digest, size: bytes.length };
-    const started = await this.call({
+    const { response: started } = await this.call({
       method: 'POST',
       path: `/v2/${repository}/blobs/uploads/`,
       repository,
@@ -221,9 +235,14 @@ export class OciRegistryClient implements RegistryClient {
     let path: string | undefined = `/v2/${repository}/tags/list?n=1000`;
     // Bounded so a registry with a looping Link header cannot keep us here.
     for (let page = 0; path !== undefined && page < 1000; page += 1) {
-      const response = await this.call({ method: 'GET', path, repository, accept: [200, 404] });
-      if (response.status === 404) return tags;
-      const body = (await response.json()) as { tags?: unknown };
+      const { response, read } = await this.call({ method: 'GET', path, repository, accept: [200, 404] });
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return tags;
+      }
+      const body = parseJson(await read({ maxBytes: MAX_MANIFEST_BYTES, what: 'tag lists' })) as {
+        tags?: unknown;
+      };
       if (Array.isArray(body.tags))
         tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
       path = nextLink(response.headers.get('link'));
@@ -232,15 +251,21 @@ export class OciRegistryClient implements RegistryClient {
   }
 
   public async referrers(repository: string, digest: Digest): Promise<readonly Descriptor[] | undefined> {
-    const response = await this.call({
+    const { response, read } = await this.call({
       method: 'GET',
       path: `/v2/${repository}/referrers/${digest}`,
       repository,
       headers: { Accept: MediaType.ociIndex },
       accept: [200, 404, 405],
     });
-    if (response.status !== 200 || contentType(response) !== MediaType.ociIndex) return undefined;
-    const index = (await response.json()) as Partial<ImageIndex>;
+    if (response.status !== 200 || contentType(response) !== MediaType.ociIndex) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    // The listing is an image index: the manifest limit bounds it, and so how many referrers one answer can name.
+    const index = parseJson(
+      await read({ maxBytes: MAX_MANIFEST_BYTES, what: 'referrers listings' }),
+    ) as Partial<ImageIndex>;
     return Array.isArray(index.manifests) ? index.manifests.filter(isDescriptor) : [];
   }
 
@@ -253,7 +278,26 @@ export class OciRegistryClient implements RegistryClient {
     throw await statusError(exchange, response);
   }
 
-  private async call(call: Call): Promise<Response> {
+  /**
+   * The ceiling for one read: the caller's, the descriptor's declared size, or the default. A declared size over the
+   * ceiling is refused here, before any request, so a descriptor pointing at a 100 MiB blob costs nothing.
+   */
+  private limitFor(path: string, limits: ReadLimits, fallback: number, kind: string): BodyLimit {
+    const maxBytes = limits.maxBytes ?? fallback;
+    const what = limits.what ?? kind;
+    if (limits.size !== undefined && limits.size > maxBytes) {
+      const url = `${this.#baseUrl}${path}`;
+      throw new RegistryResponseTooLargeError(
+        `GET ${url}: the descriptor declares ${limits.size} bytes, over the ${formatBytes(maxBytes)} limit for ${what}; not read`,
+        url,
+        maxBytes,
+      );
+    }
+    // Cut off at the declared size too: bytes beyond it cannot hash to the digest anyway.
+    return { maxBytes: Math.min(maxBytes, limits.size ?? maxBytes), what };
+  }
+
+  private async call(call: Call): Promise<Reply> {
     const scope =
       call.repository === undefined
         ? ''
@@ -280,7 +324,9 @@ export class OciRegistryClient implements RegistryClient {
           401,
         );
       }
-      if (call.accept.includes(response.status)) return response;
+      if (call.accept.includes(response.status)) {
+        return { response, read: (limit) => readBody(exchange, response, limit, this.#timeoutMs) };
+      }
       throw await statusError(exchange, response);
     }
   }
@@ -300,6 +346,15 @@ const embeddedMediaType = (bytes: Buffer): string | undefined => {
     return typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined;
   } catch {
     return undefined;
+  }
+};
+
+// Registries answer these with JSON; anything else is a registry we cannot understand, not one that is down.
+const parseJson = (bytes: Buffer): unknown => {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (error) {
+    throw new RegistryIntegrityError(`the registry answered with a body that is not JSON`, { cause: error });
   }
 };
 

@@ -1,4 +1,5 @@
 import type { Digest } from '../domain';
+import type { ReadLimits } from './limits';
 import type { Descriptor, FetchedManifest, PutManifestResult } from './types';
 
 export interface ManifestUpload {
@@ -8,15 +9,21 @@ export interface ManifestUpload {
 
 /**
  * The OCI Distribution API for one registry host, as the signing and verification code needs it.
- * Every read of content by digest is checked against that digest: a registry that lies is an error.
+ * Every read of content by digest is checked against that digest: a registry that lies is an error. Every read is
+ * bounded (limits.ts): manifests by MAX_MANIFEST_BYTES, blobs by MAX_BLOB_BYTES, or less where `limits` says so;
+ * more is a RegistryResponseTooLargeError, raised while streaming, before the rest is received.
  */
 export interface RegistryClient {
   /** The registry host, e.g. `123456789012.dkr.ecr.us-west-2.amazonaws.com` or `127.0.0.1:5000`. */
   readonly host: string;
   /** @throws RegistryRequestError with status 404 when there is no such manifest. */
-  getManifest(repository: string, reference: string): Promise<FetchedManifest>;
+  getManifest(repository: string, reference: string, limits?: ReadLimits): Promise<FetchedManifest>;
   /** Like getManifest, but `undefined` for a 404. */
-  findManifest(repository: string, reference: string): Promise<FetchedManifest | undefined>;
+  findManifest(
+    repository: string,
+    reference: string,
+    limits?: ReadLimits,
+  ): Promise<FetchedManifest | undefined>;
   /** The descriptor from a HEAD request, `undefined` for a 404. */
   headManifest(repository: string, reference: string): Promise<Descriptor | undefined>;
   putManifest(
@@ -27,7 +34,7 @@ export interface RegistryClient {
   ): Promise<PutManifestResult>;
   /** @returns false when the manifest was already gone. */
   deleteManifest(repository: string, digest: Digest): Promise<boolean>;
-  getBlob(repository: string, digest: Digest): Promise<Buffer>;
+  getBlob(repository: string, digest: Digest, limits?: ReadLimits): Promise<Buffer>;
   hasBlob(repository: string, digest: Digest): Promise<boolean>;
   /** Uploads monolithically (POST then PUT) unless the registry already has the blob. */
   putBlob(repository: string, bytes: Buffer): Promise<{ readonly digest: Digest; readonly size: number }>;

@@ -1,4 +1,5 @@
 import { isDigest, type Digest } from '../domain';
+import type { ReadLimits } from '../oci/limits';
 import type { ManifestUpload, RegistryClient } from '../oci/registry-client';
 import type { Descriptor, FetchedManifest, PutManifestResult } from '../oci/types';
 
@@ -32,17 +33,26 @@ export class RememberingRegistryClient implements RegistryClient {
     this.#maxBlobBytes = options.maxBlobBytes ?? 64 * 1024;
   }
 
-  public async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+  // What is remembered was read within the inner client's limits; `limits` only bound reads that reach it.
+  public async getManifest(
+    repository: string,
+    reference: string,
+    limits?: ReadLimits,
+  ): Promise<FetchedManifest> {
     return (
       this.#known(repository, reference) ??
-      this.#remember(repository, await this.inner.getManifest(repository, reference))
+      this.#remember(repository, await this.inner.getManifest(repository, reference, limits))
     );
   }
 
-  public async findManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
+  public async findManifest(
+    repository: string,
+    reference: string,
+    limits?: ReadLimits,
+  ): Promise<FetchedManifest | undefined> {
     const known = this.#known(repository, reference);
     if (known !== undefined) return known;
-    const found = await this.inner.findManifest(repository, reference);
+    const found = await this.inner.findManifest(repository, reference, limits);
     return found === undefined ? undefined : this.#remember(repository, found);
   }
 
@@ -74,10 +84,10 @@ export class RememberingRegistryClient implements RegistryClient {
     return this.inner.deleteManifest(repository, digest);
   }
 
-  public async getBlob(repository: string, digest: Digest): Promise<Buffer> {
+  public async getBlob(repository: string, digest: Digest, limits?: ReadLimits): Promise<Buffer> {
     const known = this.#blobs.get(key(repository, digest));
     if (known !== undefined) return known;
-    const bytes = await this.inner.getBlob(repository, digest);
+    const bytes = await this.inner.getBlob(repository, digest, limits);
     this.#rememberBlob(repository, digest, bytes);
     return bytes;
   }

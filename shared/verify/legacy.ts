@@ -11,6 +11,11 @@ export interface LegacySignatureLayer {
   readonly mediaType: string;
   readonly payload: Buffer;
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Set when the blob was not read (over the size limit, more signatures than are read, bytes that do not hash to
+   * the digest): why. `payload` is then empty, and the layer is reported as UNREADABLE, never as valid.
+   */
+  readonly unreadable?: string;
 }
 
 export interface LegacyExpectation {
@@ -31,6 +36,7 @@ export const verifyLegacySignature = (
 ): VerificationResult => {
   const no = (reason: Parameters<typeof rejected>[1], message: string): VerificationResult =>
     rejected('cosign-legacy', reason, message, reference);
+  if (layer.unreadable !== undefined) return no('UNREADABLE', layer.unreadable);
   if (layer.mediaType !== MediaType.cosignSimpleSigning) {
     return no(
       'WRONG_MEDIA_TYPE',
