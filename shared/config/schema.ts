@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
-export const SIGNATURE_FORMATS = ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'] as const;
-export type SignatureFormat = (typeof SIGNATURE_FORMATS)[number];
+import { SIGNATURE_FORMATS, type SignatureFormat } from '../domain/signature-format';
+
+export { SIGNATURE_FORMATS, type SignatureFormat };
 
 export const ALERTING_VERDICTS = ['REJECTED', 'ERROR', 'REVOKED', 'APPROVED'] as const;
 

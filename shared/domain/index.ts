@@ -5,3 +5,4 @@ export * from './finding';
 export * from './verdict';
 export * from './glob';
 export * from './image-record';
+export * from './signature-format';

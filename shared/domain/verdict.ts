@@ -1,3 +1,4 @@
+import type { SignatureFormat } from './signature-format';
 import type { Finding, SeverityCounts } from './finding';
 import type { ImageRef } from './image-ref';
 
@@ -47,7 +48,7 @@ export interface AppliedException {
 }
 
 export interface SignatureRef {
-  readonly format: 'cosign-legacy' | 'sigstore-bundle' | 'vuln-attestation';
+  readonly format: SignatureFormat;
   readonly reference: string;
 }
 

@@ -1,3 +1,4 @@
+import { SIGNATURE_FORMATS } from '../domain/signature-format';
 import { z } from 'zod';
 import { DIGEST_REGEX } from '../domain/digest';
 import { SEVERITIES } from '../domain/finding';
@@ -66,7 +67,7 @@ const staleExceptionSchema = z.strictObject({
   expired: z.boolean(),
 });
 
-export const SIGNATURE_REF_FORMATS = ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'] as const;
+export const SIGNATURE_REF_FORMATS = SIGNATURE_FORMATS;
 
 const signatureSchema = z.strictObject({
   format: z.enum(SIGNATURE_REF_FORMATS),

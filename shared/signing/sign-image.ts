@@ -1,3 +1,4 @@
+import { SIGNATURE_FORMATS } from '../domain/signature-format';
 import { mayBeSigned, type ApprovedVerdict, type Digest, type ImageRef, type SignatureRef } from '../domain';
 import { parseManifest } from '../oci/manifest';
 import { manifestKind, type ManifestKind } from '../oci/manifest-kind';
@@ -10,11 +11,7 @@ import { signCosignLegacy } from './formats/cosign-legacy';
 import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from './payload/statement';
 import { vulnPredicate } from './payload/vuln-predicate';
 
-export const ALL_SIGNATURE_FORMATS: readonly SignatureFormat[] = [
-  'cosign-legacy',
-  'sigstore-bundle',
-  'vuln-attestation',
-];
+export const ALL_SIGNATURE_FORMATS: readonly SignatureFormat[] = SIGNATURE_FORMATS;
 
 /**
  * Signs an APPROVED image by digest in each requested format. An image index is signed together with every entry
