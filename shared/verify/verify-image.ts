@@ -1,3 +1,4 @@
+import { SIGNATURE_FORMATS } from '../domain/signature-format';
 import { createPublicKey } from 'node:crypto';
 import type { ImageRef } from '../domain';
 import { DEFAULT_VERIFICATION_TIMEOUT_MS, withDeadline } from '../oci/deadline';
@@ -28,7 +29,7 @@ export const PREDICATE_TYPE_BY_FORMAT = {
   'vuln-attestation': COSIGN_VULN_PREDICATE,
 } as const;
 
-const ALL_FORMATS: readonly SignatureFormat[] = ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'];
+const ALL_FORMATS: readonly SignatureFormat[] = SIGNATURE_FORMATS;
 
 /**
  * Reads every signature Tollgate's formats define for `image` and verifies each against the trusted key.
