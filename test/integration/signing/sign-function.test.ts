@@ -95,7 +95,10 @@ const verdict = (image: ImageRef, outcome: 'APPROVED' | 'REJECTED' | 'REVOKED'):
     : { ...judged, outcome };
 };
 
-/** Records the image the way on-push and on-scan do: a push, then a verdict, through the production adapter. */
+/**
+ * Records the image the way on-push and on-scan do: a push, then a verdict, announced (recordVerdict), through the
+ * production adapter. A verdict left unannounced would be announced by the signer, as any pending one is.
+ */
 const judged = async (
   image: ImageRef,
   outcome: 'APPROVED' | 'REJECTED' | 'REVOKED',
@@ -108,7 +111,9 @@ const judged = async (
     correlationId: 'push-1',
     ...extra,
   });
-  await store.saveVerdict(image, verdict(image, outcome), record.version);
+  const decided = verdict(image, outcome);
+  await store.saveVerdict(image, decided, record.version);
+  await store.markAnnounced(image, decided.decidedAt);
 };
 
 const valid = async (image: ImageRef): Promise<string[]> =>
