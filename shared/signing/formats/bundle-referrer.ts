@@ -99,10 +99,23 @@ const attach = async (
   request: BundleRequest,
 ): Promise<Digest> => {
   const statement = inTotoStatement(identity, image.digest, request.predicateType, request.predicate);
-  const bundle = await new DSSEBundleBuilder({ signer: deps.signer, witnesses: [] }).create({
+  const built = await new DSSEBundleBuilder({ signer: deps.signer, witnesses: [] }).create({
     data: statementBytes(statement),
     type: IN_TOTO_PAYLOAD_TYPE,
   });
+  // The builder writes the signer's key hint (the KMS key ARN) as the DSSE `keyid`. Go verifiers skip a
+  // signature whose non-empty keyid is not their own SHA256KeyID of the key, so it is left empty, as cosign and
+  // sigstore-go write it. `keyid` is outside the PAE: the signature is unchanged.
+  const bundle = {
+    ...built,
+    content: {
+      ...built.content,
+      dsseEnvelope: {
+        ...built.content.dsseEnvelope,
+        signatures: built.content.dsseEnvelope.signatures.map((signature) => ({ ...signature, keyid: '' })),
+      },
+    },
+  };
   return deps.referrers.attach({
     repository: image.repository,
     subject: image.digest,
