@@ -33,10 +33,11 @@ Prints an admission policy (YAML) that admits only images carrying a Tollgate si
   --repositories GLOB... repository globs as in tollgate.config.yaml (* matches /); repeat the flag,
                          separate with commas, or list several after it (default: * = every repository)
   --mode MODE            enforce (deny, the default) or audit (admit and report)
-  --kyverno-api images   kyverno only: emit the CEL ImageValidatingPolicy (policies.kyverno.io/v1,
-                         Kyverno 1.17+) instead of the ClusterPolicy
+  --kyverno-api API      kyverno only: images (the default) emits the CEL ImageValidatingPolicy
+                         (policies.kyverno.io/v1, Kyverno 1.17+; 1.19+ with --require-attestation);
+                         cluster-policy the ClusterPolicy (kyverno.io/v1), deprecated since Kyverno 1.17
   --require-attestation  kyverno only: also demand the APPROVED vulnerability attestation
-  --max-age DURATION     its maximum scan age, e.g. 7d (default: 7d; ClusterPolicy form only)
+  --max-age DURATION     its maximum scan age (scanFinishedOn), e.g. 7d (default: 7d)
   --name NAME            metadata.name (default: tollgate-signed-images)
 
 Exit status: 0 printed, 2 error (bad argument, unreadable key).`;
@@ -162,7 +163,8 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
     throw error;
   }
   return {
-    engine: engine === 'kyverno' && api === 'images' ? 'kyverno-images' : engine,
+    // Kyverno deprecated ClusterPolicy in 1.17 and plans to remove it in 1.20: the CEL policy is the default.
+    engine: engine === 'kyverno' && api !== 'cluster-policy' ? 'kyverno-images' : engine,
     ...(values.key === undefined ? {} : { key: values.key }),
     ...(values['key-id'] === undefined ? {} : { keyId: values['key-id'] }),
     registry: values.registry,

@@ -43,8 +43,7 @@ export const generateAdmissionPolicy = (engine: AdmissionEngine, input: Admissio
       body = kyvernoImageValidatingPolicy(options);
       if (options.attestation !== undefined) {
         notes.push(
-          'The attestation must be APPROVED; its age is not checked here (this policy type has no clock function):',
-          'use the ClusterPolicy form or `tollgate verify --require-attestation --max-age` for freshness.',
+          `The vulnerability attestation must be APPROVED, its scan at most ${formatDuration(options.attestation.maxAgeMs)} old.`,
         );
       }
       break;

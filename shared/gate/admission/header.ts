@@ -1,5 +1,5 @@
 import type { ResolvedAdmissionOptions } from './options';
-import { ENGINE_VERSIONS, type AdmissionEngine } from './versions';
+import { ENGINE_VERSIONS, minimumVersion, type AdmissionEngine } from './versions';
 
 /** The comment every generated file starts with: what it covers, with which key, for which engine release. */
 export const header = (
@@ -15,7 +15,7 @@ export const header = (
       : ` Admits only images of ${options.registry} (${options.repositories.join(', ')}) signed by the Tollgate key${
           options.keySource === undefined ? '' : ` ${options.keySource}`
         }.`,
-    ` Mode: ${options.mode}. Schema: ${version.api}; checked against ${version.checked}, needs ${version.minimum} or later.`,
+    ` Mode: ${options.mode}. Schema: ${version.api}; checked against ${version.checked}, needs ${minimumVersion(engine, options)} or later.`,
     ...notes.map((note) => ` ${note}`),
   ].join('\n');
 };

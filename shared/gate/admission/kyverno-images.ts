@@ -1,3 +1,4 @@
+import { goDuration } from '../duration';
 import { COSIGN_VULN_PREDICATE } from '../../signing/payload/statement';
 import type { ResolvedAdmissionOptions } from './options';
 import { imageRegex, rawImageGlobs } from './patterns';
@@ -26,6 +27,12 @@ export const kyvernoImageValidatingPolicy = (options: ResolvedAdmissionOptions):
       {
         expression: `${covered}.all(image, extractPayload(image, attestations.vuln).predicate.scanner.result.verdict == 'APPROVED')`,
         message: "the Tollgate vulnerability attestation's verdict must be APPROVED",
+      },
+      {
+        // Kyverno's time library (registered since 1.17) gives the policy a clock: the scan the attestation
+        // reports must be recent, as `tollgate verify --max-age` requires.
+        expression: `${covered}.all(image, time.now() - timestamp(extractPayload(image, attestations.vuln).predicate.metadata.scanFinishedOn) <= duration('${goDuration(options.attestation.maxAgeMs)}'))`,
+        message: `the Tollgate vulnerability attestation's scan must be at most ${goDuration(options.attestation.maxAgeMs)} old`,
       },
     );
   }

@@ -2,6 +2,7 @@ import { goDuration } from '../duration';
 import { COSIGN_VULN_PREDICATE } from '../../signing/payload/statement';
 import type { ResolvedAdmissionOptions } from './options';
 import { wildcardReferences } from './patterns';
+import { minimumVersion } from './versions';
 
 /**
  * A Kyverno ClusterPolicy (kyverno.io/v1). The signature rule is `type: Cosign` and reads the legacy `.sig`;
@@ -82,7 +83,7 @@ export const kyvernoClusterPolicy = (options: ResolvedAdmissionOptions): Record<
         'policies.kyverno.io/title': 'Tollgate signed images',
         'policies.kyverno.io/description': `Images of ${options.registry} must carry a Tollgate signature.`,
         'kyverno.io/kyverno-version': '1.19.0',
-        'policies.kyverno.io/minversion': '1.13.0',
+        'policies.kyverno.io/minversion': minimumVersion('kyverno', options),
       },
     },
     spec: {

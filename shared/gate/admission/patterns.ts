@@ -27,12 +27,15 @@ export const policyControllerGlobs = (registry: string, glob: string): string[] 
 };
 
 /**
- * An RE2 pattern (CEL `matches`) for image strings as written in a pod spec: `registry/repo`, with an optional tag
- * and an optional digest.
+ * An RE2 pattern (CEL `matches`) that matches exactly the image strings the policy's `matchImageReferences` globs
+ * match: built from the same `rawImageGlobs`, with each `*` as `.*`. A narrower pattern (one that assumed a tag's
+ * or a digest's shape, say) would let an image the globs cover skip the signature check and be admitted unchecked.
  */
 export const imageRegex = (registry: string, globs: readonly string[]): string => {
-  const repositories = globs.map((glob) => glob.split('*').map(escapeRegex).join('.*'));
-  return `^${escapeRegex(registry)}/(${repositories.join('|')})(:[\\w][\\w.-]*)?(@sha256:[0-9a-f]{64})?$`;
+  const alternatives = globs
+    .flatMap((glob) => rawImageGlobs(registry, glob))
+    .map((pattern) => pattern.split('*').map(escapeRegex).join('.*'));
+  return `^(?:${alternatives.join('|')})$`;
 };
 
 /**

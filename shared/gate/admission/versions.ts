@@ -28,4 +28,19 @@ export const ENGINE_VERSIONS = {
 
 export type AdmissionEngine = keyof typeof ENGINE_VERSIONS;
 
+/**
+ * Kyverno's SigstoreBundle verification ignored the configured keys before 1.19.0 (kyverno#14233, #16267, fixed by
+ * #16800): a policy that checks the vulnerability attestation with a key needs 1.19.0, whatever its type.
+ */
+export const ATTESTATION_MINIMUM_KYVERNO = '1.19.0';
+
+/** The oldest release that enforces what this policy asks for. */
+export const minimumVersion = (
+  engine: AdmissionEngine,
+  options: { readonly attestation?: unknown },
+): string =>
+  (engine === 'kyverno' || engine === 'kyverno-images') && options.attestation !== undefined
+    ? ATTESTATION_MINIMUM_KYVERNO
+    : ENGINE_VERSIONS[engine].minimum;
+
 export const ADMISSION_ENGINES = Object.keys(ENGINE_VERSIONS) as AdmissionEngine[];

@@ -42,6 +42,8 @@ describe('tollgate policy', () => {
     kms.mock.resetHistory();
     const { code, stdout, stderr } = await runCommand(command, [
       'kyverno',
+      '--kyverno-api',
+      'cluster-policy',
       '--key',
       'awskms:///alias/tollgate-signing',
       '--key-id',
@@ -100,10 +102,18 @@ describe('tollgate policy', () => {
   });
 
   it.each([
+    // The ImageValidatingPolicy is the default: Kyverno deprecated ClusterPolicy in 1.17.
+    [['kyverno'], 'kind', 'ImageValidatingPolicy'],
     [['kyverno', '--kyverno-api', 'images'], 'spec.attestors.0.cosign.ctlog.insecureIgnoreTlog', true],
-    [['kyverno', '--mode', 'audit'], 'spec.validationFailureAction', 'Audit'],
+    [['kyverno', '--kyverno-api', 'cluster-policy'], 'kind', 'ClusterPolicy'],
+    [['kyverno', '--mode', 'audit'], 'spec.validationActions', ['Audit']],
     [
-      ['kyverno', '--require-attestation', '--max-age', '2d'],
+      ['kyverno', '--kyverno-api', 'cluster-policy', '--mode', 'audit'],
+      'spec.validationFailureAction',
+      'Audit',
+    ],
+    [
+      ['kyverno', '--kyverno-api', 'cluster-policy', '--require-attestation', '--max-age', '2d'],
       'spec.rules.1.verifyImages.0.attestations.0.conditions.0.all.1.value',
       '48h',
     ],

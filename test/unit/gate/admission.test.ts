@@ -135,7 +135,21 @@ describe('generated admission policies', () => {
           'verifyAttestationSignatures(image, attestations.vuln, [attestors.tollgate]) > 0',
         ),
         expect.stringContaining(".predicate.scanner.result.verdict == 'APPROVED'"),
+        // The freshness check, with Kyverno's clock: at most maxAge since the scan the attestation reports.
+        expect.stringContaining(
+          "time.now() - timestamp(extractPayload(image, attestations.vuln).predicate.metadata.scanFinishedOn) <= duration('24h')",
+        ),
       ]);
+      // SigstoreBundle verification with a key needs Kyverno 1.19.0 (kyverno#16800), in both policy types.
+      const clusterPolicy = parse(
+        generateAdmissionPolicy('kyverno', { ...base, attestation: { maxAgeMs: 1 } }),
+      ) as {
+        metadata: { annotations: Record<string, string> };
+      };
+      expect(clusterPolicy.metadata.annotations['policies.kyverno.io/minversion']).toBe('1.19.0');
+      expect(generateAdmissionPolicy('kyverno-images', { ...base, attestation: { maxAgeMs: 1 } })).toMatch(
+        /needs 1\.19\.0 or later/,
+      );
     });
 
     it('checks only covered images, by a pattern that matches exactly the covered repositories', () => {
