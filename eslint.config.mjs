@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { tollgatePlugin } from './scripts/eslint/layer-direction.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', 'cdk.out/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -13,31 +14,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      // The domain core must stay free of I/O and the AWS SDK; adapters live in shared/aws and shared/oci.
+      // The layers (and the core's purity) are kept by tollgate/layer-direction below.
       'no-restricted-imports': 'off',
     },
   },
   {
-    files: [
-      'shared/domain/**/*.ts',
-      'shared/policy/**/*.ts',
-      'shared/events/**/*.ts',
-      'shared/signing/payload/**/*.ts',
-    ],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['@aws-sdk/*'], message: 'The domain core imports no AWS SDK: use a port.' },
-            {
-              group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https'],
-              message: 'The domain core does no I/O.',
-            },
-          ],
-        },
-      ],
-    },
+    // core ← app ← adapters ← entry points, and a core without SDK or I/O (scripts/eslint, docs/architecture.md).
+    files: ['shared/**/*.ts'],
+    plugins: { tollgate: tollgatePlugin },
+    rules: { 'tollgate/layer-direction': 'error' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -1,7 +1,8 @@
 import { bundleFromJSON, isBundleWithDsseEnvelope } from '@sigstore/bundle';
 import type { Digest } from '../domain';
 import { digestHex } from '../domain';
-import { parseStrictJson, sameRepository } from '../verify';
+import { sameRepository } from '../verify/docker-reference';
+import { parseStrictJson } from '../verify/strict-json';
 
 /**
  * The in-toto statement inside a bundle that `verifyBundle` has already accepted, so every field in it is signed.

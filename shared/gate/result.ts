@@ -1,5 +1,5 @@
 import type { Digest } from '../domain';
-import type { VerificationReason } from '../verify';
+import type { VerificationReason } from '../verify/result';
 
 /** The formats that count as a signature of the image; the vulnerability attestation is judged on its own. */
 export type GateSignatureFormat = 'cosign-legacy' | 'sigstore-bundle';

@@ -61,7 +61,7 @@ export const announce = async (
 ): Promise<readonly TollgateDetailType[]> => {
   const events = publications({
     record,
-    verdict: verdict as RecordedVerdict,
+    verdict,
     settings: deps.settings,
     ...(correlationId === undefined ? {} : { correlationId }),
   });
