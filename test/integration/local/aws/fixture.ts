@@ -163,8 +163,11 @@ export const pushImage = async (
   return { digest, bytes };
 };
 
-/** Polls until `find` returns something: the registry notifies asynchronously. */
-export const waitFor = async <T>(find: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> => {
+/**
+ * Polls until `find` returns something: the registry notifies asynchronously. 30 s by default: on a loaded
+ * 2-core machine (CI beside other suites) 10 s was seen to run out.
+ */
+export const waitFor = async <T>(find: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = find();
