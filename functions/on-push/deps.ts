@@ -1,3 +1,4 @@
+import { FUNCTION_ENV } from '../../shared/runtime/env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -13,12 +14,12 @@ import { loadSettings, requireEnv } from '../../shared/runtime';
 
 /** Environment the on-push construct sets (infra/constructs/on-push.ts). */
 export const ON_PUSH_ENV = {
-  table: 'TOLLGATE_TABLE_NAME',
-  bus: 'TOLLGATE_BUS_NAME',
-  idempotencyTable: 'TOLLGATE_IDEMPOTENCY_TABLE',
-  scheduleGroup: 'TOLLGATE_SCHEDULE_GROUP',
-  timeoutFunction: 'TOLLGATE_TIMEOUT_FUNCTION_ARN',
-  schedulerRole: 'TOLLGATE_SCHEDULER_ROLE_ARN',
+  table: FUNCTION_ENV.table,
+  bus: FUNCTION_ENV.bus,
+  idempotencyTable: FUNCTION_ENV.idempotencyTable,
+  scheduleGroup: FUNCTION_ENV.scheduleGroup,
+  timeoutFunction: FUNCTION_ENV.timeoutFunction,
+  schedulerRole: FUNCTION_ENV.schedulerRole,
 } as const;
 
 export type PushAdapters = Omit<PushDeps, 'log' | 'once' | 'judge'> & {

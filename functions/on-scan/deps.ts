@@ -1,3 +1,4 @@
+import { FUNCTION_ENV } from '../../shared/runtime/env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -10,8 +11,8 @@ import { loadSettings, requireEnv } from '../../shared/runtime';
 
 /** Environment the Tollgate construct sets on every function (infra/tollgate.ts). */
 export const ON_SCAN_ENV = {
-  table: 'TOLLGATE_TABLE_NAME',
-  bus: 'TOLLGATE_BUS_NAME',
+  table: FUNCTION_ENV.table,
+  bus: FUNCTION_ENV.bus,
 } as const;
 
 /**

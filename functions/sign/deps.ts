@@ -1,3 +1,4 @@
+import { FUNCTION_ENV } from '../../shared/runtime/env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -24,9 +25,9 @@ import type { SignatureFormat } from '../../shared/verify';
 
 /** Environment the Tollgate construct sets on every function (infra/tollgate.ts `functionEnvironment`). */
 export const SIGN_ENV = {
-  table: 'TOLLGATE_TABLE_NAME',
-  bus: 'TOLLGATE_BUS_NAME',
-  signingKey: 'TOLLGATE_SIGNING_KEY_ID',
+  table: FUNCTION_ENV.table,
+  bus: FUNCTION_ENV.bus,
+  signingKey: FUNCTION_ENV.signingKey,
 } as const;
 
 /** What the sign handler works with; unit tests hand in fakes of the same ports. */

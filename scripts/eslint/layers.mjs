@@ -21,6 +21,8 @@ export const LAYER_OF_PATH = {
   'shared/oci/errors.ts': 'core',
   'shared/oci/limits.ts': 'core',
   'shared/oci/map-limited.ts': 'core',
+  // Names only: the environment contract infra writes and the functions read.
+  'shared/runtime/env-contract.ts': 'core',
   'shared/verify/': 'core',
   'shared/gate/admission/': 'core',
   'shared/gate/duration.ts': 'core',
@@ -43,6 +45,7 @@ export const LAYER_OF_PATH = {
   'shared/alerts/alert-messages.ts': 'app',
   'shared/alerts/index.ts': 'app',
   'shared/verify/read-signatures.ts': 'app',
+  'shared/verify/read-attestations.ts': 'app',
   'shared/verify/verify-image.ts': 'app',
   'shared/verify/index.ts': 'app',
   'shared/verify/public-key.ts': 'app',

@@ -1,3 +1,4 @@
+import { FUNCTION_ENV } from '../runtime/env-contract';
 import { TOLLGATE_ALERT } from '../events/tollgate-detail-types';
 import type { OutgoingEvent } from '../ports/event-publisher';
 import type { Alert } from './alert';
@@ -75,7 +76,7 @@ export const topicMessage = (alert: Alert): TopicMessage => {
 };
 
 /** The environment variable that names the topic to the notifier (set by infra/constructs/alerts.ts). */
-export const ALERT_TOPIC_ENV = 'TOLLGATE_ALERT_TOPIC_ARN';
+export const ALERT_TOPIC_ENV = FUNCTION_ENV.alertTopic;
 
 /** The port the notifier publishes people's alerts through (an SNS topic in AWS). */
 export interface AlertTopic {

@@ -1,3 +1,4 @@
+import { FUNCTION_ENV } from './env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -9,8 +10,8 @@ import type { JudgeDeps } from '../judge';
 import { requireEnv } from './env';
 import { loadSettings } from './settings';
 
-export const TABLE_ENV = 'TOLLGATE_TABLE_NAME';
-export const BUS_ENV = 'TOLLGATE_BUS_NAME';
+export const TABLE_ENV = FUNCTION_ENV.table;
+export const BUS_ENV = FUNCTION_ENV.bus;
 
 export const documentClient = (): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });

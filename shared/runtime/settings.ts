@@ -1,3 +1,4 @@
+import { FUNCTION_ENV } from './env-contract';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validateConfig, type TollgateConfig } from '../config';
@@ -5,8 +6,8 @@ import { ConfigValidationError } from '../domain/errors';
 import { parsePolicy, type LoadedPolicy } from '../policy';
 
 /** Environment the construct sets on every function (infra/tollgate.ts). */
-export const CONFIG_ENV = 'TOLLGATE_CONFIG';
-export const POLICY_FILE_ENV = 'TOLLGATE_POLICY_FILE';
+export const CONFIG_ENV = FUNCTION_ENV.config;
+export const POLICY_FILE_ENV = FUNCTION_ENV.policyFile;
 
 export interface RuntimeSettings {
   readonly config: TollgateConfig;
