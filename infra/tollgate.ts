@@ -17,6 +17,8 @@ import { PublicKeyParameter } from './constructs/public-key-parameter';
 import { Signer } from './constructs/signer';
 import { SigningKey } from './constructs/signing-key';
 import { VerdictTable } from './constructs/verdict-table';
+import { warnAboutVerifiers } from './constructs/verifier-compatibility';
+import { FUNCTION_ENV } from '../shared/runtime/env-contract';
 
 export interface TollgateProps {
   /**
@@ -68,6 +70,8 @@ export class Tollgate extends Construct {
     const settings = resolveSettings(props.config, props.baseDir ?? process.cwd());
     this.config = settings.config;
     this.policy = settings.policy;
+    // A format choice that makes common verifiers refuse every image is legal, but must not pass unnoticed.
+    warnAboutVerifiers(this, this.config.signatures.formats);
 
     this.signingKey = new SigningKey(this, 'Signing', {
       alias: this.config.signatures.keyAlias,
@@ -78,9 +82,9 @@ export class Tollgate extends Construct {
     this.functionEnvironment = {
       [CONFIG_ENV]: JSON.stringify(this.config),
       [POLICY_FILE_ENV]: 'tollgate.policy.yaml',
-      TOLLGATE_TABLE_NAME: this.verdictTable.table.tableName,
-      TOLLGATE_BUS_NAME: this.bus.eventBusName,
-      TOLLGATE_SIGNING_KEY_ID: this.signingKey.key.keyArn,
+      [FUNCTION_ENV.table]: this.verdictTable.table.tableName,
+      [FUNCTION_ENV.bus]: this.bus.eventBusName,
+      [FUNCTION_ENV.signingKey]: this.signingKey.key.keyArn,
     };
     this.bundledFiles = {
       'tollgate.policy.yaml': resolve(props.baseDir ?? process.cwd(), this.config.policy),

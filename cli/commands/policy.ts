@@ -36,7 +36,7 @@ Prints an admission policy (YAML) that admits only images carrying a Tollgate si
   --kyverno-api API      kyverno only: images (the default) emits the CEL ImageValidatingPolicy
                          (policies.kyverno.io/v1, Kyverno 1.17+; 1.19+ with --require-attestation);
                          cluster-policy the ClusterPolicy (kyverno.io/v1), deprecated since Kyverno 1.17
-  --require-attestation  kyverno only: also demand the APPROVED vulnerability attestation
+  --require-attestation  kyverno and policy-controller: also demand the APPROVED vulnerability attestation
   --max-age DURATION     its maximum scan age (scanFinishedOn), e.g. 7d (default: 7d)
   --name NAME            metadata.name (default: tollgate-signed-images)
 

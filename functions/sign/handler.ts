@@ -89,7 +89,7 @@ const sign = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): Pro
         metrics.addMetric(
           'SignaturesRemoved',
           MetricUnit.Count,
-          outcome.removed.legacyLayers + outcome.removed.referrers,
+          outcome.removed.legacyLayers + outcome.removed.referrers + outcome.removed.attestationLayers,
         );
       }
       logger.warn('verdict changed while signing; nothing recorded or published', {
@@ -108,7 +108,11 @@ const remove = async (deps: SignFunctionDeps, detail: SigningRequestedDetail): P
     return 'removal-skipped';
   }
   const { removed } = outcome;
-  metrics.addMetric('SignaturesRemoved', MetricUnit.Count, removed.legacyLayers + removed.referrers);
+  metrics.addMetric(
+    'SignaturesRemoved',
+    MetricUnit.Count,
+    removed.legacyLayers + removed.referrers + removed.attestationLayers,
+  );
   logger.info('own signatures removed from a revoked image', { removed });
   return 'removed';
 };

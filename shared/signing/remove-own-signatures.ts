@@ -14,6 +14,7 @@ import {
   signatureManifestWithLayers,
   signatureTag,
 } from './manifest/cosign-signature';
+import { removeOwnAttestationLayers } from './formats/cosign-attestation';
 import { bundleSignedBy, legacyLayerSignedBy } from './ours';
 
 export interface RemoveSignaturesDeps extends Pick<SigningDeps, 'backoff'> {
@@ -39,6 +40,8 @@ export interface RemovedSignatures {
   readonly legacyLayers: number;
   /** Our bundle referrers (signature and vulnerability attestation) unlisted and deleted. */
   readonly referrers: number;
+  /** Our layers taken out of `sha256-<hex>.att` manifests (the legacy copy of the vulnerability attestation). */
+  readonly attestationLayers: number;
   /** Other signers' `.sig` layers and other referrers, left exactly as they were. */
   readonly foreignKept: number;
 }
@@ -50,7 +53,7 @@ interface Tally {
 
 /**
  * Takes Tollgate's own signatures off an image (and off every manifest of an index, as signing put them there
- * too): our layer of the cosign `.sig` manifest and our Sigstore bundle referrers. "Ours" means "verifies with
+ * too): our layer of the cosign `.sig` manifest, our Sigstore bundle referrers and our `.att` layer. "Ours" means "verifies with
  * our key"; nothing else is touched, so another signer's signature survives a Tollgate revocation. Idempotent.
  *
  * Like `cosign clean`, a `.sig` manifest left with no layer is deleted rather than kept empty. Bundle referrers
@@ -66,15 +69,18 @@ export const removeOwnSignatures = async (
   const digests = await signedDigests(deps.registry, image, options.children ?? []);
   let legacyLayers = 0;
   let referrers = 0;
+  let attestationLayers = 0;
   let foreignKept = 0;
   for (const digest of digests) {
     const legacy = await removeLegacyLayers(deps, image.repository, digest, key);
     const bundles = await removeBundleReferrers(deps, image.repository, digest, key);
+    const attestations = await removeOwnAttestationLayers(deps, image.repository, digest, key);
     legacyLayers += legacy.removed;
     referrers += bundles.removed;
-    foreignKept += legacy.kept + bundles.kept;
+    attestationLayers += attestations.removed;
+    foreignKept += legacy.kept + bundles.kept + attestations.kept;
   }
-  return { digests, legacyLayers, referrers, foreignKept };
+  return { digests, legacyLayers, referrers, attestationLayers, foreignKept };
 };
 
 // The same digests signImage signs: the image and, for an index, every manifest it lists.

@@ -8,6 +8,7 @@ import type { SigningDeps } from './deps';
 import { SigningRefusedError } from './errors';
 import { signBundleReferrer } from './formats/bundle-referrer';
 import { signCosignLegacy } from './formats/cosign-legacy';
+import { signVulnAttestation } from './formats/vuln-attestation';
 import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from './payload/statement';
 import { vulnPredicate } from './payload/vuln-predicate';
 
@@ -128,7 +129,8 @@ const signFormat = (
         subject,
       });
     case 'vuln-attestation':
-      return signBundleReferrer(deps, image, {
+      // The bundle referrer and, with the same envelope, the legacy `.att` layer (formats/vuln-attestation.ts).
+      return signVulnAttestation(deps, image, {
         format,
         predicateType: COSIGN_VULN_PREDICATE,
         predicate: vulnPredicate(verdict),

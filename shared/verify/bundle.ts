@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   BUNDLE_V03_MEDIA_TYPE,
   bundleFromJSON,
@@ -8,6 +8,7 @@ import {
 import { toSignedEntity, Verifier, type TrustMaterial } from '@sigstore/verify';
 import type { Digest } from '../domain';
 import { IN_TOTO_PAYLOAD_TYPE } from '../signing/payload/statement';
+import { bundleShapeProblem } from './bundle-shape';
 import { accepted, rejected, type SignatureFormat, type VerificationResult } from './result';
 import { checkStatement } from './statement';
 import { parseStrictJson } from './strict-json';
@@ -30,30 +31,6 @@ export const publicKeyTrustMaterial = (key: KeyObject): TrustMaterial => ({
   publicKey: () => ({ publicKey: key, validFor: () => true }),
 });
 
-/**
- * go-securesystemslib's DSSE verifier (`dsse/verify.go`, VerifyAndDecode) derives the key ID from the key itself
- * (`SHA256KeyID`: the SHA-256 of its PKIX DER, hex) and skips every signature whose non-empty `keyid` differs, so
- * a bundle whose `keyid` is anything else verifies with no signature at all. sigstore-go also takes exactly one
- * signature per envelope. `keyid` is outside the signed PAE: it can be wrong on a genuine signature.
- */
-export const dsseKeyIdProblem = (
-  signatures: readonly { readonly keyid: string }[],
-  key: KeyObject,
-): string | undefined => {
-  if (signatures.length !== 1) {
-    return `the DSSE envelope has ${signatures.length} signatures; verifiers take exactly one`;
-  }
-  const keyid = signatures[0]!.keyid;
-  if (keyid === '' || keyid === sha256KeyId(key)) return undefined;
-  return `the DSSE signature's keyid ${JSON.stringify(keyid.slice(0, 100))} is neither empty nor the trusted key's ID, so Go verifiers (sigstore-go, cosign, Kyverno) skip the signature`;
-};
-
-/** go-securesystemslib's `SHA256KeyID`: hex SHA-256 of the public key's PKIX (SPKI) DER. */
-export const sha256KeyId = (key: KeyObject): string =>
-  createHash('sha256')
-    .update(key.export({ format: 'der', type: 'spki' }))
-    .digest('hex');
-
 const VERIFIER_OPTIONS = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 } as const;
 
 /** Verifies a v0.3 DSSE bundle with @sigstore/verify, then the statement it signs, which that library does not. */
@@ -65,9 +42,21 @@ export const verifyBundle = (
 ): VerificationResult => {
   const no = (reason: Parameters<typeof rejected>[1], message: string): VerificationResult =>
     rejected(expected.format, reason, message, reference);
+  let json: unknown;
+  try {
+    json = parseStrictJson(bundleJson.toString('utf8'));
+  } catch (error) {
+    return no('MALFORMED_BUNDLE', `not a Sigstore bundle: ${(error as Error).message}`);
+  }
+  // As strict as the Go verifiers users run (sigstore-go under cosign v3 and Kyverno, through go-securesystemslib's
+  // DSSE verifier), which @sigstore/verify is not: a bundle only it accepts is one that fails in users' clusters.
+  const shape = bundleShapeProblem(json, key);
+  if (shape !== undefined) {
+    return no(shape.kind === 'key-id' ? 'SIGNATURE_INVALID' : 'MALFORMED_BUNDLE', shape.message);
+  }
   let bundle: Bundle;
   try {
-    bundle = bundleFromJSON(parseStrictJson(bundleJson.toString('utf8')));
+    bundle = bundleFromJSON(json);
   } catch (error) {
     return no('MALFORMED_BUNDLE', `not a Sigstore bundle: ${(error as Error).message}`);
   }
@@ -78,10 +67,6 @@ export const verifyBundle = (
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     return no('MALFORMED_BUNDLE', `DSSE payload type ${envelope.payloadType} is not ${IN_TOTO_PAYLOAD_TYPE}`);
   }
-  // As strict as the Go verifiers users run (sigstore-go, cosign v3, Kyverno, all through go-securesystemslib's
-  // DSSE verifier), which @sigstore/verify is not: a bundle only it accepts is one that fails in users' clusters.
-  const keyIdProblem = dsseKeyIdProblem(envelope.signatures, key);
-  if (keyIdProblem !== undefined) return no('SIGNATURE_INVALID', keyIdProblem);
   try {
     new Verifier(publicKeyTrustMaterial(key), VERIFIER_OPTIONS).verify(toSignedEntity(bundle));
   } catch (error) {

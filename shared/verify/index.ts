@@ -1,7 +1,20 @@
+export {
+  envelopeSignedBy,
+  preAuthenticationEncoding,
+  verifyAttestationEnvelope,
+  type AttestationExpectation,
+} from './attestation-envelope';
 export { publicKeyTrustMaterial, verifyBundle, type BundleExpectation } from './bundle';
+export { bundleShapeProblem, statementShapeProblem, type ShapeProblem } from './bundle-shape';
 export { repositoryName, sameRepository } from './docker-reference';
+export { cosignKeyHint, sha256KeyId } from './key-ids';
 export { verifyLegacySignature, type LegacyExpectation, type LegacySignatureLayer } from './legacy';
 export { pemPublicKey, type PublicKeyMaterial, type PublicKeySource } from './public-key';
+export {
+  readLegacyAttestations,
+  type StoredAttestationLayer,
+  type StoredLegacyAttestations,
+} from './read-attestations';
 export {
   readBundleReferrers,
   readLegacySignatures,

@@ -1,5 +1,6 @@
 import { digestHex, type Digest } from '../domain';
 import { IN_TOTO_STATEMENT_V1 } from '../signing/payload/statement';
+import { statementShapeProblem } from './bundle-shape';
 import type { VerificationReason } from './result';
 import { parseStrictJson } from './strict-json';
 
@@ -33,6 +34,9 @@ export const checkStatement = (payload: Buffer, digest: Digest, predicateType: s
       message: `statement _type ${JSON.stringify(record._type) ?? 'missing'} is not ${IN_TOTO_STATEMENT_V1}`,
     };
   }
+  // sigstore-go reads the statement with protojson, which refuses what the in-toto protobuf does not define.
+  const shape = statementShapeProblem(record);
+  if (shape !== undefined) return { ok: false, reason: 'MALFORMED_PAYLOAD', message: shape };
   const hex = digestHex(digest);
   const subjects = Array.isArray(record.subject) ? (record.subject as unknown[]) : [];
   const matches = subjects.some(

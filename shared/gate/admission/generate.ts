@@ -9,8 +9,11 @@ import { AdmissionInputError, resolveAdmissionOptions, type AdmissionOptions } f
 import { POLICY_CONTROLLER_NAMESPACE_LABEL, policyControllerClusterImagePolicy } from './policy-controller';
 import type { AdmissionEngine } from './versions';
 
-/** Engines that can check Tollgate's vulnerability attestation (a v0.3 bundle referrer) with a plain key. */
-const READS_ATTESTATIONS: readonly AdmissionEngine[] = ['kyverno', 'kyverno-images'];
+/**
+ * Engines that can check Tollgate's vulnerability attestation with a plain key: Kyverno reads the v0.3 bundle
+ * referrer, policy-controller the copy in the legacy `.att` tag. Connaisseur reads no attestation at all.
+ */
+const READS_ATTESTATIONS: readonly AdmissionEngine[] = ['kyverno', 'kyverno-images', 'policy-controller'];
 
 /**
  * The admission policy for `engine` as a YAML document, with a header comment naming the engine release it was
@@ -21,8 +24,8 @@ export const generateAdmissionPolicy = (engine: AdmissionEngine, input: Admissio
   const options = resolveAdmissionOptions(input);
   if (options.attestation !== undefined && !READS_ATTESTATIONS.includes(engine)) {
     throw new AdmissionInputError(
-      `${engine} cannot check Tollgate's vulnerability attestation (a Sigstore v0.3 bundle verified with a key); ` +
-        'use kyverno, or `tollgate verify --require-attestation` in the pipeline',
+      `${engine} cannot check Tollgate's vulnerability attestation (it reads neither the Sigstore bundle nor the .att tag); ` +
+        'use kyverno or policy-controller, or `tollgate verify --require-attestation` in the pipeline',
     );
   }
   if (engine !== 'gatekeeper' && !options.publicKeyPem.includes('-----BEGIN PUBLIC KEY-----')) {
@@ -33,6 +36,10 @@ export const generateAdmissionPolicy = (engine: AdmissionEngine, input: Admissio
   switch (engine) {
     case 'kyverno':
       body = kyvernoClusterPolicy(options);
+      notes.push(
+        'Kyverno deprecated ClusterPolicy in 1.17 and plans to remove it (1.20): prefer the ImageValidatingPolicy',
+        '(`tollgate policy kyverno` without --kyverno-api).',
+      );
       if (options.attestation !== undefined) {
         notes.push(
           `Rule tollgate-vuln-attestation: APPROVED vulnerability attestation, scan at most ${formatDuration(options.attestation.maxAgeMs)} old.`,
@@ -53,6 +60,12 @@ export const generateAdmissionPolicy = (engine: AdmissionEngine, input: Admissio
         `policy-controller only checks namespaces labelled ${POLICY_CONTROLLER_NAMESPACE_LABEL}: "true":`,
         `  kubectl label namespace NAME ${POLICY_CONTROLLER_NAMESPACE_LABEL}=true`,
         'It pulls signatures with the ECR credential helper under its service account role (IRSA or Pod Identity).',
+        ...(options.attestation === undefined
+          ? []
+          : [
+              `The authority checks the vulnerability attestation in the .att tag (APPROVED, scan at most ${formatDuration(options.attestation.maxAgeMs)} old),`,
+              'which Tollgate writes with the vuln-attestation format for images signed since it writes .att.',
+            ]),
       );
       break;
     case 'connaisseur':

@@ -12,6 +12,8 @@ import { imageRegex, rawImageGlobs } from './patterns';
 export const kyvernoImageValidatingPolicy = (options: ResolvedAdmissionOptions): Record<string, unknown> => {
   const enforce = options.mode === 'enforce';
   const covered = 'variables.tollgateImages';
+  const scanFinished =
+    'timestamp(extractPayload(image, attestations.vuln).predicate.metadata.scanFinishedOn)';
   const validations: Record<string, unknown>[] = [
     {
       expression: `${covered}.all(image, verifyImageSignatures(image, [attestors.tollgate]) > 0)`,
@@ -30,8 +32,9 @@ export const kyvernoImageValidatingPolicy = (options: ResolvedAdmissionOptions):
       },
       {
         // Kyverno's time library (registered since 1.17) gives the policy a clock: the scan the attestation
-        // reports must be recent, as `tollgate verify --max-age` requires.
-        expression: `${covered}.all(image, time.now() - timestamp(extractPayload(image, attestations.vuln).predicate.metadata.scanFinishedOn) <= duration('${goDuration(options.attestation.maxAgeMs)}'))`,
+        // reports must be recent, as `tollgate verify --max-age` requires, and, as there, not more than 5 minutes
+        // in the future (clock skew; more is a predicate that lies about its time).
+        expression: `${covered}.all(image, time.now() - ${scanFinished} <= duration('${goDuration(options.attestation.maxAgeMs)}') && ${scanFinished} - time.now() <= duration('5m'))`,
         message: `the Tollgate vulnerability attestation's scan must be at most ${goDuration(options.attestation.maxAgeMs)} old`,
       },
     );

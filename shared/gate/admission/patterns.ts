@@ -1,3 +1,4 @@
+import { AdmissionInputError } from './options';
 /**
  * Tollgate repository globs (`*` = any characters, `/` included) translated to each engine's own matching, so the
  * policy covers exactly the images Tollgate signs. Where an engine cannot say exactly that, the translation errs
@@ -28,13 +29,23 @@ export const policyControllerGlobs = (registry: string, glob: string): string[] 
 
 /**
  * An RE2 pattern (CEL `matches`) that matches exactly the image strings the policy's `matchImageReferences` globs
- * match: built from the same `rawImageGlobs`, with each `*` as `.*`. A narrower pattern (one that assumed a tag's
- * or a digest's shape, say) would let an image the globs cover skip the signature check and be admitted unchecked.
+ * match: built from the same `rawImageGlobs`, with each `*` as `[\s\S]*`. Kyverno compiles those globs with
+ * gobwas/glob and no separators (pkg/cel/compiler, CompileMatchImageReference), where `*` is any run of any
+ * characters, a newline included; RE2's `.` stops at a newline, so it is not used. A narrower pattern (one that
+ * assumed a tag's or a digest's shape, say) would let an image the globs cover skip the signature check and be
+ * admitted unchecked. The pattern uses only literals, `[\s\S]`, `(?:|)` and `^…$` (end of text without the `m`
+ * flag), which mean the same in RE2 and in JavaScript, so tests can check it with RegExp.
  */
 export const imageRegex = (registry: string, globs: readonly string[]): string => {
   const alternatives = globs
     .flatMap((glob) => rawImageGlobs(registry, glob))
-    .map((pattern) => pattern.split('*').map(escapeRegex).join('.*'));
+    .map((pattern) => {
+      // gobwas/glob gives `?`, `[`, `{` and `\` a meaning; the option checks keep them out of registries and globs.
+      if (/[?[\]{}\\]/.test(pattern)) {
+        throw new AdmissionInputError(`${pattern}: only * may be a wildcard in an image glob`);
+      }
+      return pattern.split('*').map(escapeRegex).join('[\\s\\S]*');
+    });
   return `^(?:${alternatives.join('|')})$`;
 };
 

@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { bundleToJSON } from '@sigstore/bundle';
+import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
 // The builder alone: the package's index also loads the Fulcio, Rekor and TSA clients and their HTTP stack
 // (make-fetch-happen: ~0.7 MB bundled, and most of the package's load time), none of which Tollgate uses.
 import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse';
@@ -8,11 +8,12 @@ import { MediaType } from '../../oci/media-types';
 import { rewriteReferrersIndex } from '../../oci/referrers';
 import type { Descriptor } from '../../oci/types';
 import type { BundleExpectation } from '../../verify/bundle';
+import { cosignKeyHint } from '../../verify/key-ids';
 import { readBundleReferrers, type StoredBundles } from '../../verify/read-signatures';
 import { defaultBackoff, MAX_ATTEMPTS, untilSettled, type SigningDeps } from '../deps';
 import { SignatureConflictError } from '../errors';
 import { bundleReferrerAnnotations } from '../manifest/bundle-referrer';
-import { bundleIsOurs } from '../ours';
+import { bundleIsOurs, bundleSignedBy } from '../ours';
 import { IN_TOTO_PAYLOAD_TYPE, inTotoStatement, statementBytes } from '../payload/statement';
 
 export interface BundleRequest {
@@ -32,7 +33,19 @@ export const signBundleReferrer = async (
   deps: SigningDeps,
   image: ImageRef,
   request: BundleRequest,
-): Promise<SignatureRef> => {
+): Promise<SignatureRef> => (await settleBundleReferrer(deps, image, request)).ref;
+
+/** The bundle referrer settled on, and the bundle JSON it holds (for the `.att` copy of its DSSE envelope). */
+export interface SettledBundle {
+  readonly ref: SignatureRef;
+  readonly bundle: Buffer;
+}
+
+export const settleBundleReferrer = async (
+  deps: SigningDeps,
+  image: ImageRef,
+  request: BundleRequest,
+): Promise<SettledBundle> => {
   const identity = `${image.registry}/${image.repository}`;
   const key = createPublicKey((await deps.publicKey.publicKey()).pem);
   const expected: BundleExpectation = {
@@ -84,13 +97,35 @@ const converge = async (
   stored: StoredBundles,
   expected: BundleExpectation,
   key: KeyObject,
-): Promise<SignatureRef | undefined> => {
+): Promise<SettledBundle | undefined> => {
   const [keep, ...duplicates] = oursInOrder(stored, expected, key);
   if (keep === undefined) return undefined;
-  if (duplicates.length === 0) return { format: expected.format, reference: `${identity}@${keep}` };
-  await prune(deps, image, stored, duplicates);
+  const outdated = outdatedOfOurs(stored, expected, key);
+  if (duplicates.length === 0 && outdated.length === 0) {
+    const bundle = stored.bundles.find((candidate) => candidate.descriptor.digest === keep)!.bundle;
+    return { ref: { format: expected.format, reference: `${identity}@${keep}` }, bundle };
+  }
+  await prune(deps, image, stored, [...duplicates, ...outdated]);
   return undefined;
 };
+
+/**
+ * Bundles our key signed for this predicate type that no longer pass our own (Go-verifier-strict) check: those
+ * written before the DSSE keyid was left empty. cosign and Kyverno settle for any bundle that verifies, so they do
+ * no harm next to the new one, but every verifier lists them as refused; they go once the new one is in place.
+ */
+const outdatedOfOurs = (stored: StoredBundles, expected: BundleExpectation, key: KeyObject): Digest[] => [
+  ...new Set(
+    stored.bundles
+      .filter(
+        (bundle) =>
+          bundle.claimedPredicateType === expected.predicateType &&
+          !bundleIsOurs(bundle, expected, key) &&
+          bundleSignedBy(bundle, key),
+      )
+      .map((bundle) => bundle.descriptor.digest),
+  ),
+];
 
 const attach = async (
   deps: SigningDeps,
@@ -103,27 +138,33 @@ const attach = async (
     data: statementBytes(statement),
     type: IN_TOTO_PAYLOAD_TYPE,
   });
-  // The builder writes the signer's key hint (the KMS key ARN) as the DSSE `keyid`. Go verifiers skip a
-  // signature whose non-empty keyid is not their own SHA256KeyID of the key, so it is left empty, as cosign and
-  // sigstore-go write it. `keyid` is outside the PAE: the signature is unchanged.
-  const bundle = {
-    ...built,
-    content: {
-      ...built.content,
-      dsseEnvelope: {
-        ...built.content.dsseEnvelope,
-        signatures: built.content.dsseEnvelope.signatures.map((signature) => ({ ...signature, keyid: '' })),
-      },
-    },
-  };
+  const key = createPublicKey((await deps.publicKey.publicKey()).pem);
+  const bundle = forGoVerifiers(bundleToJSON(built), key);
   return deps.referrers.attach({
     repository: image.repository,
     subject: image.digest,
-    artifact: Buffer.from(JSON.stringify(bundleToJSON(bundle))),
+    artifact: Buffer.from(JSON.stringify(bundle)),
     mediaType: MediaType.sigstoreBundleV03,
     annotations: bundleReferrerAnnotations(request.predicateType),
     ...(request.subject === undefined ? {} : { subjectDescriptor: request.subject }),
   });
+};
+
+/**
+ * The builder writes the signer's key hint (the KMS key ARN) both as the DSSE `keyid` and as
+ * `verificationMaterial.publicKey.hint`. go-securesystemslib's DSSE verifier, under sigstore-go, cosign v3 and
+ * Kyverno, skips a signature whose non-empty keyid is not its own SHA256KeyID of the key, and then finds none;
+ * so the keyid is left empty, as cosign and sigstore-go write it. It is outside the PAE: the signature is the
+ * same. The hint is what cosign v3 writes for a key (base64 SHA-256 of its SPKI DER): no verifier needs it, and
+ * this way it names the key without publishing the account, region and key ID of an ARN in every bundle.
+ */
+export const forGoVerifiers = (bundle: SerializedBundle, key: KeyObject): SerializedBundle => {
+  const copy = structuredClone(bundle);
+  for (const signature of copy.dsseEnvelope?.signatures ?? []) signature.keyid = '';
+  if (copy.verificationMaterial.publicKey !== undefined) {
+    copy.verificationMaterial.publicKey.hint = cosignKeyHint(key);
+  }
+  return copy;
 };
 
 /**

@@ -28,7 +28,12 @@ export interface VulnResult {
   readonly warnings: readonly string[];
 }
 
-export const TOLLGATE_BUILDER_ID = 'https://github.com/tollgate/tollgate';
+/**
+ * Who produced the attestation. A URN in Tollgate's own name, not a URL: Tollgate owns no web address, and a
+ * made-up repository URL could one day be registered by someone else and then seem to vouch for these verdicts.
+ * The trailing version changes only if the predicate's meaning does.
+ */
+export const TOLLGATE_BUILDER_ID = 'urn:tollgate:signer:v1';
 
 const SCANNER_URI: Record<Scanner, string> = {
   ECR_BASIC: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-basic.html',

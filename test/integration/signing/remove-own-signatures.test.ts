@@ -1,3 +1,4 @@
+import { attestationTag } from '../../../shared/signing/manifest/cosign-attestation';
 import { createPublicKey, verify } from 'node:crypto';
 import { KmsSigner } from '../../../shared/aws/kms';
 import { VERDICT_SCHEMA_VERSION, type ApprovedVerdict, type ImageRef } from '../../../shared/domain';
@@ -120,7 +121,13 @@ describe.each(['anonymous', 'basic'] as const)('removeOwnSignatures against a re
 
     const removed = await removeOwnSignatures(ours, image);
 
-    expect(removed).toEqual({ digests: [pushed.digest], legacyLayers: 1, referrers: 2, foreignKept: 2 });
+    expect(removed).toEqual({
+      digests: [pushed.digest],
+      legacyLayers: 1,
+      referrers: 2,
+      attestationLayers: 1,
+      foreignKept: 2,
+    });
     expect(validFormats(await verifyWith(ours, image))).toEqual([]);
     expect(validFormats(await verifyWith(theirs, image))).toEqual(['cosign-legacy', 'sigstore-bundle']);
 
@@ -163,10 +170,13 @@ describe.each(['anonymous', 'basic'] as const)('removeOwnSignatures against a re
     expect(await removeOwnSignatures(ours, image)).toMatchObject({
       legacyLayers: 1,
       referrers: 2,
+      attestationLayers: 1,
       foreignKept: 0,
     });
 
     expect(await client.findManifest(repository, signatureTag(pushed.digest))).toBeUndefined();
+    // The .att held only our layer too: it goes the same way, as `cosign clean` would take it.
+    expect(await client.findManifest(repository, attestationTag(pushed.digest))).toBeUndefined();
     const index = JSON.parse(
       (await client.getManifest(repository, referrersTag(pushed.digest))).bytes.toString(),
     ) as ImageIndex;
@@ -186,7 +196,7 @@ describe.each(['anonymous', 'basic'] as const)('removeOwnSignatures against a re
 
     const removed = await removeOwnSignatures(ours, image);
 
-    expect(removed).toEqual({ digests, legacyLayers: 3, referrers: 6, foreignKept: 0 });
+    expect(removed).toEqual({ digests, legacyLayers: 3, referrers: 6, attestationLayers: 3, foreignKept: 0 });
     for (const digest of digests)
       expect(validFormats(await verifyWith(ours, { ...image, digest }))).toEqual([]);
   });

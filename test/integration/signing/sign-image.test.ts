@@ -20,6 +20,7 @@ import {
   type ImageIndex,
   type ImageManifest,
 } from '../../../shared/oci';
+import { attestationTag } from '../../../shared/signing/manifest/cosign-attestation';
 import {
   COSIGN_SIGN_PREDICATE,
   COSIGN_VULN_PREDICATE,
@@ -30,7 +31,9 @@ import {
   RememberingRegistryClient,
   type SigningDeps,
 } from '../../../shared/signing';
+import { verifyAttestationEnvelope } from '../../../shared/verify/attestation-envelope';
 import {
+  cosignKeyHint,
   publicKeyTrustMaterial,
   verifyImageSignatures,
   type VerificationResult,
@@ -188,10 +191,15 @@ describe.each(['anonymous', 'basic'] as const)('signImage against a real %s regi
         JSON.parse((await client.getBlob(repository, manifest.layers[0]!.digest)).toString()),
       );
       expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
+      // cosign's own hint for a key (base64 SHA-256 of its SPKI DER), and an empty DSSE keyid: go-securesystemslib
+      // skips a signature whose non-empty keyid is not the key's SHA256KeyID.
       expect(bundle.verificationMaterial.content).toEqual({
         $case: 'publicKey',
-        publicKey: { hint: kms.keyArn },
+        publicKey: { hint: cosignKeyHint(key) },
       });
+      expect(bundle.content.$case === 'dsseEnvelope' && bundle.content.dsseEnvelope.signatures).toEqual([
+        { keyid: '', sig: expect.any(Buffer) as Buffer },
+      ]);
       expect(bundle.verificationMaterial.tlogEntries).toEqual([]);
       new Verifier(publicKeyTrustMaterial(key), {
         tlogThreshold: 0,
@@ -220,6 +228,32 @@ describe.each(['anonymous', 'basic'] as const)('signImage against a real %s regi
       }
     }
     expect(predicateTypes.sort()).toEqual([COSIGN_VULN_PREDICATE, COSIGN_SIGN_PREDICATE].sort());
+
+    // The vulnerability attestation again, as `cosign attest` lays it out for the readers of .att (cosign up to
+    // 2.6.2, policy-controller, Kyverno type: Cosign): a DSSE envelope layer with the predicate type annotation.
+    const att = JSON.parse(
+      (await client.getManifest(repository, attestationTag(pushed.digest))).bytes.toString(),
+    ) as ImageManifest;
+    expect(att.config.mediaType).toBe(MediaType.ociConfig);
+    expect(att.layers).toEqual([
+      expect.objectContaining({
+        mediaType: 'application/vnd.dsse.envelope.v1+json',
+        annotations: { 'dev.cosignproject.cosign/signature': '', predicateType: COSIGN_VULN_PREDICATE },
+      }),
+    ]);
+    const envelope = await client.getBlob(repository, att.layers[0]!.digest);
+    expect(Object.keys(JSON.parse(envelope.toString()) as object)).toEqual([
+      'payloadType',
+      'payload',
+      'signatures',
+    ]);
+    expect(
+      verifyAttestationEnvelope(
+        envelope,
+        { digest: pushed.digest, predicateType: COSIGN_VULN_PREDICATE },
+        key,
+      ),
+    ).toMatchObject({ valid: true });
 
     // And the project's own verifier accepts all three.
     const results = await verifyImageSignatures({ registry: client, publicKey: deps.publicKey }, image);

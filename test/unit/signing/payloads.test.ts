@@ -97,5 +97,8 @@ describe('payload and manifest builders', () => {
       scanStartedOn: '2025-01-01T00:05:00Z',
       scanFinishedOn: '2025-01-01T00:05:00Z',
     });
+    // A URN in Tollgate's name: no web address that someone else could register and seem to speak for.
+    expect(predicate.invocation['builder.id']).toMatch(/^urn:tollgate:/);
+    expect(predicate.invocation['builder.id']).not.toMatch(/^https?:/);
   });
 });

@@ -65,7 +65,13 @@ describe('removeOwnSignatures', () => {
 
     const removed = await removeOwnSignatures(ours, image);
 
-    expect(removed).toEqual({ digests: [digest], legacyLayers: 1, referrers: 0, foreignKept: 2 });
+    expect(removed).toEqual({
+      digests: [digest],
+      legacyLayers: 1,
+      referrers: 0,
+      attestationLayers: 0,
+      foreignKept: 2,
+    });
     const after = await sig(registry, digest);
     expect(after).toEqual(foreign.manifest);
   });
@@ -107,6 +113,7 @@ describe('removeOwnSignatures', () => {
       digests: [goneIndex, child.digest],
       legacyLayers: 1,
       referrers: 2,
+      attestationLayers: 1,
       foreignKept: 0,
     });
   });

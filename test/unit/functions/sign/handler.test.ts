@@ -353,7 +353,8 @@ describe('sign: fail closed', () => {
     expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(6);
     expect(world.store.saved).toEqual([]);
     expect(world.publisher.published).toEqual([]);
-    expect(metrics()).toMatchObject({ SigningRevokedMidway: 1, SignaturesRemoved: 6 });
+    // Per digest: the .sig layer, two bundle referrers and the .att layer.
+    expect(metrics()).toMatchObject({ SigningRevokedMidway: 1, SignaturesRemoved: 8 });
   });
 
   it('revoked after signing but before saving: nothing recorded or published, and our signatures are gone', async () => {
@@ -517,7 +518,8 @@ describe('remove: revocation with remove-signatures', () => {
     expect(world.store.records.get(`${REPOSITORY}@${image.digest}`)?.signatures).toEqual([]);
     expect(world.publisher.published).toEqual([]);
     expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(3);
-    expect(metrics()).toMatchObject({ SignaturesRemoved: 3 });
+    // Ours: the .sig layer, two bundle referrers and the .att layer.
+    expect(metrics()).toMatchObject({ SignaturesRemoved: 4 });
   });
 
   it('when ours was the only layer, the .sig manifest is deleted, as cosign clean does', async () => {
