@@ -4,7 +4,7 @@ import { ConcurrentUpdateError } from '../domain/errors';
 import { matchesAnyGlob } from '../domain/glob';
 import type { ImageRecord } from '../domain/image-record';
 import type { ImageRef } from '../domain/image-ref';
-import { errorVerdict } from '../domain/verdict';
+import { errorVerdict, type VerdictErrorCode } from '../domain/verdict';
 import type { ImageActionEvent } from '../events/normalized';
 import {
   tagViolationEvent,
@@ -13,7 +13,7 @@ import {
 } from '../events/tag-violation-event';
 import type { JudgeOutcome } from '../judge/judge-image';
 import { recordVerdict } from '../judge/record-verdict';
-import { manifestKind, type ManifestKind } from '../oci/manifest-kind';
+import { manifestKind } from '../oci/manifest-kind';
 import { INDEX_MEDIA_TYPES } from '../oci/media-types';
 import type { EcrControl } from '../ports/ecr-control';
 import type { EventPublisher, OutgoingEvent } from '../ports/event-publisher';
@@ -357,63 +357,77 @@ const startScan = async (
  */
 const childrenOf = async (deps: PushDeps, repository: string, indexJson: string): Promise<IndexChild[]> => {
   const entries = indexEntries(indexJson);
-  const kinds = new Map<Digest, ManifestKind>(
+  const manifests = new Map<Digest, string | undefined>(
     await Promise.all(
       entries.map(
         async (entry) =>
-          [
-            entry.digest,
-            manifestKind((await deps.ecr.manifest(repository, entry.digest))?.manifest),
-          ] as const,
+          [entry.digest, (await deps.ecr.manifest(repository, entry.digest))?.manifest] as const,
       ),
     ),
   );
-  return indexChildren(entries, kinds);
+  const kinds = new Map(
+    [...manifests].map(([digest, manifest]) => [digest, manifestKind(manifest)] as const),
+  );
+  return indexChildren(entries, kinds, manifests);
 };
 
 /**
  * Tollgate judges one level of index: the platform images an index lists. A nested index is refused with an
  * ERROR that names what it lists, so the outer index is refused too and its verdict says which entry and why.
  */
-const recordNestedIndexes = async (
+const recordNestedIndexes = (
   deps: PushDeps,
   record: ImageRecord,
   nested: readonly IndexChild[],
-): Promise<ScanStart[]> => {
-  const scans: ScanStart[] = [];
-  for (const child of nested) {
-    const key = { repository: record.image.repository, digest: child.digest };
-    const current = await deps.store.get(key);
-    if (current?.status !== 'PENDING_SCAN') continue;
-    const listed = await deps.ecr.manifest(record.image.repository, child.digest);
-    const inside = listed === undefined ? [] : indexEntries(listed.manifest).map((entry) => entry.digest);
-    const message =
-      `nested image index${inside.length === 0 ? '' : ` (listing ${inside.join(', ')})`}: Tollgate judges the ` +
-      'platform images of one index level; list them in the top-level index';
-    const verdict = errorVerdict(current.image, 'UNSUPPORTED_ARTIFACT', message, deps.now().toISOString());
-    await recordVerdict(deps, current, verdict, record.correlationId);
-    scans.push({ digest: child.digest, scan: 'not-scanned' });
-  }
-  return scans;
-};
+): Promise<ScanStart[]> =>
+  refuse(
+    deps,
+    record,
+    nested.map((child) => {
+      const inside =
+        child.manifest === undefined ? [] : indexEntries(child.manifest).map((entry) => entry.digest);
+      return {
+        digest: child.digest,
+        code: 'UNSUPPORTED_ARTIFACT' as const,
+        message:
+          `nested image index${inside.length === 0 ? '' : ` (listing ${inside.join(', ')})`}: Tollgate judges the ` +
+          'platform images of one index level; list them in the top-level index',
+      };
+    }),
+  );
 
 /**
  * Nothing will ever scan these images, so they can never be approved: say so now, with how to fix it,
  * instead of after the timeout. Children first, then the index, each with its own ERROR verdict.
  */
-const recordNotScanned = async (
+const recordNotScanned = (
   deps: PushDeps,
   record: ImageRecord,
   children: readonly Digest[],
 ): Promise<ScanStart[]> => {
   const { image } = record;
   const message = `no scanning covers repository ${image.repository}: enable basic scan-on-push, or an Amazon Inspector enhanced scanning rule that matches it (ECR > Private registry > Settings > Scanning)`;
+  return refuse(
+    deps,
+    record,
+    [...children, image.digest].map((digest) => ({ digest, code: 'NOT_SCANNED' as const, message })),
+  );
+};
+
+/** Records an ERROR verdict for each digest still pending, as every decision is recorded (recordVerdict). */
+const refuse = async (
+  deps: PushDeps,
+  record: ImageRecord,
+  refusals: readonly { readonly digest: Digest; readonly code: VerdictErrorCode; readonly message: string }[],
+): Promise<ScanStart[]> => {
   const scans: ScanStart[] = [];
-  for (const digest of [...children, image.digest]) {
-    const key = { repository: image.repository, digest };
-    const current = digest === image.digest ? record : await deps.store.get(key);
+  for (const { digest, code, message } of refusals) {
+    const current =
+      digest === record.image.digest
+        ? record
+        : await deps.store.get({ repository: record.image.repository, digest });
     if (current?.status !== 'PENDING_SCAN') continue;
-    const verdict = errorVerdict(current.image, 'NOT_SCANNED', message, deps.now().toISOString());
+    const verdict = errorVerdict(current.image, code, message, deps.now().toISOString());
     await recordVerdict(deps, current, verdict, record.correlationId);
     scans.push({ digest, scan: 'not-scanned' });
   }

@@ -11,6 +11,8 @@ export interface IndexEntry {
 /** An entry a runtime could pull, so judged: an image, a nested index, or something we cannot tell. */
 export interface IndexChild extends IndexEntry {
   readonly kind: Exclude<ManifestKind, 'attestation'>;
+  /** For a nested index: its manifest as already read, so what it lists is named without reading it again. */
+  readonly manifest?: string;
 }
 
 interface IndexShape {
@@ -52,6 +54,7 @@ export const indexEntries = (manifestJson: string): IndexEntry[] => {
 export const indexChildren = (
   entries: readonly IndexEntry[],
   kinds: ReadonlyMap<Digest, ManifestKind>,
+  manifests: ReadonlyMap<Digest, string | undefined> = new Map(),
 ): IndexChild[] => {
   const children: IndexChild[] = [];
   const seen = new Set<Digest>();
@@ -59,7 +62,8 @@ export const indexChildren = (
     const kind = kinds.get(entry.digest) ?? 'unknown';
     if (kind === 'attestation' || seen.has(entry.digest)) continue;
     seen.add(entry.digest);
-    children.push({ ...entry, kind });
+    const manifest = kind === 'index' ? manifests.get(entry.digest) : undefined;
+    children.push({ ...entry, kind, ...(manifest === undefined ? {} : { manifest }) });
   }
   return children;
 };
