@@ -164,10 +164,10 @@ export const pushImage = async (
 };
 
 /**
- * Polls until `find` returns something: the registry notifies asynchronously. 30 s by default: on a loaded
- * 2-core machine (CI beside other suites) 10 s was seen to run out.
+ * Polls until `find` returns something: the registry notifies asynchronously. 20 s by default: on a loaded
+ * 2-core machine (CI beside other suites) 10 s was seen to run out; it stays under the test's own 30 s.
  */
-export const waitFor = async <T>(find: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> => {
+export const waitFor = async <T>(find: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = find();
