@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import type { Digest, Finding, Severity } from '../shared/domain';
-import { evaluate, parsePolicy } from '../shared/policy';
+import type { Digest, Finding, Severity } from '../shared/core/domain';
+import { evaluate, parsePolicy } from '../shared/core/policy';
 
 export interface EvaluateBenchResult {
   readonly findings: number;

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync, existsSync } from 'node:fs';
-import { TollgateError } from '../shared/domain/errors';
+import { TollgateError } from '../shared/core/domain/errors';
 import { DEFAULT_CONFIG_FILE } from './config-file';
 import { TollgateStack } from './tollgate-stack';
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigValidationError } from '../shared/domain/errors';
-import { parseConfig, validateConfig, type TollgateConfig } from '../shared/config';
-import { parsePolicy, type LoadedPolicy } from '../shared/policy';
+import { ConfigValidationError } from '../shared/core/domain/errors';
+import { parseConfig, validateConfig, type TollgateConfig } from '../shared/core/config';
+import { parsePolicy, type LoadedPolicy } from '../shared/core/policy';
 
 export const DEFAULT_CONFIG_FILE = 'tollgate.config.yaml';
 

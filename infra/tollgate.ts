@@ -3,9 +3,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { resolve } from 'node:path';
 import { Construct } from 'constructs';
-import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/runtime/settings';
-import type { TollgateConfig, TollgateConfigInput } from '../shared/config';
-import type { LoadedPolicy } from '../shared/policy';
+import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/adapters/runtime/settings';
+import type { TollgateConfig, TollgateConfigInput } from '../shared/core/config';
+import type { LoadedPolicy } from '../shared/core/policy';
 import { resolveSettings } from './config-file';
 import { Alerts } from './constructs/alerts';
 import { reserveTollgateSource } from './constructs/event-bus-policy';
@@ -18,7 +18,7 @@ import { Signer } from './constructs/signer';
 import { SigningKey } from './constructs/signing-key';
 import { VerdictTable } from './constructs/verdict-table';
 import { warnAboutVerifiers } from './constructs/verifier-compatibility';
-import { FUNCTION_ENV } from '../shared/runtime/env-contract';
+import { FUNCTION_ENV } from '../shared/core/env-contract';
 
 export interface TollgateProps {
   /**

@@ -1,4 +1,4 @@
-import { TerminalError } from '../shared/domain/errors';
+import { TerminalError } from '../shared/core/domain/errors';
 
 /**
  * EventBridge event-pattern matching, for the features CDK emits and Tollgate's rules use: exact values

@@ -1,5 +1,5 @@
-import { isDigest, type Digest } from '../shared/domain';
-import { OciRegistryClient, staticCredentials } from '../shared/oci';
+import { isDigest, type Digest } from '../shared/core/domain';
+import { OciRegistryClient, staticCredentials } from '../shared/adapters/oci';
 import { basicAuth, type ExternalRegistry } from './registry-url';
 
 /** A tag the watcher saw appear, or move to another digest. */

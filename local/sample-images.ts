@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Digest } from '../shared/domain';
+import type { Digest } from '../shared/core/domain';
 import {
   manifestBytes,
   MediaType,
   sha256Digest,
   type ImageManifest,
   type RegistryClient,
-} from '../shared/oci';
+} from '../shared/adapters/oci';
 import { FINDINGS_LABEL, type SimulatedFinding } from './aws';
 
 export interface SampleImage {

@@ -4,8 +4,8 @@ import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { createPublicKey } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { PROJECT_ROOT } from '../infra/constructs/tollgate-function';
-import type { TollgateConfigInput } from '../shared/config';
-import { OciRegistryClient, staticCredentials } from '../shared/oci';
+import type { TollgateConfigInput } from '../shared/core/config';
+import { OciRegistryClient, staticCredentials } from '../shared/adapters/oci';
 import { startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from './aws';
 import { startDynamo, type RunningDynamo } from './dynamo';
 import { LocalStackError } from './errors';
@@ -30,7 +30,7 @@ import { VerdictRecords, verdictTableOf } from './verdict-records';
 
 /**
  * How long a simulated scan takes, unless the options say otherwise. Immediate: a scan that ends before
- * on-push has recorded the push is judged by on-push itself (shared/push), so no delay is needed to keep
+ * on-push has recorded the push is judged by on-push itself (shared/app/push), so no delay is needed to keep
  * the order AWS usually has, and push-to-verdict measures Tollgate, not a simulated wait.
  */
 export const DEFAULT_SCAN_DELAY_MS = 0;

@@ -1,5 +1,5 @@
-import { matchesAnyGlob } from '../shared/domain/glob';
-import { IMAGE_VERDICT } from '../shared/events/tollgate-detail-types';
+import { matchesAnyGlob } from '../shared/core/domain/glob';
+import { IMAGE_VERDICT } from '../shared/core/events/tollgate-detail-types';
 import type { LocalStack, PipelineStage } from './stack';
 
 /** The stages an image passes through on its way to a verdict. */

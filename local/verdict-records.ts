@@ -5,7 +5,7 @@ import type { LocalDeployment } from './template';
 /** The environment variable the Tollgate construct names the verdict table in (infra/tollgate.ts). */
 const TABLE_ENV = 'TOLLGATE_TABLE_NAME';
 
-/** What the summary needs of one verdict-table item (shared/aws/dynamodb/items.ts is the writer). */
+/** What the summary needs of one verdict-table item (shared/adapters/aws/dynamodb/items.ts is the writer). */
 export interface VerdictRecordView {
   readonly status: string;
   readonly tags: readonly string[];

@@ -6,10 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { configSchema } from '../shared/config';
-import { tagViolationEventDetailSchema } from '../shared/events/tag-violation-event';
-import { verdictEventDetailSchema } from '../shared/events/verdict-event-schema';
-import { policySchema } from '../shared/policy';
+import { configSchema } from '../shared/core/config';
+import { tagViolationEventDetailSchema } from '../shared/core/events/tag-violation-event';
+import { verdictEventDetailSchema } from '../shared/core/events/verdict-event-schema';
+import { policySchema } from '../shared/core/policy';
 
 /** Each committed schema file and the zod schema it is generated from. */
 export const GENERATED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {

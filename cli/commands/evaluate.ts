@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CliIo, type Command } from '../command';
-import { ValidationError, errorVerdict, imageKey, type ImageRef } from '../../shared/domain';
-import { parseEventTime } from '../../shared/events';
-import { parseScanFindings, type ScanFindings } from '../../shared/findings';
+import { ValidationError, errorVerdict, imageKey, type ImageRef } from '../../shared/core/domain';
+import { parseEventTime } from '../../shared/core/events';
+import { parseScanFindings, type ScanFindings } from '../../shared/core/findings';
 import {
   evaluateDetailed,
   parsePolicy,
@@ -11,7 +11,7 @@ import {
   type ExpiredException,
   type LoadedPolicy,
   type StaleException,
-} from '../../shared/policy';
+} from '../../shared/core/policy';
 
 const USAGE = `Usage: tollgate evaluate --findings FILE --policy FILE [--repository NAME] [--now ISO-8601] [--json]
 

@@ -19,7 +19,7 @@ import {
   type PushedImage,
   type PushedSample,
 } from '../../local';
-import { IMAGE_VERDICT } from '../../shared/events/tollgate-detail-types';
+import { IMAGE_VERDICT } from '../../shared/core/events/tollgate-detail-types';
 
 const USAGE = `Usage: tollgate local [--registry URL] [--state DIR] [--keep-running] [--public-key-out FILE]
                       [--config FILE] [--timeout SECONDS] [--json]

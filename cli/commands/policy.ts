@@ -10,7 +10,7 @@ import {
   type AdmissionEngine,
   type AdmissionMode,
   type GateDeps,
-} from '../../shared/gate';
+} from '../../shared/adapters/gate';
 import { EXIT, UsageError, type CliIo, type Command } from '../command';
 
 const ENGINES = ['kyverno', 'policy-controller', 'connaisseur', 'gatekeeper'] as const;

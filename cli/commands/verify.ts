@@ -7,8 +7,8 @@ import {
   verifyImage,
   type GateDeps,
   type GateResult,
-} from '../../shared/gate';
-import type { PublicKeySource } from '../../shared/verify';
+} from '../../shared/adapters/gate';
+import type { PublicKeySource } from '../../shared/app/verify';
 import { EXIT, UsageError, type CliIo, type Command } from '../command';
 
 export const DEFAULT_KEY = 'awskms:///alias/tollgate-signing';

@@ -1,11 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { ALERT_TOPIC_ENV, type DispatchDeps } from '../../shared/alerts';
-import { EventBridgePublisher } from '../../shared/aws/eventbridge';
-import { SnsAlertTopic } from '../../shared/aws/sns';
-import { requireEnv } from '../../shared/runtime';
-import { BUS_ENV } from '../../shared/runtime/judge-adapters';
-import { loadSettings } from '../../shared/runtime/settings';
+import { ALERT_TOPIC_ENV, type DispatchDeps } from '../../shared/app/alerts';
+import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge';
+import { SnsAlertTopic } from '../../shared/adapters/aws/sns';
+import { requireEnv } from '../../shared/adapters/runtime';
+import { BUS_ENV } from '../../shared/adapters/runtime/judge-adapters';
+import { loadSettings } from '../../shared/adapters/runtime/settings';
 
 /** Adapters for the notifier, built once per container from the validated config. */
 export const notifyAdapters = (): DispatchDeps => {

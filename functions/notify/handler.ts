@@ -4,11 +4,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { dispatchAlert, type DispatchDeps, type DispatchOutcome } from '../../shared/alerts';
-import { EventValidationError } from '../../shared/domain/errors';
-import { toValidationIssues } from '../../shared/events';
-import { observability } from '../../shared/runtime';
-import { countedPublisher } from '../../shared/runtime/counted-publisher';
+import { dispatchAlert, type DispatchDeps, type DispatchOutcome } from '../../shared/app/alerts';
+import { EventValidationError } from '../../shared/core/domain/errors';
+import { toValidationIssues } from '../../shared/core/events';
+import { observability } from '../../shared/adapters/runtime';
+import { countedPublisher } from '../../shared/adapters/runtime/counted-publisher';
 import { notifyAdapters } from './deps';
 
 const { logger, metrics, tracer } = observability('notify');

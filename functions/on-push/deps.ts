@@ -1,16 +1,16 @@
-import { FUNCTION_ENV } from '../../shared/runtime/env-contract';
+import { FUNCTION_ENV } from '../../shared/core/env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoVerdictStore } from '../../shared/aws/dynamodb';
-import { EcrFindingsReader, EcrRegistryHost, SdkEcrControl } from '../../shared/aws/ecr';
-import { EventBridgePublisher } from '../../shared/aws/eventbridge';
-import { SchedulerScanTimeouts } from '../../shared/aws/scheduler';
-import type { JudgeDeps } from '../../shared/judge';
-import type { PushDeps } from '../../shared/push';
-import { loadSettings, requireEnv } from '../../shared/runtime';
+import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamodb';
+import { EcrFindingsReader, EcrRegistryHost, SdkEcrControl } from '../../shared/adapters/aws/ecr';
+import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge';
+import { SchedulerScanTimeouts } from '../../shared/adapters/aws/scheduler';
+import type { JudgeDeps } from '../../shared/app/judge';
+import type { PushDeps } from '../../shared/app/push';
+import { loadSettings, requireEnv } from '../../shared/adapters/runtime';
 
 /** Environment the on-push construct sets (infra/constructs/on-push.ts). */
 export const ON_PUSH_ENV = {

@@ -9,16 +9,16 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { EventValidationError } from '../../shared/domain/errors';
-import { ecrImageActionEventSchema, normalizeImageActionEvent } from '../../shared/events';
-import { judgeImage, type JudgeOutcome } from '../../shared/judge';
-import type { ImageKeyParts } from '../../shared/ports';
-import { handlePush, type OnceKey, type PushOutcome } from '../../shared/push';
-import { observability, requireEnv } from '../../shared/runtime';
+import { EventValidationError } from '../../shared/core/domain/errors';
+import { ecrImageActionEventSchema, normalizeImageActionEvent } from '../../shared/core/events';
+import { judgeImage, type JudgeOutcome } from '../../shared/app/judge';
+import type { ImageKeyParts } from '../../shared/app/ports';
+import { handlePush, type OnceKey, type PushOutcome } from '../../shared/app/push';
+import { observability, requireEnv } from '../../shared/adapters/runtime';
 import { ON_PUSH_ENV, pushAdapters, type PushAdapters } from './deps';
 import { parseIssues } from './parse-issues';
-import { countedPublisher } from '../../shared/runtime/counted-publisher';
-import { emitVerdictMetrics } from '../../shared/runtime/verdict-metrics';
+import { countedPublisher } from '../../shared/adapters/runtime/counted-publisher';
+import { emitVerdictMetrics } from '../../shared/adapters/runtime/verdict-metrics';
 
 const { logger, metrics, tracer } = observability('on-push');
 

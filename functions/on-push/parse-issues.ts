@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '../../shared/domain/errors';
+import type { ValidationIssue } from '../../shared/core/domain/errors';
 
 interface StandardIssue {
   readonly message?: unknown;

@@ -1,13 +1,13 @@
-import { FUNCTION_ENV } from '../../shared/runtime/env-contract';
+import { FUNCTION_ENV } from '../../shared/core/env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoVerdictStore } from '../../shared/aws/dynamodb';
-import { EcrFindingsReader } from '../../shared/aws/ecr';
-import { EventBridgePublisher } from '../../shared/aws/eventbridge';
-import type { JudgeDeps } from '../../shared/judge';
-import { loadSettings, requireEnv } from '../../shared/runtime';
+import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamodb';
+import { EcrFindingsReader } from '../../shared/adapters/aws/ecr';
+import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge';
+import type { JudgeDeps } from '../../shared/app/judge';
+import { loadSettings, requireEnv } from '../../shared/adapters/runtime';
 
 /** Environment the Tollgate construct sets on every function (infra/tollgate.ts). */
 export const ON_SCAN_ENV = {

@@ -3,12 +3,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { TollgateError } from '../../shared/domain/errors';
-import { parseEvent, type FindingEvent, type ImageScanEvent, type TollgateEvent } from '../../shared/events';
-import { judgeImage, type JudgeDeps, type JudgeOutcome } from '../../shared/judge';
-import { observability } from '../../shared/runtime';
-import { countedPublisher } from '../../shared/runtime/counted-publisher';
-import { emitVerdictMetric } from '../../shared/runtime/verdict-metrics';
+import { TollgateError } from '../../shared/core/domain/errors';
+import {
+  parseEvent,
+  type FindingEvent,
+  type ImageScanEvent,
+  type TollgateEvent,
+} from '../../shared/core/events';
+import { judgeImage, type JudgeDeps, type JudgeOutcome } from '../../shared/app/judge';
+import { observability } from '../../shared/adapters/runtime';
+import { countedPublisher } from '../../shared/adapters/runtime/counted-publisher';
+import { emitVerdictMetric } from '../../shared/adapters/runtime/verdict-metrics';
 import { scanAdapters } from './deps';
 
 const { logger, metrics, tracer } = observability('on-scan');
@@ -27,7 +32,7 @@ export type OnScanResult =
 
 /**
  * `ECR Image Scan` (any status), `Inspector2 Scan` (INITIAL_SCAN_COMPLETE) and `Inspector2 Finding`
- * (ACTIVE) → a verdict. The logic lives in shared/judge; this is parsing, logging and metrics.
+ * (ACTIVE) → a verdict. The logic lives in shared/app/judge; this is parsing, logging and metrics.
  */
 export const onScan = async (raw: unknown): Promise<OnScanResult> => {
   let event: TollgateEvent;

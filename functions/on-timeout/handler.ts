@@ -4,13 +4,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { EventValidationError } from '../../shared/domain/errors';
-import { digestSchema, repositoryNameSchema, toValidationIssues } from '../../shared/events';
-import { handleScanTimeout, type TimeoutOutcome } from '../../shared/judge';
-import { observability } from '../../shared/runtime';
-import { countedPublisher } from '../../shared/runtime/counted-publisher';
-import { judgeAdapters } from '../../shared/runtime/judge-adapters';
-import { emitVerdictMetrics } from '../../shared/runtime/verdict-metrics';
+import { EventValidationError } from '../../shared/core/domain/errors';
+import { digestSchema, repositoryNameSchema, toValidationIssues } from '../../shared/core/events';
+import { handleScanTimeout, type TimeoutOutcome } from '../../shared/app/judge';
+import { observability } from '../../shared/adapters/runtime';
+import { countedPublisher } from '../../shared/adapters/runtime/counted-publisher';
+import { judgeAdapters } from '../../shared/adapters/runtime/judge-adapters';
+import { emitVerdictMetrics } from '../../shared/adapters/runtime/verdict-metrics';
 
 const { logger, metrics, tracer } = observability('on-timeout');
 let deps: ReturnType<typeof judgeAdapters> | undefined;
@@ -23,7 +23,7 @@ export const resetAdapters = (): void => {
 };
 
 /**
- * The Input of the schedule on-push creates (shared/aws/scheduler). The registry host is not in it:
+ * The Input of the schedule on-push creates (shared/adapters/aws/scheduler). The registry host is not in it:
  * the record keeps the one the image was pushed to.
  */
 const timeoutInputSchema = z.object({ repository: repositoryNameSchema, digest: digestSchema });

@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
-import type { FetchLike } from '../../shared/oci';
+import type { FetchLike } from '../../shared/adapters/oci';
 
 export type CustomResourceOutcome =
   | {

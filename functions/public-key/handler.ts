@@ -1,9 +1,9 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { KmsSigner } from '../../shared/aws/kms';
+import { KmsSigner } from '../../shared/adapters/aws/kms';
 // Imported from its own module, not the gate barrel: the bundle then carries no verifier or YAML code.
-import { publicKeyResource } from '../../shared/gate/public-key-resource';
-import { observability } from '../../shared/runtime';
+import { publicKeyResource } from '../../shared/adapters/gate/public-key-resource';
+import { observability } from '../../shared/adapters/runtime';
 import { sendCustomResourceResponse, type CustomResourceOutcome } from './cfn-response';
 
 const { logger } = observability('public-key');

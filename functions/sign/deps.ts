@@ -1,27 +1,27 @@
-import { FUNCTION_ENV } from '../../shared/runtime/env-contract';
+import { FUNCTION_ENV } from '../../shared/core/env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoVerdictStore } from '../../shared/aws/dynamodb';
-import { EcrFindingsReader, EcrRegistryHost } from '../../shared/aws/ecr';
-import { EcrCredentials } from '../../shared/aws/ecr-auth';
-import { EventBridgePublisher } from '../../shared/aws/eventbridge';
-import { KmsSigner } from '../../shared/aws/kms';
-import { TollgateError } from '../../shared/domain/errors';
-import { classifySdkError } from '../../shared/aws/sdk-error';
-import { OciRegistryClient } from '../../shared/oci';
-import type { JudgeDeps } from '../../shared/judge';
-import type { EventPublisher, VerdictStore } from '../../shared/ports';
-import { loadSettings, requireEnv } from '../../shared/runtime';
-// By file, not through shared/signing's index: the index also exports the @sigstore/oci attacher, whose HTTP client
+import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamodb';
+import { EcrFindingsReader, EcrRegistryHost } from '../../shared/adapters/aws/ecr';
+import { EcrCredentials } from '../../shared/adapters/aws/ecr-auth';
+import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge';
+import { KmsSigner } from '../../shared/adapters/aws/kms';
+import { TollgateError } from '../../shared/core/domain/errors';
+import { classifySdkError } from '../../shared/adapters/aws/sdk-error';
+import { OciRegistryClient } from '../../shared/adapters/oci';
+import type { JudgeDeps } from '../../shared/app/judge';
+import type { EventPublisher, VerdictStore } from '../../shared/app/ports';
+import { loadSettings, requireEnv } from '../../shared/adapters/runtime';
+// By file, not through shared/app/signing's index: the index also exports the @sigstore/oci attacher, whose HTTP client
 // (make-fetch-happen and its dependencies) the bundle would then carry and load for nothing.
-import type { SigningDeps } from '../../shared/signing/deps';
-import { RegistryReferrerAttacher } from '../../shared/signing/registry-referrer-attacher';
-import { RememberingRegistryClient } from '../../shared/signing/remembering-registry';
-import type { SignatureFormat } from '../../shared/verify';
+import type { SigningDeps } from '../../shared/app/signing/deps';
+import { RegistryReferrerAttacher } from '../../shared/adapters/oci/registry-referrer-attacher';
+import { RememberingRegistryClient } from '../../shared/adapters/oci/remembering-registry';
+import type { SignatureFormat } from '../../shared/app/verify';
 
 /** Environment the Tollgate construct sets on every function (infra/tollgate.ts `functionEnvironment`). */
 export const SIGN_ENV = {
@@ -43,7 +43,7 @@ export interface SignFunctionDeps {
   readonly signing: () => Promise<SigningDeps>;
   /**
    * What judging again needs: an approval recorded under another policy than the deployed one is re-judged
-   * before it is signed (shared/signing/sign-approved). Absent only in tests of signing alone.
+   * before it is signed (shared/app/signing/sign-approved). Absent only in tests of signing alone.
    */
   readonly judging?: Pick<JudgeDeps, 'findings' | 'policy' | 'settings'>;
 }
@@ -91,7 +91,7 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
 };
 
 // Throttled or unreachable ECR is retryable, so Lambda tries the event again before it dead-letters; a refusal
-// (no permission) is not. One rule for every adapter: shared/aws/sdk-error.
+// (no permission) is not. One rule for every adapter: shared/adapters/aws/sdk-error.
 const resolveHost = async (registryHost: EcrRegistryHost): Promise<string> => {
   try {
     return await registryHost.host();

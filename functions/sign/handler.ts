@@ -3,18 +3,18 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { EventValidationError, isRetryable } from '../../shared/domain/errors';
+import { EventValidationError, isRetryable } from '../../shared/core/domain/errors';
 import {
   signingRequestedEventSchema,
   toValidationIssues,
   type SigningRequestedDetail,
-} from '../../shared/events';
-import { rejudge } from '../../shared/judge/rejudge';
-import { observability } from '../../shared/runtime';
-import { countedPublisher } from '../../shared/runtime/counted-publisher';
+} from '../../shared/core/events';
+import { rejudge } from '../../shared/app/judge/rejudge';
+import { observability } from '../../shared/adapters/runtime';
+import { countedPublisher } from '../../shared/adapters/runtime/counted-publisher';
 // By file, for the reason given in deps.ts.
-import { removeRevokedSignatures } from '../../shared/signing/remove-revoked';
-import { signApproved } from '../../shared/signing/sign-approved';
+import { removeRevokedSignatures } from '../../shared/app/signing/remove-revoked';
+import { signApproved } from '../../shared/app/signing/sign-approved';
 import { signAdapters, type SignFunctionDeps } from './deps';
 
 const { logger, metrics, tracer } = observability('sign');

@@ -7,16 +7,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALERT_TOPIC_ENV } from '../../shared/alerts/alert-messages';
-import { verdictAlertPatterns } from '../../shared/alerts/should-alert';
-import type { TollgateConfig } from '../../shared/config';
-import { ConfigValidationError } from '../../shared/domain/errors';
+import { ALERT_TOPIC_ENV } from '../../shared/app/alerts/alert-messages';
+import { verdictAlertPatterns } from '../../shared/core/alerts/should-alert';
+import type { TollgateConfig } from '../../shared/core/config';
+import { ConfigValidationError } from '../../shared/core/domain/errors';
 import {
   IMAGE_VERDICT,
   TAG_VIOLATION,
   TOLLGATE_ALERT,
   TOLLGATE_SOURCE,
-} from '../../shared/events/tollgate-detail-types';
+} from '../../shared/core/events/tollgate-detail-types';
 import { TollgateFunction } from './tollgate-function';
 
 /**
@@ -48,7 +48,7 @@ export interface WebhookResources {
  * EventBridge cannot run code between a rule and its target, and an input transformer cannot escape
  * a string, so a rule straight to SNS or an API destination would pass finding names and tags into
  * Slack markup and mail unescaped. Instead the alerting events go to a small function (notify),
- * which formats them (shared/alerts) and
+ * which formats them (shared/app/alerts) and
  * - publishes the people's message to the `tollgate-alerts` topic (e-mail subscriptions from the config);
  * - puts one `Tollgate Alert` per webhook on the bus, already formatted; a rule per webhook sends its
  *   `detail.body` through an API destination, whose connection holds the secret from Secrets Manager.

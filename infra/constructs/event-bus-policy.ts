@@ -1,6 +1,6 @@
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { TOLLGATE_SOURCE } from '../../shared/events/tollgate-detail-types';
+import { TOLLGATE_SOURCE } from '../../shared/core/events/tollgate-detail-types';
 
 /** Thrown when the source cannot be reserved: nobody would be left to publish Tollgate's own events. */
 export class EventSourceReservationError extends Error {

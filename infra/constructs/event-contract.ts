@@ -9,7 +9,7 @@ import {
   TAG_VIOLATION,
   TOLLGATE_ALERT,
   TOLLGATE_SOURCE,
-} from '../../shared/events/tollgate-detail-types';
+} from '../../shared/core/events/tollgate-detail-types';
 import { PROJECT_ROOT } from './tollgate-function';
 
 /** The public events and the committed JSON Schema of each one's detail (docs/events.md). */

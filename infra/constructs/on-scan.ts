@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ECR_IMAGE_SCAN, INSPECTOR2_FINDING, INSPECTOR2_SCAN } from '../../shared/events';
+import { ECR_IMAGE_SCAN, INSPECTOR2_FINDING, INSPECTOR2_SCAN } from '../../shared/core/events';
 import { repositoryArns, repositoryNamePattern } from './repository-scope';
 import { TollgateFunction } from './tollgate-function';
 

@@ -9,7 +9,7 @@ import { TollgateFunction } from './tollgate-function';
 /**
  * The metrics the functions emit with Powertools (EMF), as the dashboard and alarms read them.
  * Every metric carries the dimensions `service` (tollgate) and `function` (the stage), which
- * shared/runtime/observability.ts sets; `Verdicts` adds `outcome`. docs/operations.md lists them.
+ * shared/adapters/runtime/observability.ts sets; `Verdicts` adds `outcome`. docs/operations.md lists them.
  */
 export const METRICS_NAMESPACE = 'Tollgate';
 export const METRIC = {

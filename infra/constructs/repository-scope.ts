@@ -3,7 +3,7 @@ import type { IConstruct } from 'constructs';
 
 /**
  * The covered repositories as an EventBridge pattern on `detail.repository-name`: `wildcard` has the
- * same semantics as shared/domain/glob.ts, so the rule and the code select the same repositories.
+ * same semantics as shared/core/domain/glob.ts, so the rule and the code select the same repositories.
  */
 export const repositoryNamePattern = (repositories: readonly string[]): unknown[] =>
   repositories.map((pattern) => (pattern.includes('*') ? { wildcard: pattern } : pattern));

@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SIGNING_REQUESTED, TOLLGATE_SOURCE } from '../../shared/events/tollgate-detail-types';
+import { SIGNING_REQUESTED, TOLLGATE_SOURCE } from '../../shared/core/events/tollgate-detail-types';
 import { repositoryArns } from './repository-scope';
 import { allowSigningBy } from './signing-key';
 import { TollgateFunction } from './tollgate-function';
@@ -147,7 +147,7 @@ export class Signer extends Construct {
       }),
     );
     // An approval recorded under an older policy is judged again before it is signed, so the signer reads the
-    // scan as the judge does (shared/judge/rejudge.ts).
+    // scan as the judge does (shared/app/judge/rejudge.ts).
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadScanFindings',

@@ -16,7 +16,7 @@ export interface SigningKeyProps {
   readonly deploymentRoleArns?: readonly string[];
 }
 
-/** The only algorithm and message type Tollgate signs with (shared/aws/kms/kms-signer.ts sends exactly these). */
+/** The only algorithm and message type Tollgate signs with (shared/adapters/aws/kms/kms-signer.ts sends exactly these). */
 export const SIGNING_ALGORITHM = 'ECDSA_SHA_256';
 export const SIGNING_MESSAGE_TYPE = 'DIGEST';
 

@@ -1,6 +1,6 @@
 import { Annotations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { SignatureFormat } from '../../shared/domain/signature-format';
+import type { SignatureFormat } from '../../shared/core/domain/signature-format';
 
 /**
  * Engines that read only the cosign legacy `.sig` for an image signature made with a plain key, with the source that

@@ -1,5 +1,5 @@
-import { isDigest } from '../../shared/domain';
-import { MANIFEST_MEDIA_TYPES } from '../../shared/oci';
+import { isDigest } from '../../shared/core/domain';
+import { MANIFEST_MEDIA_TYPES } from '../../shared/adapters/oci';
 import type { Background } from './background';
 import type { PushObserver } from './ecr/push-observer';
 

@@ -1,5 +1,5 @@
-import type { Digest } from '../../shared/domain';
-import type { RegistryScanning } from '../../shared/push/scan-coverage';
+import type { Digest } from '../../shared/core/domain';
+import type { RegistryScanning } from '../../shared/app/push/scan-coverage';
 import type { ObservedPush, RegistryConnection } from './ecr';
 import type { RecordedEvent } from './event-envelope';
 import type { EventListener } from './event-log';

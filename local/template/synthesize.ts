@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { App, type Stack } from 'aws-cdk-lib';
 import { TollgateStack } from '../../infra/tollgate-stack';
-import type { TollgateConfigInput } from '../../shared/config';
+import type { TollgateConfigInput } from '../../shared/core/config';
 import { LocalStackError } from '../errors';
 import type { CfnTemplate, DeploymentEnvironment } from './cfn';
 

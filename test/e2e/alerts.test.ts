@@ -4,7 +4,7 @@ import type { RecordedEvent } from '../../local/aws';
 import type { ApiDeliveryOutcome } from '../../local/api-destination';
 import { sampleImages } from '../../local/sample-images';
 import { ANONYMOUS_WEBHOOK_HEADER } from '../../infra/constructs/alerts';
-import { IMAGE_VERDICT, TOLLGATE_ALERT } from '../../shared/events/tollgate-detail-types';
+import { IMAGE_VERDICT, TOLLGATE_ALERT } from '../../shared/core/events/tollgate-detail-types';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';
 
 jest.setTimeout(180_000);

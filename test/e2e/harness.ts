@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { TollgateConfigInput } from '../../shared/config';
+import type { TollgateConfigInput } from '../../shared/core/config';
 import type { AwsFaults, AwsStandInOptions, RecordedEvent, SimulatedFinding } from '../../local/aws';
 import type { ExternalRegistry } from '../../local/registry-url';
 import { pushSampleImage, type PushedSample } from '../../local/sample-images';

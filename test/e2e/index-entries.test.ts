@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FINDINGS_LABEL } from '../../local/aws';
 import { tarArchive } from '../../local/sample-images';
-import { digestHex, type Digest } from '../../shared/domain';
-import { manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../shared/oci';
-import { IMAGE_VERDICT } from '../../shared/events';
+import { digestHex, type Digest } from '../../shared/core/domain';
+import { manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../shared/adapters/oci';
+import { IMAGE_VERDICT } from '../../shared/core/events';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';
 
 jest.setTimeout(180_000);

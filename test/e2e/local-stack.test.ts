@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseRegistryUrl } from '../../local/registry-url';
 import { tarArchive } from '../../local/sample-images';
 import type { RecordedEvent } from '../../local/aws';
-import { IMAGE_VERDICT } from '../../shared/events/tollgate-detail-types';
+import { IMAGE_VERDICT } from '../../shared/core/events/tollgate-detail-types';
 import type { RecordedInvocation } from '../fixtures/handlers/recorder';
 import { startTestRegistry, type TestRegistry } from '../helpers/oci/test-registry';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';

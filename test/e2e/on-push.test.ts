@@ -1,4 +1,4 @@
-import { IMAGE_VERDICT, TOLLGATE_SOURCE } from '../../shared/events';
+import { IMAGE_VERDICT, TOLLGATE_SOURCE } from '../../shared/core/events';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';
 
 jest.setTimeout(120_000);

@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '../../local/aws';
 import { sampleImages, tarArchive } from '../../local/sample-images';
-import type { Digest } from '../../shared/domain';
-import { IMAGE_VERDICT, TOLLGATE_SOURCE } from '../../shared/events';
-import { manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../shared/oci';
+import type { Digest } from '../../shared/core/domain';
+import { IMAGE_VERDICT, TOLLGATE_SOURCE } from '../../shared/core/events';
+import { manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../shared/adapters/oci';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';
 
 jest.setTimeout(180_000);

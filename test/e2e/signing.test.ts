@@ -1,11 +1,11 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { parseRegistryUrl } from '../../local/registry-url';
 import { sampleImages } from '../../local/sample-images';
-import type { Digest } from '../../shared/domain';
-import { MediaType } from '../../shared/oci';
-import { COSIGN_SIGNATURE_ANNOTATION } from '../../shared/signing/manifest/cosign-signature';
-import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from '../../shared/signing/payload/statement';
-import { verifyBundle, verifyLegacySignature, type VerificationResult } from '../../shared/verify';
+import type { Digest } from '../../shared/core/domain';
+import { MediaType } from '../../shared/adapters/oci';
+import { COSIGN_SIGNATURE_ANNOTATION } from '../../shared/core/formats/manifest/cosign-signature';
+import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from '../../shared/core/formats/payload/statement';
+import { verifyBundle, verifyLegacySignature, type VerificationResult } from '../../shared/app/verify';
 import { startTestRegistry, type TestRegistry } from '../helpers/oci/test-registry';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';
 
@@ -14,7 +14,7 @@ jest.setTimeout(180_000);
 /**
  * Signing, end to end on the local stack: an approved image carries all three formats, read back over the
  * OCI Distribution HTTP API from the real registry (nothing of ours in between) and verified with
- * shared/verify against the public key the stand-in's KMS returns from GetPublicKey. A rejected image
+ * shared/app/verify against the public key the stand-in's KMS returns from GetPublicKey. A rejected image
  * carries none. Once on the registry `tollgate local` manages (anonymous), once on a registry that is
  * already running behind basic auth (`--registry http://user:password@host:port`).
  */

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolve } from 'node:path';
-import type { TollgateConfigInput } from '../../shared/config';
+import type { TollgateConfigInput } from '../../shared/core/config';
 import { TollgateStack } from '../../infra/tollgate-stack';
 
 export const REPO_ROOT = resolve(__dirname, '../..');

@@ -1,5 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ConfigValidationError } from '../../shared/domain';
+import { ConfigValidationError } from '../../shared/core/domain';
 import { baseConfig, synth } from '../helpers/stack';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ConfigValidationError, PolicyValidationError } from '../../shared/domain';
+import { ConfigValidationError, PolicyValidationError } from '../../shared/core/domain';
 import { baseConfig, synth } from '../helpers/stack';
 
 describe('Tollgate construct: foundation resources', () => {

@@ -248,15 +248,15 @@ describe('Operations: dashboard and alarms', () => {
   });
 
   it('reads only metric names that a handler emits', () => {
-    // The handlers and the helpers they emit through (shared/runtime): a renamed metric would leave a
+    // The handlers and the helpers they emit through (shared/adapters/runtime): a renamed metric would leave a
     // widget empty without any error, so the names are checked against the code that emits them.
     const sources = [
       ...readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' })
         .filter((file) => file.endsWith('.ts'))
         .map((file) => join(REPO_ROOT, 'functions', file)),
-      ...readdirSync(join(REPO_ROOT, 'shared/runtime'))
+      ...readdirSync(join(REPO_ROOT, 'shared/adapters/runtime'))
         .filter((file) => file.endsWith('.ts'))
-        .map((file) => join(REPO_ROOT, 'shared/runtime', file)),
+        .map((file) => join(REPO_ROOT, 'shared/adapters/runtime', file)),
     ]
       .map((file) => readFileSync(file, 'utf8'))
       .join('\n');

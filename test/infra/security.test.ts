@@ -7,7 +7,7 @@ import { RESERVED_SOURCE_SID } from '../../infra/constructs/event-bus-policy';
 import { SIGN_ONLY_FROM_THE_FUNCTION_SID } from '../../infra/constructs/signer';
 import { ALIAS_ACTIONS, KEY_ADMINISTRATION_ACTIONS } from '../../infra/constructs/signing-key';
 import { ENTRY_METADATA } from '../../infra/constructs/tollgate-function';
-import { KmsSigner } from '../../shared/aws/kms';
+import { KmsSigner } from '../../shared/adapters/aws/kms';
 import { ACCOUNT, evaluate, REGION, resolverFor, type Request } from '../helpers/iam-evaluation';
 import { baseConfig, synth } from '../helpers/stack';
 

@@ -1,11 +1,11 @@
-import type { Digest } from '../../shared/domain';
+import type { Digest } from '../../shared/core/domain';
 import type { RecordedEvent } from '../../local/aws';
 import type { DeadLetter } from '../../local/lambda';
 import type { VerdictRecordView } from '../../local/verdict-records';
-import { IMAGE_VERDICT } from '../../shared/events/tollgate-detail-types';
-import type { OciRegistryClient } from '../../shared/oci';
-import { referrersTag } from '../../shared/oci';
-import { BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../shared/signing/manifest/bundle-referrer';
+import { IMAGE_VERDICT } from '../../shared/core/events/tollgate-detail-types';
+import type { OciRegistryClient } from '../../shared/adapters/oci';
+import { referrersTag } from '../../shared/adapters/oci';
+import { BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../shared/core/formats/manifest/bundle-referrer';
 
 export interface PushedImage {
   readonly repository: string;

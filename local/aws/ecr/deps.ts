@@ -1,4 +1,4 @@
-import type { RegistryScanning } from '../../../shared/push/scan-coverage';
+import type { RegistryScanning } from '../../../shared/app/push/scan-coverage';
 import type { StandInContext } from '../context';
 import type { SimulatedScanner } from '../scan/simulated-scan';
 import type { EcrState } from './ecr-state';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { RepositoryMutability } from '../../../shared/push/immutability';
+import type { RepositoryMutability } from '../../../shared/app/push/immutability';
 import { readState, writeState } from '../state-file';
 
 export interface RepositorySettings extends RepositoryMutability {

@@ -1,4 +1,4 @@
-import type { ParsedManifest } from '../../../shared/oci';
+import type { ParsedManifest } from '../../../shared/adapters/oci';
 import { envelope, type EventEnvelope } from '../event-envelope';
 
 export interface ImageAction {

@@ -1,4 +1,4 @@
-import { isDigest, type Digest } from '../../../shared/domain';
+import { isDigest, type Digest } from '../../../shared/core/domain';
 import type { RequestReader } from '../input';
 import { AwsApiError, type JsonObject } from '../protocol';
 import type { EcrDeps } from './deps';

@@ -1,4 +1,4 @@
-import type { Digest } from '../../../shared/domain';
+import type { Digest } from '../../../shared/core/domain';
 import { paginate } from '../pagination';
 import { epochSeconds, type JsonObject } from '../protocol';
 import { severityCounts } from '../scan/render-findings';

@@ -1,4 +1,4 @@
-import type { RegistryCredentials } from '../../../shared/oci';
+import type { RegistryCredentials } from '../../../shared/adapters/oci';
 import type { JsonRpcService } from '../service';
 import { authOperations } from './auth';
 import type { EcrDeps } from './deps';

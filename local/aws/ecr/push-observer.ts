@@ -1,4 +1,4 @@
-import type { Digest } from '../../../shared/domain';
+import type { Digest } from '../../../shared/core/domain';
 import { DEFAULT_BUS } from '../context';
 import type { EcrDeps } from './deps';
 import { artifactMediaType, imageActionEvent, type ImageAction } from './image-action';

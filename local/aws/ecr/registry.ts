@@ -1,4 +1,4 @@
-import { isDigest, type Digest } from '../../../shared/domain';
+import { isDigest, type Digest } from '../../../shared/core/domain';
 import {
   anonymous,
   OciRegistryClient,
@@ -7,7 +7,7 @@ import {
   type FetchedManifest,
   type ParsedManifest,
   type RegistryCredentials,
-} from '../../../shared/oci';
+} from '../../../shared/adapters/oci';
 import type { EcrState } from './ecr-state';
 
 export interface RegistryConnection {

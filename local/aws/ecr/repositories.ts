@@ -1,5 +1,5 @@
-import { scanCoverage } from '../../../shared/push/scan-coverage';
-import type { ExclusionFilter, TagMutability } from '../../../shared/push/immutability';
+import { scanCoverage } from '../../../shared/app/push/scan-coverage';
+import type { ExclusionFilter, TagMutability } from '../../../shared/app/push/immutability';
 import { repositoryArn } from '../context';
 import type { RequestReader } from '../input';
 import { paginate } from '../pagination';

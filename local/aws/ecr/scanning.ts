@@ -1,5 +1,5 @@
-import { matchesGlob, type Digest } from '../../../shared/domain';
-import { scanCoverage, type RegistryScanning } from '../../../shared/push/scan-coverage';
+import { matchesGlob, type Digest } from '../../../shared/core/domain';
+import { scanCoverage, type RegistryScanning } from '../../../shared/app/push/scan-coverage';
 import type { RequestReader } from '../input';
 import { paginate } from '../pagination';
 import { AwsApiError, epochSeconds } from '../protocol';

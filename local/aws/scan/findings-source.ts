@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { SEVERITIES, type Severity } from '../../../shared/domain';
-import type { Digest } from '../../../shared/domain';
+import { SEVERITIES, type Severity } from '../../../shared/core/domain';
+import type { Digest } from '../../../shared/core/domain';
 import type { RegistryView } from '../ecr/registry';
 
 /** The image config label an image can carry to say what the simulated scanner should find in it. */

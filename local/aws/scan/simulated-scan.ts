@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Digest } from '../../../shared/domain';
+import type { Digest } from '../../../shared/core/domain';
 import type { StandInContext } from '../context';
 import type { RegistryView } from '../ecr/registry';
 import { readState, writeState } from '../state-file';

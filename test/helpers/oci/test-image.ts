@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Digest } from '../../../shared/domain';
+import type { Digest } from '../../../shared/core/domain';
 import {
   manifestBytes,
   MediaType,
@@ -7,7 +7,7 @@ import {
   type Descriptor,
   type ImageManifest,
   type RegistryClient,
-} from '../../../shared/oci';
+} from '../../../shared/adapters/oci';
 
 export interface PushedImage {
   readonly digest: Digest;

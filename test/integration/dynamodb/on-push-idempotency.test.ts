@@ -17,9 +17,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { OnPushResult } from '../../../functions/on-push/handler';
-import { DynamoVerdictStore } from '../../../shared/aws/dynamodb';
-import type { Digest } from '../../../shared/domain';
-import { CONFIG_ENV, resetSettingsCache } from '../../../shared/runtime';
+import { DynamoVerdictStore } from '../../../shared/adapters/aws/dynamodb';
+import type { Digest } from '../../../shared/core/domain';
+import { CONFIG_ENV, resetSettingsCache } from '../../../shared/adapters/runtime';
 import { loadSampleEvent } from '../../helpers/shared-data';
 
 jest.setTimeout(60_000);

@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoVerdictStore } from '../../../shared/aws/dynamodb';
-import { ConcurrentUpdateError, errorVerdict, type Digest, type ImageRef } from '../../../shared/domain';
+import { DynamoVerdictStore } from '../../../shared/adapters/aws/dynamodb';
+import { ConcurrentUpdateError, errorVerdict, type Digest, type ImageRef } from '../../../shared/core/domain';
 
 jest.setTimeout(30_000);
 

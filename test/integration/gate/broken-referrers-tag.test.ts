@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../../cli/command';
 import { main } from '../../../cli/main';
-import { KmsSigner } from '../../../shared/aws/kms';
-import type { ImageRef } from '../../../shared/domain';
-import { anonymous, OciRegistryClient, referrersTag } from '../../../shared/oci';
-import { signImage, SigstoreOciAttacher } from '../../../shared/signing';
-import { pemPublicKey, verifyImageSignatures } from '../../../shared/verify';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
+import type { ImageRef } from '../../../shared/core/domain';
+import { anonymous, OciRegistryClient, referrersTag } from '../../../shared/adapters/oci';
+import { signImage } from '../../../shared/app/signing';
+import { SigstoreOciAttacher } from '../../helpers/sigstore-oci-attacher';
+import { pemPublicKey, verifyImageSignatures } from '../../../shared/app/verify';
 import {
   localKms,
   pushTestImage,

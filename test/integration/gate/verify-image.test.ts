@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../../cli/command';
 import { main } from '../../../cli/main';
-import { KmsSigner } from '../../../shared/aws/kms';
-import type { Digest, ImageRef } from '../../../shared/domain';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
+import type { Digest, ImageRef } from '../../../shared/core/domain';
 import {
   anonymous,
   MediaType,
@@ -14,16 +14,16 @@ import {
   staticCredentials,
   type ImageManifest,
   type RegistryClient,
-} from '../../../shared/oci';
+} from '../../../shared/adapters/oci';
 import {
   bundleReferrerAnnotations,
   signatureManifest,
   signatureTag,
   signImage,
   simpleSigningPayload,
-  SigstoreOciAttacher,
-} from '../../../shared/signing';
-import { readBundleReferrers, type SignatureFormat } from '../../../shared/verify';
+} from '../../../shared/app/signing';
+import { SigstoreOciAttacher } from '../../helpers/sigstore-oci-attacher';
+import { readBundleReferrers, type SignatureFormat } from '../../../shared/app/verify';
 import {
   localKms,
   pushTestImage,

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { CliIo } from '../../../cli/command';
 import { main } from '../../../cli/main';
-import type { Digest } from '../../../shared/domain';
-import { verifyImage, type GateDeps } from '../../../shared/gate';
+import type { Digest } from '../../../shared/core/domain';
+import { verifyImage, type GateDeps } from '../../../shared/adapters/gate';
 import {
   manifestBytes,
   MediaType,
@@ -15,9 +15,9 @@ import {
   sha256Digest,
   type Descriptor,
   type ImageManifest,
-} from '../../../shared/oci';
-import { COSIGN_SIGNATURE_ANNOTATION, signatureTag } from '../../../shared/signing';
-import { pemPublicKey, readBundleReferrers, readLegacySignatures } from '../../../shared/verify';
+} from '../../../shared/adapters/oci';
+import { COSIGN_SIGNATURE_ANNOTATION, signatureTag } from '../../../shared/app/signing';
+import { pemPublicKey, readBundleReferrers, readLegacySignatures } from '../../../shared/app/verify';
 import {
   neverAnswer,
   startHostileRegistry,

@@ -1,4 +1,4 @@
-import { OciRegistryClient, anonymous, staticCredentials, isNotFound } from '../../../shared/oci';
+import { OciRegistryClient, anonymous, staticCredentials, isNotFound } from '../../../shared/adapters/oci';
 import { pushTestImage, startTestRegistry, type TestRegistry } from '../../helpers/oci';
 
 jest.setTimeout(30_000);

@@ -1,28 +1,27 @@
-import { KmsSigner } from '../../../shared/aws/kms';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
 import {
   TerminalError,
   VERDICT_SCHEMA_VERSION,
   type ApprovedVerdict,
   type ImageRef,
-} from '../../../shared/domain';
+} from '../../../shared/core/domain';
 import {
   anonymous,
   MediaType,
   OciRegistryClient,
   RegistryRequestError,
   type ImageManifest,
-} from '../../../shared/oci';
+} from '../../../shared/adapters/oci';
 import {
   removeOwnSignatures,
   SignatureTagImmutableError,
   signatureTag,
   signImage,
-  RegistryReferrerAttacher,
-  RememberingRegistryClient,
-  SigstoreOciAttacher,
   type SigningDeps,
-} from '../../../shared/signing';
-import { verifyImageSignatures, type VerificationResult } from '../../../shared/verify';
+} from '../../../shared/app/signing';
+import { RegistryReferrerAttacher, RememberingRegistryClient } from '../../../shared/adapters/oci';
+import { SigstoreOciAttacher } from '../../helpers/sigstore-oci-attacher';
+import { verifyImageSignatures, type VerificationResult } from '../../../shared/app/verify';
 import { localKms, pushTestImage, startTestRegistry, type TestRegistry } from '../../helpers/oci';
 import { startImmutableTagsProxy, type ImmutableTagsProxy } from './immutable-tags-proxy';
 

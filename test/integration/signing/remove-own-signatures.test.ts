@@ -1,7 +1,7 @@
-import { attestationTag } from '../../../shared/signing/manifest/cosign-attestation';
+import { attestationTag } from '../../../shared/core/formats/manifest/cosign-attestation';
 import { createPublicKey, verify } from 'node:crypto';
-import { KmsSigner } from '../../../shared/aws/kms';
-import { VERDICT_SCHEMA_VERSION, type ApprovedVerdict, type ImageRef } from '../../../shared/domain';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
+import { VERDICT_SCHEMA_VERSION, type ApprovedVerdict, type ImageRef } from '../../../shared/core/domain';
 import {
   anonymous,
   MediaType,
@@ -10,19 +10,18 @@ import {
   staticCredentials,
   type ImageIndex,
   type ImageManifest,
-} from '../../../shared/oci';
+} from '../../../shared/adapters/oci';
 import {
   COSIGN_SIGNATURE_ANNOTATION,
   COSIGN_SIGN_PREDICATE,
   removeOwnSignatures,
   signatureTag,
   signImage,
-  RegistryReferrerAttacher,
-  RememberingRegistryClient,
-  SigstoreOciAttacher,
   type SigningDeps,
-} from '../../../shared/signing';
-import { verifyImageSignatures, type VerificationResult } from '../../../shared/verify';
+} from '../../../shared/app/signing';
+import { RegistryReferrerAttacher, RememberingRegistryClient } from '../../../shared/adapters/oci';
+import { SigstoreOciAttacher } from '../../helpers/sigstore-oci-attacher';
+import { verifyImageSignatures, type VerificationResult } from '../../../shared/app/verify';
 import {
   localKms,
   pushTestImage,

@@ -8,19 +8,19 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoVerdictStore } from '../../../shared/aws/dynamodb';
+import { DynamoVerdictStore } from '../../../shared/adapters/aws/dynamodb';
 import {
   RetryableError,
   VERDICT_SCHEMA_VERSION,
   type Digest,
   type ImageRef,
   type Verdict,
-} from '../../../shared/domain';
-import { SIGNING_REQUESTED, signingRequestedDetail, type SigningAction } from '../../../shared/events';
-import { OciRegistryClient, type ImageManifest } from '../../../shared/oci';
-import { CONFIG_ENV, loadSettings, resetSettingsCache } from '../../../shared/runtime';
-import { signatureTag } from '../../../shared/signing';
-import { pemPublicKey, verifyImageSignatures } from '../../../shared/verify';
+} from '../../../shared/core/domain';
+import { SIGNING_REQUESTED, signingRequestedDetail, type SigningAction } from '../../../shared/core/events';
+import { OciRegistryClient, type ImageManifest } from '../../../shared/adapters/oci';
+import { CONFIG_ENV, loadSettings, resetSettingsCache } from '../../../shared/adapters/runtime';
+import { signatureTag } from '../../../shared/app/signing';
+import { pemPublicKey, verifyImageSignatures } from '../../../shared/app/verify';
 import {
   pushTestImage,
   pushTestIndex,

@@ -2,13 +2,13 @@ import { createPublicKey, verify } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity, Verifier } from '@sigstore/verify';
 import { SignCommand } from '@aws-sdk/client-kms';
-import { KmsSigner } from '../../../shared/aws/kms';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
 import {
   VERDICT_SCHEMA_VERSION,
   type ApprovedVerdict,
   type Digest,
   type ImageRef,
-} from '../../../shared/domain';
+} from '../../../shared/core/domain';
 import {
   anonymous,
   MediaType,
@@ -19,25 +19,24 @@ import {
   staticCredentials,
   type ImageIndex,
   type ImageManifest,
-} from '../../../shared/oci';
-import { attestationTag } from '../../../shared/signing/manifest/cosign-attestation';
+} from '../../../shared/adapters/oci';
+import { attestationTag } from '../../../shared/core/formats/manifest/cosign-attestation';
 import {
   COSIGN_SIGN_PREDICATE,
   COSIGN_VULN_PREDICATE,
   signatureManifest,
   signatureTag,
   signImage,
-  RegistryReferrerAttacher,
-  RememberingRegistryClient,
   type SigningDeps,
-} from '../../../shared/signing';
-import { verifyAttestationEnvelope } from '../../../shared/verify/attestation-envelope';
+} from '../../../shared/app/signing';
+import { RegistryReferrerAttacher, RememberingRegistryClient } from '../../../shared/adapters/oci';
+import { verifyAttestationEnvelope } from '../../../shared/core/verify/attestation-envelope';
 import {
   cosignKeyHint,
   publicKeyTrustMaterial,
   verifyImageSignatures,
   type VerificationResult,
-} from '../../../shared/verify';
+} from '../../../shared/app/verify';
 import {
   localKms,
   pushTestImage,

@@ -1,4 +1,4 @@
-import { ecrConsoleUrl } from '../../../shared/alerts';
+import { ecrConsoleUrl } from '../../../shared/app/alerts';
 import { CONSOLE_URL, DIGEST, REGISTRY } from './fixtures';
 
 describe('ecrConsoleUrl', () => {

@@ -1,6 +1,6 @@
-import type { Digest, RejectedVerdict } from '../../../shared/domain';
-import { verdictEventDetail, type VerdictEventDetail } from '../../../shared/events';
-import type { TagViolationDetail } from '../../../shared/events/tag-violation-event';
+import type { Digest, RejectedVerdict } from '../../../shared/core/domain';
+import { verdictEventDetail, type VerdictEventDetail } from '../../../shared/core/events';
+import type { TagViolationDetail } from '../../../shared/core/events/tag-violation-event';
 
 export const DIGEST = `sha256:${'a'.repeat(64)}` as Digest;
 export const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
@@ -54,7 +54,7 @@ export const rejectedVerdict = (overrides: Partial<RejectedVerdict> = {}): Rejec
   ...overrides,
 });
 
-/** The public event detail, built by the producer's own code (shared/events/verdict-event.ts). */
+/** The public event detail, built by the producer's own code (shared/core/events/verdict-event.ts). */
 export const verdictDetail = (
   overrides: Partial<RejectedVerdict> = {},
   tags: readonly string[] = ['1.4.2', 'stable'],

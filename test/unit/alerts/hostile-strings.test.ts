@@ -8,7 +8,7 @@ import {
   verdictAlert,
   type SlackMessage,
   type VerdictAlertInput,
-} from '../../../shared/alerts';
+} from '../../../shared/app/alerts';
 import { CONSOLE_URL, DIGEST, HOSTILE, NOW, REGISTRY, tagViolationDetail, verdictDetail } from './fixtures';
 
 const hostile = Object.values(HOSTILE);

@@ -6,9 +6,9 @@ import {
   topicMessage,
   verdictAlert,
   type SlackMessage,
-} from '../../../shared/alerts';
-import { errorVerdict } from '../../../shared/domain';
-import { verdictEventDetail } from '../../../shared/events';
+} from '../../../shared/app/alerts';
+import { errorVerdict } from '../../../shared/core/domain';
+import { verdictEventDetail } from '../../../shared/core/events';
 import { CONSOLE_URL, DIGEST, NOW, REGISTRY, tagViolationDetail, verdictDetail } from './fixtures';
 
 const texts = (message: SlackMessage): string[] => [

@@ -1,4 +1,4 @@
-import { verdictAlertPatterns, verdictAlerts, type AlertPolicy } from '../../../shared/alerts';
+import { verdictAlertPatterns, verdictAlerts, type AlertPolicy } from '../../../shared/app/alerts';
 
 const defaults: AlertPolicy = { verdicts: ['REJECTED', 'ERROR', 'REVOKED'], tagViolations: true };
 

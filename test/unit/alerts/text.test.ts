@@ -1,5 +1,5 @@
-import { asciiSubject, oneLine, SNS_SUBJECT_MAX } from '../../../shared/alerts';
-import { clean, defang, truncate } from '../../../shared/alerts/text';
+import { asciiSubject, oneLine, SNS_SUBJECT_MAX } from '../../../shared/app/alerts';
+import { clean, defang, truncate } from '../../../shared/core/alerts/text';
 
 describe('oneLine', () => {
   it('turns line breaks, controls, bidi overrides and zero-width characters into single spaces', () => {

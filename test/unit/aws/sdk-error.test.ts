@@ -1,5 +1,5 @@
-import { RetryableError, TerminalError } from '../../../shared/domain/errors';
-import { classifySdkError, isRetryableSdkError } from '../../../shared/aws/sdk-error';
+import { RetryableError, TerminalError } from '../../../shared/core/domain/errors';
+import { classifySdkError, isRetryableSdkError } from '../../../shared/adapters/aws/sdk-error';
 
 const sdkError = (name: string, status?: number, extra: object = {}): Error =>
   Object.assign(new Error(`${name} happened`), {

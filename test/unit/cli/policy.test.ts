@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import type { CliIo } from '../../../cli/command';
 import { createPolicyCommand } from '../../../cli/commands/policy';
 import { main } from '../../../cli/main';
-import { kmsPublicKey, publicKeyFor } from '../../../shared/gate';
+import { kmsPublicKey, publicKeyFor } from '../../../shared/adapters/gate';
 import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
 import { runCommand } from './run-command';
 

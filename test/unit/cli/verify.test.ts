@@ -1,11 +1,11 @@
 import { main } from '../../../cli/main';
 import type { CliIo } from '../../../cli/command';
 import { createVerifyCommand, DEFAULT_KEY } from '../../../cli/commands/verify';
-import type { ImageRef } from '../../../shared/domain';
-import { RegistryUnavailableError } from '../../../shared/oci';
-import { pemPublicKey } from '../../../shared/verify';
+import type { ImageRef } from '../../../shared/core/domain';
+import { RegistryUnavailableError } from '../../../shared/adapters/oci';
+import { pemPublicKey } from '../../../shared/app/verify';
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
-import { kmsPublicKey, publicKeyFor, type KeyReference } from '../../../shared/gate';
+import { kmsPublicKey, publicKeyFor, type KeyReference } from '../../../shared/adapters/gate';
 import { localKms, TEST_KEY_ARN, type LocalKms } from '../../helpers/oci';
 import { pushImage, signInMemory } from '../gate/fixtures';
 import { MemoryRegistry } from '../gate/memory-registry';

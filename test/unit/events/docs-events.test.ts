@@ -7,13 +7,13 @@ import {
   verdictAlert,
   verdictAlertInputSchema,
   type AlertJsonBody,
-} from '../../../shared/alerts';
+} from '../../../shared/app/alerts';
 import {
   IMAGE_VERDICT,
   SIGNING_REQUESTED,
   TAG_VIOLATION,
   TOLLGATE_ALERT,
-} from '../../../shared/events/tollgate-detail-types';
+} from '../../../shared/core/events/tollgate-detail-types';
 import { validateVerdictEvent } from './verdict-event-schema';
 
 /**

@@ -1,5 +1,5 @@
-import { EventValidationError, UnknownDetailTypeError } from '../../../shared/domain';
-import { parseEvent, parseEventTime } from '../../../shared/events';
+import { EventValidationError, UnknownDetailTypeError } from '../../../shared/core/domain';
+import { parseEvent, parseEventTime } from '../../../shared/core/events';
 import { loadSampleEvent, sampleEventNames } from '../../helpers/shared-data';
 
 describe('parseEvent on the shared sample events', () => {

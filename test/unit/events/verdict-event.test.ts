@@ -1,5 +1,5 @@
-import type { Digest, RejectedVerdict, Verdict } from '../../../shared/domain';
-import { errorVerdict } from '../../../shared/domain';
+import type { Digest, RejectedVerdict, Verdict } from '../../../shared/core/domain';
+import { errorVerdict } from '../../../shared/core/domain';
 import {
   EVENT_BLOCKING_LIMIT,
   EVENT_MAX_BYTES,
@@ -7,7 +7,7 @@ import {
   verdictEvent,
   verdictEventDetail,
   type VerdictEventInput,
-} from '../../../shared/events';
+} from '../../../shared/core/events';
 import {
   VERDICT_EVENT_SCHEMA as schema,
   expectValidVerdictEvent,

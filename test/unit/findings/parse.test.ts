@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FindingsValidationError, parseScanFindings } from '../../../shared/findings';
-import { parseEvent } from '../../../shared/events';
+import { FindingsValidationError, parseScanFindings } from '../../../shared/core/findings';
+import { parseEvent } from '../../../shared/core/events';
 import { loadSampleEvent } from '../../helpers/shared-data';
 
 const load = (name: string): unknown =>
@@ -58,7 +58,7 @@ describe('parseScanFindings: enhanced scanning (Inspector)', () => {
       severity: 'CRITICAL',
       title: 'CVE-2026-12345 - openssl',
       description: 'CVE-2026-12345 affects openssl.',
-      // The highest CVSS version wins, as in shared/events.
+      // The highest CVSS version wins, as in shared/core/events.
       cvss: { score: 9.8, version: '3.1' },
       package: { name: 'openssl', version: '3.0.15' },
       fixedInVersion: '3.0.15-1~deb12u2',

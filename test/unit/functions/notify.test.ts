@@ -3,7 +3,7 @@ import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/cl
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resolve } from 'node:path';
-import { EventValidationError } from '../../../shared/domain/errors';
+import { EventValidationError } from '../../../shared/core/domain/errors';
 import { DIGEST, HOSTILE, tagViolationDetail, verdictDetail } from '../alerts/fixtures';
 
 const TOPIC_ARN = 'arn:aws:sns:us-west-2:123456789012:tollgate-alerts';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { ImageRecord } from '../../../shared/domain';
+import type { ImageRecord } from '../../../shared/core/domain';
 
 type Item = Record<string, unknown>;
 

@@ -28,11 +28,16 @@ import type { Context } from 'aws-lambda';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { OnPushResult } from '../../../functions/on-push/handler';
 import { ON_PUSH_ENV } from '../../../functions/on-push/deps';
-import { scheduleName } from '../../../shared/aws/scheduler';
-import type { Digest } from '../../../shared/domain';
-import { IMAGE_VERDICT, SIGNING_REQUESTED, TAG_VIOLATION, TOLLGATE_SOURCE } from '../../../shared/events';
-import { MediaType } from '../../../shared/oci/media-types';
-import { resetSettingsCache } from '../../../shared/runtime';
+import { scheduleName } from '../../../shared/adapters/aws/scheduler';
+import type { Digest } from '../../../shared/core/domain';
+import {
+  IMAGE_VERDICT,
+  SIGNING_REQUESTED,
+  TAG_VIOLATION,
+  TOLLGATE_SOURCE,
+} from '../../../shared/core/events';
+import { MediaType } from '../../../shared/core/oci/media-types';
+import { resetSettingsCache } from '../../../shared/adapters/runtime';
 import { loadSampleEvent } from '../../helpers/shared-data';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { captureOutput, emittedMetrics, FakeVerdictTable, lambdaContext } from './on-push-fakes';

@@ -4,7 +4,7 @@ import type {
   ImageScanFinding,
   EnhancedImageScanFinding,
 } from '@aws-sdk/client-ecr';
-import type { Digest, ImageRecord } from '../../../shared/domain';
+import type { Digest, ImageRecord } from '../../../shared/core/domain';
 
 /**
  * The verdict table as a map behind the DocumentClient mock: GetCommand reads it, UpdateCommand applies

@@ -5,8 +5,8 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConcurrentUpdateError, type Digest } from '../../../shared/domain';
-import { resetSettingsCache } from '../../../shared/runtime';
+import { ConcurrentUpdateError, type Digest } from '../../../shared/core/domain';
+import { resetSettingsCache } from '../../../shared/adapters/runtime';
 import { loadSampleEvent, sampleEventNames } from '../../helpers/shared-data';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import type { OnScanResult } from '../../../functions/on-scan/handler';

@@ -5,9 +5,9 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { OnTimeoutResult } from '../../../functions/on-timeout/handler';
-import { errorVerdict, type Digest, type ImageRecord } from '../../../shared/domain';
-import { IMAGE_VERDICT, SIGNING_REQUESTED } from '../../../shared/events';
-import { resetSettingsCache } from '../../../shared/runtime';
+import { errorVerdict, type Digest, type ImageRecord } from '../../../shared/core/domain';
+import { IMAGE_VERDICT, SIGNING_REQUESTED } from '../../../shared/core/events';
+import { resetSettingsCache } from '../../../shared/adapters/runtime';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { captureOutput, emittedMetrics, FakeVerdictTable, lambdaContext } from './on-push-fakes';
 

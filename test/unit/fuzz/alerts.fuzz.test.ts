@@ -5,7 +5,7 @@ import {
   renderText,
   verdictAlert,
   verdictAlertInputSchema,
-} from '../../../shared/alerts';
+} from '../../../shared/app/alerts';
 import { NOW, verdictDetail } from '../alerts/fixtures';
 import { FUZZ_SEED, fuzzParameters, mutated, namesPath } from './fuzz-settings';
 

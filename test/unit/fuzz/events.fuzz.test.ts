@@ -1,6 +1,10 @@
 import fc from 'fast-check';
-import { EventValidationError, TollgateError, UnknownDetailTypeError } from '../../../shared/domain/errors';
-import { parseEvent } from '../../../shared/events';
+import {
+  EventValidationError,
+  TollgateError,
+  UnknownDetailTypeError,
+} from '../../../shared/core/domain/errors';
+import { parseEvent } from '../../../shared/core/events';
 import { loadSampleEvent, sampleEventNames } from '../../helpers/shared-data';
 import { FUZZ_SEED, fuzzParameters, mutated, namesPath } from './fuzz-settings';
 

@@ -1,9 +1,9 @@
-import type { Digest } from '../../../shared/domain';
+import type { Digest } from '../../../shared/core/domain';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { FindingsValidationError, parseScanFindings } from '../../../shared/findings';
-import { parsePolicy, evaluate } from '../../../shared/policy';
+import { FindingsValidationError, parseScanFindings } from '../../../shared/core/findings';
+import { parsePolicy, evaluate } from '../../../shared/core/policy';
 import { FUZZ_SEED, fuzzParameters, mutated, namesPath } from './fuzz-settings';
 
 const fixture = (name: string): unknown =>

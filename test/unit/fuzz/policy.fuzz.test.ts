@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { PolicyValidationError } from '../../../shared/domain/errors';
-import { parsePolicy } from '../../../shared/policy';
+import { PolicyValidationError } from '../../../shared/core/domain/errors';
+import { parsePolicy } from '../../../shared/core/policy';
 import { FUZZ_SEED, fuzzParameters, mutated, namesPath } from './fuzz-settings';
 
 const POLICY_TEXT = readFileSync(join(__dirname, '../../../tollgate.policy.yaml'), 'utf8');

@@ -14,7 +14,7 @@ import {
   pemFilePublicKey,
   PublicKeyError,
   registryCredentialsFor,
-} from '../../../shared/gate';
+} from '../../../shared/adapters/gate';
 import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
 
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -1,6 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'yaml';
-import { generateAdmissionPolicy, type AdmissionEngine, type AdmissionOptions } from '../../../shared/gate';
+import {
+  generateAdmissionPolicy,
+  type AdmissionEngine,
+  type AdmissionOptions,
+} from '../../../shared/adapters/gate';
 import { loadCrd, type CrdValidator } from '../../helpers/crd-schema';
 
 /**

@@ -6,7 +6,7 @@ import {
   ENGINE_VERSIONS,
   generateAdmissionPolicy,
   type AdmissionOptions,
-} from '../../../shared/gate';
+} from '../../../shared/adapters/gate';
 
 const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .publicKey.export({ format: 'pem', type: 'spki' })

@@ -1,14 +1,14 @@
-import type { Digest } from '../../../shared/domain';
-import { parseImageReference, verifyImage, type GateDeps } from '../../../shared/gate';
-import { MediaType, sha256Digest, type Descriptor } from '../../../shared/oci';
+import type { Digest } from '../../../shared/core/domain';
+import { parseImageReference, verifyImage, type GateDeps } from '../../../shared/adapters/gate';
+import { MediaType, sha256Digest, type Descriptor } from '../../../shared/adapters/oci';
 import {
   bundleReferrerAnnotations,
   COSIGN_SIGN_PREDICATE,
   COSIGN_VULN_PREDICATE,
   signatureManifestWithLayers,
   signatureTag,
-} from '../../../shared/signing';
-import { pemPublicKey } from '../../../shared/verify';
+} from '../../../shared/app/signing';
+import { pemPublicKey } from '../../../shared/app/verify';
 import { loadSharedJson } from '../../helpers/shared-data';
 import { memoryAttacher } from './fixtures';
 import { MemoryRegistry } from './memory-registry';

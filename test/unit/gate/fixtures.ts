@@ -1,13 +1,19 @@
-import { KmsSigner } from '../../../shared/aws/kms';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
 import {
   VERDICT_SCHEMA_VERSION,
   type ApprovedVerdict,
   type Digest,
   type ImageRef,
-} from '../../../shared/domain';
-import { EMPTY_JSON, manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../../shared/oci';
-import { signImage, type ReferrerArtifact, type ReferrerAttacher } from '../../../shared/signing';
-import type { SignatureFormat } from '../../../shared/verify';
+} from '../../../shared/core/domain';
+import {
+  EMPTY_JSON,
+  manifestBytes,
+  MediaType,
+  sha256Digest,
+  type ImageManifest,
+} from '../../../shared/adapters/oci';
+import { signImage, type ReferrerArtifact, type ReferrerAttacher } from '../../../shared/app/signing';
+import type { SignatureFormat } from '../../../shared/app/verify';
 import { localKms, type LocalKms } from '../../helpers/oci';
 import type { MemoryRegistry } from './memory-registry';
 

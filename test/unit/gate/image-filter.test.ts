@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'yaml';
-import { generateAdmissionPolicy } from '../../../shared/gate';
+import { generateAdmissionPolicy } from '../../../shared/adapters/gate';
 import { FUZZ_SEED } from '../fuzz/fuzz-settings';
 
 /**

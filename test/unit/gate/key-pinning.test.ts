@@ -10,8 +10,8 @@ import {
   sameKey,
   UnpinnedKeyError,
   type KeyReference,
-} from '../../../shared/gate';
-import { pemPublicKey } from '../../../shared/verify';
+} from '../../../shared/adapters/gate';
+import { pemPublicKey } from '../../../shared/app/verify';
 import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
 
 /**

@@ -1,4 +1,4 @@
-import { isDigest, type Digest } from '../../../shared/domain';
+import { isDigest, type Digest } from '../../../shared/core/domain';
 import {
   isNotFound,
   RegistryRequestError,
@@ -8,7 +8,7 @@ import {
   type ManifestUpload,
   type PutManifestResult,
   type RegistryClient,
-} from '../../../shared/oci';
+} from '../../../shared/adapters/oci';
 
 /**
  * A registry in memory for unit tests: manifests by tag and digest, blobs, and the referrers API computed from

@@ -9,7 +9,7 @@ import {
   parseKeyReference,
   PublicKeyError,
   registryApiHost,
-} from '../../../shared/gate';
+} from '../../../shared/adapters/gate';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

@@ -4,8 +4,8 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { sendCustomResourceResponse } from '../../../functions/public-key/cfn-response';
 import { handler } from '../../../functions/public-key/handler';
-import { KmsSigner } from '../../../shared/aws/kms';
-import { publicKeyResource } from '../../../shared/gate';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
+import { publicKeyResource } from '../../../shared/adapters/gate';
 import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
 
 const REQUEST = {

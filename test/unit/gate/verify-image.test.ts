@@ -1,8 +1,8 @@
-import type { Digest, ImageRef } from '../../../shared/domain';
-import { judgeVulnPredicate, verifyImage, type GateDeps } from '../../../shared/gate';
-import { MediaType, manifestBytes } from '../../../shared/oci';
-import { signatureTag } from '../../../shared/signing';
-import { pemPublicKey } from '../../../shared/verify';
+import type { Digest, ImageRef } from '../../../shared/core/domain';
+import { judgeVulnPredicate, verifyImage, type GateDeps } from '../../../shared/adapters/gate';
+import { MediaType, manifestBytes } from '../../../shared/adapters/oci';
+import { signatureTag } from '../../../shared/app/signing';
+import { pemPublicKey } from '../../../shared/app/verify';
 import { localKms } from '../../helpers/oci';
 import { pushImage, signInMemory } from './fixtures';
 import { MemoryRegistry } from './memory-registry';

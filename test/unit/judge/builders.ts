@@ -1,6 +1,6 @@
-import type { Digest, ImageRecord, ImageRef, Severity, Verdict } from '../../../shared/domain';
-import { parseScanFindings, type ScanFindings } from '../../../shared/findings';
-import { parsePolicy, type LoadedPolicy } from '../../../shared/policy';
+import type { Digest, ImageRecord, ImageRef, Severity, Verdict } from '../../../shared/core/domain';
+import { parseScanFindings, type ScanFindings } from '../../../shared/core/findings';
+import { parsePolicy, type LoadedPolicy } from '../../../shared/core/policy';
 
 export const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
 export const NOW = new Date('2026-12-01T12:00:00Z');

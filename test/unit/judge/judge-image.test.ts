@@ -1,6 +1,6 @@
-import { ConcurrentUpdateError, type Finding, type ImageRecord } from '../../../shared/domain';
-import { judgeImage, type JudgeDeps, type RecordedVerdict } from '../../../shared/judge';
-import type { EventPublisher, FindingsRead, FindingsSource, OutgoingEvent } from '../../../shared/ports';
+import { ConcurrentUpdateError, type Finding, type ImageRecord } from '../../../shared/core/domain';
+import { judgeImage, type JudgeDeps, type RecordedVerdict } from '../../../shared/app/judge';
+import type { EventPublisher, FindingsRead, FindingsSource, OutgoingEvent } from '../../../shared/app/ports';
 import { CRITICAL, DIGEST, LATER, LOW, NOW, POLICY, digestOf, imageRef, page, record } from './builders';
 import { MemoryVerdictStore } from './memory-store';
 

@@ -1,4 +1,4 @@
-import type { Finding, ImageRecord, Verdict } from '../../../shared/domain';
+import type { Finding, ImageRecord, Verdict } from '../../../shared/core/domain';
 import {
   FAILED_SCAN_STATUSES,
   findingsFingerprint,
@@ -6,7 +6,7 @@ import {
   type JudgeDecision,
   type RecordedVerdict,
   type ScanObservation,
-} from '../../../shared/judge';
+} from '../../../shared/app/judge';
 import {
   CRITICAL,
   DIGEST,

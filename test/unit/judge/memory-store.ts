@@ -4,9 +4,14 @@ import {
   type ImageRecord,
   type SignatureRef,
   type Verdict,
-} from '../../../shared/domain';
-import { imageKey } from '../../../shared/domain/image-ref';
-import type { ImageKeyParts, PushRecordInput, PushRecordResult, VerdictStore } from '../../../shared/ports';
+} from '../../../shared/core/domain';
+import { imageKey } from '../../../shared/core/domain/image-ref';
+import type {
+  ImageKeyParts,
+  PushRecordInput,
+  PushRecordResult,
+  VerdictStore,
+} from '../../../shared/app/ports';
 
 /** A VerdictStore in memory with the same version checks as the DynamoDB one. */
 export class MemoryVerdictStore implements VerdictStore {

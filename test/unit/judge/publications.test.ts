@@ -1,5 +1,10 @@
-import type { ImageRecord, SignatureRef } from '../../../shared/domain';
-import { judge, publications, type PublicationSettings, type RecordedVerdict } from '../../../shared/judge';
+import type { ImageRecord, SignatureRef } from '../../../shared/core/domain';
+import {
+  judge,
+  publications,
+  type PublicationSettings,
+  type RecordedVerdict,
+} from '../../../shared/app/judge';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { CRITICAL, LATER, LOW, NOW, POLICY, page, record, scanOf } from './builders';
 

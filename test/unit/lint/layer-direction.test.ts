@@ -33,25 +33,29 @@ describe('tollgate/layer-direction', () => {
   it.each([
     [
       'the core importing an adapter',
-      'shared/domain/x.ts',
-      "import { DynamoVerdictStore } from '../aws/dynamodb';",
+      'shared/core/domain/x.ts',
+      "import { DynamoVerdictStore } from '../../adapters/aws/dynamodb';",
     ],
     [
       'the core importing a use case',
-      'shared/policy/x.ts',
-      "import { judgeImage } from '../judge/judge-image';",
+      'shared/core/policy/x.ts',
+      "import { judgeImage } from '../../app/judge/judge-image';",
     ],
     [
       'the core naming a port type',
-      'shared/events/x.ts',
-      "import type { VerdictStore } from '../ports/verdict-store';",
+      'shared/core/events/x.ts',
+      "import type { VerdictStore } from '../../app/ports/verdict-store';",
     ],
     [
       'a use case importing an adapter',
-      'shared/push/x.ts',
-      "import { OciRegistryClient } from '../oci/oci-registry-client';",
+      'shared/app/push/x.ts',
+      "import { OciRegistryClient } from '../../adapters/oci/oci-registry-client';",
     ],
-    ['a re-export that points outward', 'shared/verify/x.ts', "export { KmsSigner } from '../aws/kms';"],
+    [
+      'a re-export that points outward',
+      'shared/app/verify/x.ts',
+      "export { KmsSigner } from '../../adapters/aws/kms';",
+    ],
   ])('fails on %s', (_, file, code) => {
     const messages = lint(file, code);
     expect(messages).toEqual([
@@ -63,18 +67,22 @@ describe('tollgate/layer-direction', () => {
   });
 
   it.each([
-    ['a use case importing the core', 'shared/judge/x.ts', "import { evaluate } from '../policy/evaluate';"],
+    [
+      'a use case importing the core',
+      'shared/app/judge/x.ts',
+      "import { evaluate } from '../../core/policy/evaluate';",
+    ],
     [
       'an adapter importing a port',
-      'shared/aws/x.ts',
-      "import type { VerdictStore } from '../ports/verdict-store';",
+      'shared/adapters/aws/x.ts',
+      "import type { VerdictStore } from '../../app/ports/verdict-store';",
     ],
     [
       'a handler importing anything',
       'functions/sign/x.ts',
-      "import { KmsSigner } from '../../shared/aws/kms';",
+      "import { KmsSigner } from '../../shared/adapters/aws/kms';",
     ],
-    ['a package import', 'shared/domain/x.ts', "import { z } from 'zod';"],
+    ['a package import', 'shared/core/domain/x.ts', "import { z } from 'zod';"],
   ])('passes %s', (_, file, code) => {
     expect(lint(file, code)).toEqual([]);
   });
@@ -83,7 +91,7 @@ describe('tollgate/layer-direction', () => {
     ['the AWS SDK', "import { KMSClient } from '@aws-sdk/client-kms';"],
     ['the file system', "import { readFileSync } from 'node:fs';"],
   ])('fails on the core importing %s', (_, code) => {
-    expect(lint('shared/findings/x.ts', code)).toEqual([
+    expect(lint('shared/core/findings/x.ts', code)).toEqual([
       expect.objectContaining({
         message: expect.stringMatching(/does no I\/O and imports no SDK/) as string,
       }),

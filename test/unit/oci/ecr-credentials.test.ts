@@ -1,6 +1,6 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EcrCredentials } from '../../../shared/aws/ecr-auth';
+import { EcrCredentials } from '../../../shared/adapters/aws/ecr-auth';
 
 const HOST = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
 

@@ -1,4 +1,4 @@
-import { mapLimited } from '../../../shared/oci';
+import { mapLimited } from '../../../shared/adapters/oci';
 
 /** A task per item that waits until the test releases it, so the test sees exactly what runs at once. */
 const gated = () => {

@@ -6,8 +6,8 @@ import {
   RegistryUnavailableError,
   staticCredentials,
   type FetchLike,
-} from '../../../shared/oci';
-import type { Digest } from '../../../shared/domain';
+} from '../../../shared/adapters/oci';
+import type { Digest } from '../../../shared/core/domain';
 
 const digestOf = (text: string): Digest =>
   `sha256:${createHash('sha256').update(text).digest('hex')}` as Digest;

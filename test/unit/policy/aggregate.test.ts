@@ -1,5 +1,5 @@
-import type { Digest, Finding, Verdict } from '../../../shared/domain';
-import { aggregateIndex, evaluate, isPending, MAX_BLOCKING_LISTED } from '../../../shared/policy';
+import type { Digest, Finding, Verdict } from '../../../shared/core/domain';
+import { aggregateIndex, evaluate, isPending, MAX_BLOCKING_LISTED } from '../../../shared/core/policy';
 import { NOW, finding, image, policy, scan } from './builders';
 
 const child = (n: number): Digest => `sha256:${String(n).repeat(64).slice(0, 64)}` as Digest;

@@ -1,5 +1,5 @@
-import type { Digest, Finding, ImageRef, ScanSummary } from '../../../shared/domain';
-import { parsePolicy, type LoadedPolicy } from '../../../shared/policy';
+import type { Digest, Finding, ImageRef, ScanSummary } from '../../../shared/core/domain';
+import { parsePolicy, type LoadedPolicy } from '../../../shared/core/policy';
 
 export const DIGEST = `sha256:${'a'.repeat(64)}` as Digest;
 export const NOW = new Date('2026-12-01T12:00:00Z');

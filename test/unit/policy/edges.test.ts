@@ -1,6 +1,6 @@
-import { errorVerdict, type Digest, type Verdict } from '../../../shared/domain';
-import { aggregateIndex, blockingRule, evaluate, isPending, resolveRules } from '../../../shared/policy';
-import { blockedLine } from '../../../shared/policy/reasons';
+import { errorVerdict, type Digest, type Verdict } from '../../../shared/core/domain';
+import { aggregateIndex, blockingRule, evaluate, isPending, resolveRules } from '../../../shared/core/policy';
+import { blockedLine } from '../../../shared/core/policy/reasons';
 import { NOW, finding, image, policy, scan } from './builders';
 
 // The inputs no policy file or scan produces, but a caller of these exported functions can: each must still

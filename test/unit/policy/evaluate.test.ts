@@ -1,5 +1,10 @@
-import type { Finding, Severity, Verdict } from '../../../shared/domain';
-import { MAX_BLOCKING_LISTED, evaluate, evaluateDetailed, type EvaluateInput } from '../../../shared/policy';
+import type { Finding, Severity, Verdict } from '../../../shared/core/domain';
+import {
+  MAX_BLOCKING_LISTED,
+  evaluate,
+  evaluateDetailed,
+  type EvaluateInput,
+} from '../../../shared/core/policy';
 import { NOW, finding, image, policy, scan } from './builders';
 
 const judge = (overrides: Partial<EvaluateInput> & { readonly findings: readonly Finding[] }) =>

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { SEVERITIES, type Finding, type Verdict } from '../../../shared/domain';
-import { evaluate, type LoadedPolicy } from '../../../shared/policy';
+import { SEVERITIES, type Finding, type Verdict } from '../../../shared/core/domain';
+import { evaluate, type LoadedPolicy } from '../../../shared/core/policy';
 import { NOW, image, policy, scan } from './builders';
 
 // Fixed, and printed, so a failure can be replayed exactly: fc.assert(..., { seed }).

@@ -1,5 +1,5 @@
-import type { Verdict } from '../../../shared/domain';
-import { evaluate, reevaluate } from '../../../shared/policy';
+import type { Verdict } from '../../../shared/core/domain';
+import { evaluate, reevaluate } from '../../../shared/core/policy';
 import { NOW, finding, image, policy, scan } from './builders';
 
 const loaded = policy({ defaults: { severityLimits: { CRITICAL: 0 } } });

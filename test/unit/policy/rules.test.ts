@@ -1,4 +1,4 @@
-import { DEFAULT_COMPLETE_STATUSES, resolveRules } from '../../../shared/policy';
+import { DEFAULT_COMPLETE_STATUSES, resolveRules } from '../../../shared/core/policy';
 import { policy } from './builders';
 
 describe('resolveRules', () => {

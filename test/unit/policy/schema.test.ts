@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PolicyValidationError } from '../../../shared/domain';
-import { DEFAULT_COMPLETE_STATUSES, parsePolicy } from '../../../shared/policy';
+import { PolicyValidationError } from '../../../shared/core/domain';
+import { DEFAULT_COMPLETE_STATUSES, parsePolicy } from '../../../shared/core/policy';
 
 const FIXTURES = join(__dirname, '../../fixtures/policy');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');

@@ -1,4 +1,4 @@
-import { planImmutability, SIGNATURE_TAG_EXCLUSION } from '../../../shared/push';
+import { planImmutability, SIGNATURE_TAG_EXCLUSION } from '../../../shared/app/push';
 
 describe('planImmutability', () => {
   const exclusion = { filterType: 'WILDCARD', filter: 'sha256-*' } as const;

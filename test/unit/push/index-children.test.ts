@@ -1,7 +1,7 @@
-import type { Digest } from '../../../shared/domain/digest';
-import { InvalidDigestError } from '../../../shared/domain';
-import { manifestKind, type ManifestKind } from '../../../shared/oci';
-import { indexChildren, indexEntries } from '../../../shared/push';
+import type { Digest } from '../../../shared/core/domain/digest';
+import { InvalidDigestError } from '../../../shared/core/domain';
+import { manifestKind, type ManifestKind } from '../../../shared/adapters/oci';
+import { indexChildren, indexEntries } from '../../../shared/app/push';
 
 const d = (c: string): Digest => `sha256:${c.repeat(64)}` as Digest;
 

@@ -1,5 +1,5 @@
-import { MediaType } from '../../../shared/oci/media-types';
-import { attachmentManifest, attachmentMediaType, attachmentTag } from '../../../shared/push';
+import { MediaType } from '../../../shared/core/oci/media-types';
+import { attachmentManifest, attachmentMediaType, attachmentTag } from '../../../shared/app/push';
 
 const HEX = '7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234abcd';
 

@@ -1,4 +1,4 @@
-import { scanCoverage, type RegistryScanning } from '../../../shared/push';
+import { scanCoverage, type RegistryScanning } from '../../../shared/app/push';
 
 const rule = (
   scanFrequency: RegistryScanning['rules'][number]['scanFrequency'],

@@ -1,4 +1,4 @@
-import { checkTagRules } from '../../../shared/push';
+import { checkTagRules } from '../../../shared/app/push';
 
 const SEMVER = '^v?\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?$';
 

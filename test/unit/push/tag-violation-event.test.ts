@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { TAG_VIOLATION, tagViolationEvent, tagViolationEventDetailSchema } from '../../../shared/events';
+import { TAG_VIOLATION, tagViolationEvent, tagViolationEventDetailSchema } from '../../../shared/core/events';
 
 const schema = JSON.parse(
   readFileSync(join(__dirname, '../../../schemas/tag-violation-event.schema.json'), 'utf8'),

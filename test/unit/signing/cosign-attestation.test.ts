@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
-import type { Digest, ImageRef } from '../../../shared/domain';
-import { KmsSigner } from '../../../shared/aws/kms';
-import { MediaType, type ImageManifest, type RegistryClient } from '../../../shared/oci';
+import type { Digest, ImageRef } from '../../../shared/core/domain';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
+import { MediaType, type ImageManifest, type RegistryClient } from '../../../shared/adapters/oci';
 import {
   COSIGN_VULN_PREDICATE,
   IN_TOTO_PAYLOAD_TYPE,
@@ -10,16 +10,16 @@ import {
   signatureManifestWithLayers,
   signImage,
   type SigningDeps,
-} from '../../../shared/signing';
+} from '../../../shared/app/signing';
 import {
   attestationLayerDescriptor,
   attestationTag,
-} from '../../../shared/signing/manifest/cosign-attestation';
-import { readBundleReferrers, sha256KeyId } from '../../../shared/verify';
+} from '../../../shared/core/formats/manifest/cosign-attestation';
+import { readBundleReferrers, sha256KeyId } from '../../../shared/app/verify';
 import {
   preAuthenticationEncoding,
   verifyAttestationEnvelope,
-} from '../../../shared/verify/attestation-envelope';
+} from '../../../shared/core/verify/attestation-envelope';
 import { localKms } from '../../helpers/oci';
 import { approvedVerdict, MemoryReferrers, MemoryRegistry as SigningRegistry } from '../functions/sign/fakes';
 import { pushImage, signInMemory } from '../gate/fixtures';

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { VERDICT_SCHEMA_VERSION, type ApprovedVerdict, type Digest } from '../../../shared/domain';
+import { VERDICT_SCHEMA_VERSION, type ApprovedVerdict, type Digest } from '../../../shared/core/domain';
 import {
   signatureManifest,
   signatureTag,
   simpleSigningPayload,
   inTotoStatement,
   vulnPredicate,
-} from '../../../shared/signing';
+} from '../../../shared/app/signing';
 
 const DIGEST = `sha256:${'a'.repeat(64)}` as Digest;
 

@@ -1,4 +1,4 @@
-import type { Digest } from '../../../shared/domain';
+import type { Digest } from '../../../shared/core/domain';
 import {
   MediaType,
   parseManifest,
@@ -10,8 +10,9 @@ import {
   type ManifestUpload,
   type PutManifestResult,
   type RegistryClient,
-} from '../../../shared/oci';
-import { RegistryReferrerAttacher, type ReferrerArtifact } from '../../../shared/signing';
+} from '../../../shared/adapters/oci';
+import { type ReferrerArtifact } from '../../../shared/app/signing';
+import { RegistryReferrerAttacher } from '../../../shared/adapters/oci';
 import { MemoryRegistry } from '../functions/sign/fakes';
 
 const repository = 'team/app';

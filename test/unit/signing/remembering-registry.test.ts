@@ -1,6 +1,6 @@
-import type { Descriptor, RegistryClient } from '../../../shared/oci';
-import { MediaType, sha256Digest } from '../../../shared/oci';
-import { RememberingRegistryClient } from '../../../shared/signing';
+import type { Descriptor, RegistryClient } from '../../../shared/adapters/oci';
+import { MediaType, sha256Digest } from '../../../shared/adapters/oci';
+import { RememberingRegistryClient } from '../../../shared/adapters/oci';
 import { MemoryRegistry } from '../functions/sign/fakes';
 
 /** The inner registry, counting what reaches it by method. */

@@ -1,6 +1,6 @@
-import { KmsSigner } from '../../../shared/aws/kms';
-import type { Digest, ImageRef } from '../../../shared/domain';
-import { manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../../shared/oci';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
+import type { Digest, ImageRef } from '../../../shared/core/domain';
+import { manifestBytes, MediaType, sha256Digest, type ImageManifest } from '../../../shared/adapters/oci';
 import {
   COSIGN_SIGNATURE_ANNOTATION,
   removeOwnSignatures,
@@ -8,7 +8,7 @@ import {
   signatureTag,
   signImage,
   type SigningDeps,
-} from '../../../shared/signing';
+} from '../../../shared/app/signing';
 import { localKms } from '../../helpers/oci';
 import { approvedVerdict, MemoryReferrers, MemoryRegistry } from '../functions/sign/fakes';
 

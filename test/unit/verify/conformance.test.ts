@@ -1,6 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import type { Digest } from '../../../shared/domain';
-import { verifyBundle, verifyLegacySignature } from '../../../shared/verify';
+import type { Digest } from '../../../shared/core/domain';
+import { verifyBundle, verifyLegacySignature } from '../../../shared/app/verify';
 import { loadSharedJson } from '../../helpers/shared-data';
 
 interface LegacyVectors {

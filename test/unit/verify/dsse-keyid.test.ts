@@ -2,17 +2,17 @@ import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject 
 import { bundleToJSON } from '@sigstore/bundle';
 import type { Signer } from '@sigstore/sign';
 import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse';
-import { KmsSigner } from '../../../shared/aws/kms';
-import type { Digest } from '../../../shared/domain';
-import { verifyImage, type GateDeps } from '../../../shared/gate';
-import { MediaType } from '../../../shared/oci';
+import { KmsSigner } from '../../../shared/adapters/aws/kms';
+import type { Digest } from '../../../shared/core/domain';
+import { verifyImage, type GateDeps } from '../../../shared/adapters/gate';
+import { MediaType } from '../../../shared/adapters/oci';
 import {
   bundleReferrerAnnotations,
   COSIGN_SIGN_PREDICATE,
   IN_TOTO_PAYLOAD_TYPE,
   inTotoStatement,
   statementBytes,
-} from '../../../shared/signing';
+} from '../../../shared/app/signing';
 import {
   cosignKeyHint,
   pemPublicKey,
@@ -20,7 +20,7 @@ import {
   sha256KeyId,
   verifyBundle,
   type BundleExpectation,
-} from '../../../shared/verify';
+} from '../../../shared/app/verify';
 import { memoryAttacher, pushImage, signInMemory } from '../gate/fixtures';
 import { MemoryRegistry } from '../gate/memory-registry';
 import { localKms } from '../../helpers/oci';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import type { Digest } from '../../../shared/domain';
-import { simpleSigningPayload } from '../../../shared/signing';
-import { checkStatement, parseStrictJson, verifyLegacySignature } from '../../../shared/verify';
+import type { Digest } from '../../../shared/core/domain';
+import { simpleSigningPayload } from '../../../shared/app/signing';
+import { checkStatement, parseStrictJson, verifyLegacySignature } from '../../../shared/app/verify';
 
 const DIGEST = `sha256:${'b'.repeat(64)}` as Digest;
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

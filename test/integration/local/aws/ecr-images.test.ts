@@ -13,9 +13,9 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { imageActionEvent } from '../../../../local/aws';
-import { SdkEcrControl } from '../../../../shared/aws/ecr';
-import { parseImageActionEvent } from '../../../../shared/events';
-import { MediaType } from '../../../../shared/oci';
+import { SdkEcrControl } from '../../../../shared/adapters/aws/ecr';
+import { parseImageActionEvent } from '../../../../shared/core/events';
+import { MediaType } from '../../../../shared/adapters/oci';
 import { eventsOf, pushImage, startFixture, waitFor, type Fixture } from './fixture';
 
 jest.setTimeout(30_000);

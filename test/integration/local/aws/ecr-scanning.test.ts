@@ -13,10 +13,10 @@ import {
   UnsupportedImageTypeException,
   type DescribeImageScanFindingsCommandOutput,
 } from '@aws-sdk/client-ecr';
-import { EcrFindingsReader, SdkEcrControl } from '../../../../shared/aws/ecr';
-import { parseImageScanEvent } from '../../../../shared/events';
-import { parseScanFindings } from '../../../../shared/findings';
-import { MediaType } from '../../../../shared/oci';
+import { EcrFindingsReader, SdkEcrControl } from '../../../../shared/adapters/aws/ecr';
+import { parseImageScanEvent } from '../../../../shared/core/events';
+import { parseScanFindings } from '../../../../shared/core/findings';
+import { MediaType } from '../../../../shared/adapters/oci';
 import { eventsOf, pushImage, startFixture, waitFor, type Fixture, type LabelFinding } from './fixture';
 
 jest.setTimeout(30_000);

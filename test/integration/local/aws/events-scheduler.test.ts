@@ -14,11 +14,11 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
-import { EventBridgePublisher } from '../../../../shared/aws/eventbridge';
-import { atExpression, SchedulerScanTimeouts, scheduleName } from '../../../../shared/aws/scheduler';
+import { EventBridgePublisher } from '../../../../shared/adapters/aws/eventbridge';
+import { atExpression, SchedulerScanTimeouts, scheduleName } from '../../../../shared/adapters/aws/scheduler';
 import type { EventEnvelope, ScheduleFiring } from '../../../../local/aws';
-import { parseDigest } from '../../../../shared/domain';
-import { IMAGE_VERDICT } from '../../../../shared/events';
+import { parseDigest } from '../../../../shared/core/domain';
+import { IMAGE_VERDICT } from '../../../../shared/core/events';
 import { pushImage, startFixture, waitFor, type Fixture } from './fixture';
 
 jest.setTimeout(30_000);

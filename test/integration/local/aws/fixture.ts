@@ -15,7 +15,7 @@ import {
 } from '../../../../local/aws';
 import { freePort } from '../../../../local/ports';
 import { startRegistry, type RunningRegistry } from '../../../../local/registry';
-import type { Digest } from '../../../../shared/domain';
+import type { Digest } from '../../../../shared/core/domain';
 import {
   manifestBytes,
   MediaType,
@@ -24,7 +24,7 @@ import {
   staticCredentials,
   type ImageManifest,
   type RegistryCredentials,
-} from '../../../../shared/oci';
+} from '../../../../shared/adapters/oci';
 
 export interface Fixture {
   readonly standIn: AwsStandIn;

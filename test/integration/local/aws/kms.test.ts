@@ -14,7 +14,7 @@ import {
   VerifyCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { KmsSigner } from '../../../../shared/aws/kms';
+import { KmsSigner } from '../../../../shared/adapters/aws/kms';
 import { startAwsStandIn } from '../../../../local/aws';
 import { startFixture, type Fixture } from './fixture';
 

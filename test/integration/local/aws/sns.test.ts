@@ -10,7 +10,7 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { startAwsStandIn, type AwsStandIn, type PublishedMessage } from '../../../../local/aws';
-import { SnsAlertTopic } from '../../../../shared/aws/sns';
+import { SnsAlertTopic } from '../../../../shared/adapters/aws/sns';
 
 jest.setTimeout(30_000);
 

@@ -1,14 +1,14 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoVerdictStore, mergePush } from '../../../../shared/aws/dynamodb';
+import { DynamoVerdictStore, mergePush } from '../../../../shared/adapters/aws/dynamodb';
 import {
   ConcurrentUpdateError,
   errorVerdict,
   type Digest,
   type ImageRecord,
   type ImageRef,
-} from '../../../../shared/domain';
+} from '../../../../shared/core/domain';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLE = 'verdicts';

@@ -11,9 +11,9 @@ import {
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SdkEcrControl } from '../../../../shared/aws/ecr';
-import { UnknownRepositoryError, type Digest } from '../../../../shared/domain';
-import { MANIFEST_MEDIA_TYPES } from '../../../../shared/oci/media-types';
+import { SdkEcrControl } from '../../../../shared/adapters/aws/ecr';
+import { UnknownRepositoryError, type Digest } from '../../../../shared/core/domain';
+import { MANIFEST_MEDIA_TYPES } from '../../../../shared/core/oci/media-types';
 
 const ecr = mockClient(ECRClient);
 const DIGEST = `sha256:${'a'.repeat(64)}` as Digest;

@@ -6,9 +6,9 @@ import {
   type DescribeImageScanFindingsCommandOutput,
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EcrFindingsReader, FINDINGS_PAGE_SIZE } from '../../../../shared/aws/ecr';
-import { DependencyUnavailableError, RetryableError, type Digest } from '../../../../shared/domain';
-import { parseScanFindings } from '../../../../shared/findings';
+import { EcrFindingsReader, FINDINGS_PAGE_SIZE } from '../../../../shared/adapters/aws/ecr';
+import { DependencyUnavailableError, RetryableError, type Digest } from '../../../../shared/core/domain';
+import { parseScanFindings } from '../../../../shared/core/findings';
 
 const ecr = mockClient(ECRClient);
 const DIGEST = `sha256:${'a'.repeat(64)}` as Digest;

@@ -1,6 +1,6 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EcrRegistryHost } from '../../../../shared/aws/ecr';
+import { EcrRegistryHost } from '../../../../shared/adapters/aws/ecr';
 
 const ecr = mockClient(ECRClient);
 

@@ -1,8 +1,12 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EventBridgePublisher, PUT_EVENTS_MAX_BYTES, entrySize } from '../../../../shared/aws/eventbridge';
-import { DependencyUnavailableError, RetryableError } from '../../../../shared/domain';
-import type { OutgoingEvent } from '../../../../shared/ports';
+import {
+  EventBridgePublisher,
+  PUT_EVENTS_MAX_BYTES,
+  entrySize,
+} from '../../../../shared/adapters/aws/eventbridge';
+import { DependencyUnavailableError, RetryableError } from '../../../../shared/core/domain';
+import type { OutgoingEvent } from '../../../../shared/app/ports';
 
 const eventBridge = mockClient(EventBridgeClient);
 const waits: number[] = [];

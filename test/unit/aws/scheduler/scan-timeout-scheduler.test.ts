@@ -6,8 +6,8 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
-import { atExpression, scheduleName, SchedulerScanTimeouts } from '../../../../shared/aws/scheduler';
-import type { Digest } from '../../../../shared/domain';
+import { atExpression, scheduleName, SchedulerScanTimeouts } from '../../../../shared/adapters/aws/scheduler';
+import type { Digest } from '../../../../shared/core/domain';
 
 const scheduler = mockClient(SchedulerClient);
 const IMAGE = { repository: 'payments/api', digest: `sha256:${'a'.repeat(64)}` as Digest };

@@ -2,8 +2,8 @@ import { GetAuthorizationTokenCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SIGN_ENV, signAdapters } from '../../../../functions/sign/deps';
-import { ConfigValidationError, RetryableError, TerminalError } from '../../../../shared/domain';
-import { CONFIG_ENV, resetSettingsCache } from '../../../../shared/runtime';
+import { ConfigValidationError, RetryableError, TerminalError } from '../../../../shared/core/domain';
+import { CONFIG_ENV, resetSettingsCache } from '../../../../shared/adapters/runtime';
 
 const ECR_HOST = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
 const ecr = mockClient(ECRClient);

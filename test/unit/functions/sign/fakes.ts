@@ -8,7 +8,7 @@ import {
   type ImageRef,
   type SignatureRef,
   type Verdict,
-} from '../../../../shared/domain';
+} from '../../../../shared/core/domain';
 import {
   EMPTY_JSON,
   manifestBytes,
@@ -23,9 +23,9 @@ import {
   type ManifestUpload,
   type PutManifestResult,
   type RegistryClient,
-} from '../../../../shared/oci';
-import type { EventPublisher, OutgoingEvent, VerdictStore } from '../../../../shared/ports';
-import type { ReferrerArtifact, ReferrerAttacher } from '../../../../shared/signing';
+} from '../../../../shared/adapters/oci';
+import type { EventPublisher, OutgoingEvent, VerdictStore } from '../../../../shared/app/ports';
+import type { ReferrerArtifact, ReferrerAttacher } from '../../../../shared/app/signing';
 
 /**
  * An OCI registry in memory, without the referrers API (like Distribution 2.x), so bundles go through the

@@ -2,19 +2,19 @@ import { generateKeyPairSync, sign as signWith, verify } from 'node:crypto';
 import { SignCommand } from '@aws-sdk/client-kms';
 import { createHandler, type SignResult } from '../../../../functions/sign/handler';
 import type { SignFunctionDeps } from '../../../../functions/sign/deps';
-import { KmsSigner } from '../../../../shared/aws/kms';
+import { KmsSigner } from '../../../../shared/adapters/aws/kms';
 import {
   DependencyUnavailableError,
   RetryableError,
   type Digest,
   type ImageRef,
-} from '../../../../shared/domain';
+} from '../../../../shared/core/domain';
 import {
   IMAGE_VERDICT,
   SIGNING_REQUESTED,
   signingRequestedDetail,
   type SigningAction,
-} from '../../../../shared/events';
+} from '../../../../shared/core/events';
 import {
   MediaType,
   RegistryIntegrityError,
@@ -23,15 +23,15 @@ import {
   sha256Digest,
   type ImageIndex,
   type ImageManifest,
-} from '../../../../shared/oci';
+} from '../../../../shared/adapters/oci';
 import {
   COSIGN_SIGNATURE_ANNOTATION,
   signatureManifest,
   signatureTag,
   signImage,
   type SigningDeps,
-} from '../../../../shared/signing';
-import { verifyImageSignatures, type VerificationResult } from '../../../../shared/verify';
+} from '../../../../shared/app/signing';
+import { verifyImageSignatures, type VerificationResult } from '../../../../shared/app/verify';
 import { localKms, type LocalKms } from '../../../helpers/oci';
 import { CRITICAL, page, POLICY } from '../../judge/builders';
 import {

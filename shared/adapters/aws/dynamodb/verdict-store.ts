@@ -1,0 +1,215 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Digest } from '../../../core/domain/digest';
+import { ConcurrentUpdateError } from '../../../core/domain/errors';
+import type { ImageRecord } from '../../../core/domain/image-record';
+import { imageKey } from '../../../core/domain/image-ref';
+import type { SignatureRef, Verdict } from '../../../core/domain/verdict';
+import type {
+  ImageKeyParts,
+  PushRecordInput,
+  PushRecordResult,
+  VerdictStore,
+} from '../../../app/ports/verdict-store';
+import { fromItem, imageItemKey, tagItemKey, toItem, type TagItem } from './items';
+
+/** Read-modify-write rounds before a push gives up to Lambda's retry. Contention on one digest is rare. */
+const PUSH_ATTEMPTS = 5;
+
+export interface DynamoVerdictStoreProps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/**
+ * The verdict table on DynamoDB. Every write carries a condition (the record is absent, or still at the
+ * version the writer read), so a duplicate, late or concurrent event can never overwrite newer state.
+ */
+export class DynamoVerdictStore implements VerdictStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  public constructor(props: DynamoVerdictStoreProps) {
+    this.client = props.client;
+    this.tableName = props.tableName;
+  }
+
+  public async get(image: ImageKeyParts): Promise<ImageRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: imageItemKey(image), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : fromItem(Item);
+  }
+
+  public async recordPush(input: PushRecordInput): Promise<PushRecordResult> {
+    for (let attempt = 0; attempt < PUSH_ATTEMPTS; attempt++) {
+      const current = await this.get(input.image);
+      const next = mergePush(current, input);
+      if (next === current && current !== undefined) return { created: false, record: current };
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toItem(next),
+            ...(current === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: '#version = :version',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':version': current.version },
+                }),
+          }),
+        );
+        // A digest pushed again after it was deleted is a new pipeline: it must be judged again.
+        return { created: current === undefined || current.status === 'DELETED', record: next };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new ConcurrentUpdateError(`${imageKey(input.image)} kept changing while recording a push`);
+  }
+
+  public saveVerdict(image: ImageKeyParts, verdict: Verdict, expectedVersion: number): Promise<ImageRecord> {
+    return this.update(
+      image,
+      expectedVersion,
+      'SET verdict = :verdict, #status = :decided, announcementPending = :pending',
+      { ':verdict': verdict, ':decided': 'DECIDED', ':pending': true },
+    );
+  }
+
+  public async markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageItemKey(image),
+          UpdateExpression: 'REMOVE announcementPending',
+          ConditionExpression: 'verdict.decidedAt = :decidedAt',
+          ExpressionAttributeValues: { ':decidedAt': decidedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  public saveSignatures(
+    image: ImageKeyParts,
+    signatures: readonly SignatureRef[],
+    expectedVersion: number,
+  ): Promise<ImageRecord> {
+    return this.update(image, expectedVersion, 'SET signatures = :signatures', { ':signatures': signatures });
+  }
+
+  public async markDeleted(image: ImageKeyParts, at: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageItemKey(image),
+          UpdateExpression: 'SET #status = :deleted, updatedAt = :at ADD #version :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':deleted': 'DELETED', ':at': at, ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      // Deleting an image Tollgate never recorded leaves nothing to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  public async moveTag(
+    repository: string,
+    tag: string,
+    digest: Digest,
+    at: string,
+  ): Promise<Digest | undefined> {
+    const item: TagItem = { ...tagItemKey(repository, tag), digest, updatedAt: at };
+    const { Attributes } = await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ReturnValues: 'ALL_OLD' }),
+    );
+    const previous = (Attributes as TagItem | undefined)?.digest;
+    return previous !== undefined && previous !== digest ? previous : undefined;
+  }
+
+  private async update(
+    image: ImageKeyParts,
+    expectedVersion: number,
+    set: string,
+    values: Record<string, unknown>,
+  ): Promise<ImageRecord> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageItemKey(image),
+          UpdateExpression: `${set}, updatedAt = :now, #version = :next`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: {
+            '#version': 'version',
+            ...(set.includes('#status') ? { '#status': 'status' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ...values,
+            ':now': new Date().toISOString(),
+            ':expected': expectedVersion,
+            ':next': expectedVersion + 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConcurrentUpdateError(`${imageKey(image)} is no longer at version ${expectedVersion}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+/** The record after a push, or `current` itself when the push changes nothing. Pure. */
+export const mergePush = (current: ImageRecord | undefined, input: PushRecordInput): ImageRecord => {
+  if (current === undefined || current.status === 'DELETED') {
+    return {
+      image: {
+        registry: input.image.registry,
+        repository: input.image.repository,
+        digest: input.image.digest,
+      },
+      tags: input.tag === undefined ? [] : [input.tag],
+      status: 'PENDING_SCAN',
+      ...optional(input),
+      pushedAt: input.pushedAt,
+      version: (current?.version ?? 0) + 1,
+      updatedAt: input.pushedAt,
+    };
+  }
+  const addsTag = input.tag !== undefined && !current.tags.includes(input.tag);
+  const addsParent = input.parent !== undefined && current.parent === undefined;
+  const addsChildren = input.children !== undefined && current.children === undefined;
+  if (!addsTag && !addsParent && !addsChildren) return current;
+  return {
+    ...current,
+    tags: addsTag && input.tag !== undefined ? [...current.tags, input.tag] : current.tags,
+    ...(addsParent && input.parent !== undefined ? { parent: input.parent } : {}),
+    ...(addsChildren && input.children !== undefined ? { children: input.children } : {}),
+    version: current.version + 1,
+    updatedAt: input.pushedAt,
+  };
+};
+
+const optional = (input: PushRecordInput): Partial<ImageRecord> => ({
+  ...(input.manifestMediaType === undefined ? {} : { manifestMediaType: input.manifestMediaType }),
+  ...(input.artifactMediaType === undefined ? {} : { artifactMediaType: input.artifactMediaType }),
+  ...(input.platform === undefined ? {} : { platform: input.platform }),
+  ...(input.parent === undefined ? {} : { parent: input.parent }),
+  ...(input.children === undefined ? {} : { children: input.children }),
+  ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
+});

@@ -1,0 +1,165 @@
+import { isDigest, type Digest } from '../../core/domain';
+import type { ReadLimits } from '../../core/oci/limits';
+import type { ManifestUpload, RegistryClient } from '../../app/ports/registry-client';
+import type { Descriptor, FetchedManifest, PutManifestResult } from '../../core/oci/types';
+
+export interface RememberingRegistryOptions {
+  /** Manifests and blobs kept, oldest dropped first, so a long-lived container stays small. @default 512 */
+  readonly maxEntries?: number;
+  /** Blobs larger than this are not kept: signing only reads small ones (payloads, bundles). @default 64 KiB */
+  readonly maxBlobBytes?: number;
+}
+
+/**
+ * A registry client that does not ask twice for what cannot change while a container lives: content by digest
+ * (read, and so already checked against its digest by the inner client, or written by us), and whether the
+ * registry has the referrers API. Signing re-reads its own referrers to converge under concurrent writers;
+ * only the tag reads that detect those writers still reach the registry. Tags are never remembered.
+ */
+export class RememberingRegistryClient implements RegistryClient {
+  public readonly host: string;
+  readonly #manifests: BoundedMap<FetchedManifest>;
+  readonly #blobs: BoundedMap<Buffer>;
+  readonly #maxBlobBytes: number;
+  #noReferrersApi = false;
+
+  public constructor(
+    private readonly inner: RegistryClient,
+    options: RememberingRegistryOptions = {},
+  ) {
+    this.host = inner.host;
+    this.#manifests = new BoundedMap(options.maxEntries ?? 512);
+    this.#blobs = new BoundedMap(options.maxEntries ?? 512);
+    this.#maxBlobBytes = options.maxBlobBytes ?? 64 * 1024;
+  }
+
+  // What is remembered was read within the inner client's limits; `limits` only bound reads that reach it.
+  public async getManifest(
+    repository: string,
+    reference: string,
+    limits?: ReadLimits,
+  ): Promise<FetchedManifest> {
+    return (
+      this.#known(repository, reference) ??
+      this.#remember(repository, await this.inner.getManifest(repository, reference, limits))
+    );
+  }
+
+  public async findManifest(
+    repository: string,
+    reference: string,
+    limits?: ReadLimits,
+  ): Promise<FetchedManifest | undefined> {
+    const known = this.#known(repository, reference);
+    if (known !== undefined) return known;
+    const found = await this.inner.findManifest(repository, reference, limits);
+    return found === undefined ? undefined : this.#remember(repository, found);
+  }
+
+  public headManifest(repository: string, reference: string): Promise<Descriptor | undefined> {
+    const known = this.#known(repository, reference);
+    if (known !== undefined) {
+      return Promise.resolve({ mediaType: known.mediaType, digest: known.digest, size: known.bytes.length });
+    }
+    return this.inner.headManifest(repository, reference);
+  }
+
+  public async putManifest(
+    repository: string,
+    reference: string,
+    manifest: ManifestUpload,
+    options?: { readonly ifMatch?: string },
+  ): Promise<PutManifestResult> {
+    const result = await this.inner.putManifest(repository, reference, manifest, options);
+    this.#manifests.set(key(repository, result.digest), {
+      digest: result.digest,
+      mediaType: manifest.mediaType,
+      bytes: manifest.bytes,
+    });
+    return result;
+  }
+
+  public async deleteManifest(repository: string, digest: Digest): Promise<boolean> {
+    this.#manifests.delete(key(repository, digest));
+    return this.inner.deleteManifest(repository, digest);
+  }
+
+  public async getBlob(repository: string, digest: Digest, limits?: ReadLimits): Promise<Buffer> {
+    const known = this.#blobs.get(key(repository, digest));
+    if (known !== undefined) return known;
+    const bytes = await this.inner.getBlob(repository, digest, limits);
+    this.#rememberBlob(repository, digest, bytes);
+    return bytes;
+  }
+
+  public async hasBlob(repository: string, digest: Digest): Promise<boolean> {
+    return this.#blobs.get(key(repository, digest)) !== undefined || this.inner.hasBlob(repository, digest);
+  }
+
+  /** Always asks the registry: a blob nothing refers to may be garbage-collected between invocations. */
+  public async putBlob(
+    repository: string,
+    bytes: Buffer,
+  ): Promise<{ readonly digest: Digest; readonly size: number }> {
+    const stored = await this.inner.putBlob(repository, bytes);
+    this.#rememberBlob(repository, stored.digest, bytes);
+    return stored;
+  }
+
+  public listTags(repository: string): Promise<string[]> {
+    return this.inner.listTags(repository);
+  }
+
+  public async referrers(repository: string, digest: Digest): Promise<readonly Descriptor[] | undefined> {
+    if (this.#noReferrersApi) return undefined;
+    const listed = await this.inner.referrers(repository, digest);
+    // A registry either routes the API or not; asking again for every listing only costs a 404 each time.
+    if (listed === undefined) this.#noReferrersApi = true;
+    return listed;
+  }
+
+  public requiresAuth(): Promise<boolean> {
+    return this.inner.requiresAuth();
+  }
+
+  #known(repository: string, reference: string): FetchedManifest | undefined {
+    return isDigest(reference) ? this.#manifests.get(key(repository, reference)) : undefined;
+  }
+
+  #remember(repository: string, manifest: FetchedManifest): FetchedManifest {
+    // Kept without the etag: it belongs to the tag it was read through, not to the content.
+    const { etag: _etag, ...content } = manifest;
+    this.#manifests.set(key(repository, manifest.digest), content);
+    return manifest;
+  }
+
+  #rememberBlob(repository: string, digest: Digest, bytes: Buffer): void {
+    if (bytes.length <= this.#maxBlobBytes) this.#blobs.set(key(repository, digest), bytes);
+  }
+}
+
+const key = (repository: string, digest: string): string => `${repository}@${digest}`;
+
+/** Insertion-ordered map that drops its oldest entry beyond `max`. */
+class BoundedMap<V> {
+  readonly #entries = new Map<string, V>();
+
+  public constructor(private readonly max: number) {}
+
+  public get(name: string): V | undefined {
+    return this.#entries.get(name);
+  }
+
+  public set(name: string, value: V): void {
+    this.#entries.delete(name);
+    this.#entries.set(name, value);
+    if (this.#entries.size > this.max) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+  }
+
+  public delete(name: string): void {
+    this.#entries.delete(name);
+  }
+}

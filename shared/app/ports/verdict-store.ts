@@ -1,0 +1,54 @@
+import type { Digest } from '../../core/domain/digest';
+import type { ImageRecord } from '../../core/domain/image-record';
+import type { ImageRef } from '../../core/domain/image-ref';
+import type { SignatureRef, Verdict } from '../../core/domain/verdict';
+
+export type ImageKeyParts = Pick<ImageRef, 'repository' | 'digest'>;
+
+export interface PushRecordInput {
+  readonly image: ImageRef;
+  readonly tag?: string;
+  readonly manifestMediaType?: string;
+  readonly artifactMediaType?: string;
+  readonly platform?: string;
+  readonly parent?: Digest;
+  readonly children?: readonly Digest[];
+  readonly pushedAt: string;
+  readonly correlationId?: string;
+}
+
+export interface PushRecordResult {
+  /** False when the digest was already known: the caller must not start a second pipeline. */
+  readonly created: boolean;
+  readonly record: ImageRecord;
+}
+
+/**
+ * The verdict table. Every write is conditional, so duplicate, late and concurrent events
+ * cannot overwrite a newer state; a lost race surfaces as `ConcurrentUpdateError` (retryable).
+ */
+export interface VerdictStore {
+  get(image: ImageKeyParts): Promise<ImageRecord | undefined>;
+  /** Creates a PENDING_SCAN record, or adds the tag to an existing one. Never touches a verdict. */
+  recordPush(input: PushRecordInput): Promise<PushRecordResult>;
+  /** @throws ConcurrentUpdateError when the record is no longer at `expectedVersion`. */
+  saveVerdict(image: ImageKeyParts, verdict: Verdict, expectedVersion: number): Promise<ImageRecord>;
+  /** @throws ConcurrentUpdateError when the record is no longer at `expectedVersion`. */
+  saveSignatures(
+    image: ImageKeyParts,
+    signatures: readonly SignatureRef[],
+    expectedVersion: number,
+  ): Promise<ImageRecord>;
+  /**
+   * Clears `announcementPending` once the events of the verdict decided at `decidedAt` are published. Does not
+   * count as a change (the version stays), so it never races a signer's write. False when the record now holds
+   * another verdict: its own writer announces that one.
+   */
+  markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean>;
+  markDeleted(image: ImageKeyParts, at: string): Promise<void>;
+  /**
+   * Points `repository:tag` at `digest` and returns the digest it pointed at before, when that
+   * differs: how a moved tag in a mutable repository is detected.
+   */
+  moveTag(repository: string, tag: string, digest: Digest, at: string): Promise<Digest | undefined>;
+}

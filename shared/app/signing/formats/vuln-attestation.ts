@@ -1,0 +1,41 @@
+import type { ImageRef, SignatureRef } from '../../../core/domain';
+import type { SigningDeps } from '../deps';
+import { settleBundleReferrer, type BundleRequest } from './bundle-referrer';
+import { signCosignAttestation } from './cosign-attestation';
+
+/**
+ * The vulnerability attestation, in both places verifiers look for it: the Sigstore bundle referrer (cosign 2.6.3+
+ * and v3, Kyverno's ImageValidatingPolicy and `type: SigstoreBundle`, `tollgate verify`) and, with the same DSSE
+ * envelope, a layer of the legacy `sha256-<hex>.att` tag (cosign up to 2.6.2, the policy-controller, Kyverno's
+ * `type: Cosign`). The recorded reference is the bundle's; the `.att` copy is where the digest says it is. Why both:
+ * docs/signature-formats.md, "Where the attestation is written".
+ */
+export const signVulnAttestation = async (
+  deps: SigningDeps,
+  image: ImageRef,
+  request: BundleRequest & { readonly format: 'vuln-attestation' },
+): Promise<SignatureRef> => {
+  const { ref, bundle } = await settleBundleReferrer(deps, image, request);
+  await signCosignAttestation(deps, image, dsseEnvelopeOf(bundle), request.predicateType);
+  return ref;
+};
+
+/**
+ * The bundle's DSSE envelope as a standalone DSSE JSON envelope, fields in go-securesystemslib's order (what
+ * `cosign attest` stores in a `.att` layer). The bundle was verified before it was settled on, so it has one.
+ */
+const dsseEnvelopeOf = (bundle: Buffer): Buffer => {
+  const { dsseEnvelope } = JSON.parse(bundle.toString('utf8')) as {
+    dsseEnvelope: { payloadType: string; payload: string; signatures: { keyid?: string; sig: string }[] };
+  };
+  return Buffer.from(
+    JSON.stringify({
+      payloadType: dsseEnvelope.payloadType,
+      payload: dsseEnvelope.payload,
+      signatures: dsseEnvelope.signatures.map((signature) => ({
+        keyid: signature.keyid ?? '',
+        sig: signature.sig,
+      })),
+    }),
+  );
+};
