@@ -3,12 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamodb';
 import { EcrFindingsReader, EcrRegistryHost } from '../../shared/adapters/aws/ecr';
 import { EcrCredentials } from '../../shared/adapters/aws/ecr-auth';
-import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge';
+import { busPublisher, verdictStore } from '../../shared/adapters/runtime/judge-adapters';
 import { KmsSigner } from '../../shared/adapters/aws/kms';
 import { TollgateError } from '../../shared/core/domain/errors';
 import { classifySdkError } from '../../shared/adapters/aws/sdk-error';
@@ -68,16 +66,8 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
     return { signer, publicKey: signer, registry, referrers: new RegistryReferrerAttacher(registry) };
   };
   return {
-    store: new DynamoVerdictStore({
-      client: DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-      tableName: requireEnv(SIGN_ENV.table),
-    }),
-    publisher: new EventBridgePublisher({
-      client: tracer.captureAWSv3Client(new EventBridgeClient({})),
-      busName: requireEnv(SIGN_ENV.bus),
-    }),
+    store: verdictStore(tracer.captureAWSv3Client(new DynamoDBClient({}))),
+    publisher: busPublisher(tracer.captureAWSv3Client(new EventBridgeClient({}))),
     formats: config.signatures.formats,
     judging: { findings: new EcrFindingsReader(ecr), policy, settings: config },
     signing: () => {

@@ -1,28 +1,47 @@
-import { FUNCTION_ENV } from '../../core/env-contract';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FUNCTION_ENV } from '../../core/env-contract';
+import type { JudgeDeps } from '../../app/judge';
+import type { VerdictStore } from '../../app/ports/verdict-store';
+import type { EventPublisher } from '../../app/ports/event-publisher';
 import { DynamoVerdictStore } from '../aws/dynamodb';
 import { EcrFindingsReader } from '../aws/ecr';
 import { EventBridgePublisher } from '../aws/eventbridge';
-import type { JudgeDeps } from '../../app/judge';
 import { requireEnv } from './env';
 import { loadSettings } from './settings';
 
-export const TABLE_ENV = FUNCTION_ENV.table;
-export const BUS_ENV = FUNCTION_ENV.bus;
+/** Clients a function already holds (traced, or shared with its other adapters); the rest are made here. */
+export interface AwsClients {
+  readonly ecr?: ECRClient;
+  readonly dynamodb?: DynamoDBClient;
+  readonly eventBridge?: EventBridgeClient;
+}
 
-export const documentClient = (): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+/** The verdict table, as every function that reads or writes verdicts opens it. */
+export const verdictStore = (dynamodb: DynamoDBClient = new DynamoDBClient({})): VerdictStore =>
+  new DynamoVerdictStore({
+    client: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName: requireEnv(FUNCTION_ENV.table),
+  });
 
-/** The adapters judging needs, shared by on-scan and on-timeout (both judge the same way). */
-export const judgeAdapters = (): JudgeDeps & { readonly scanTimeoutMinutes: number } => {
+/** The Tollgate bus, as every function that publishes opens it. */
+export const busPublisher = (eventBridge: EventBridgeClient = new EventBridgeClient({})): EventPublisher =>
+  new EventBridgePublisher({ client: eventBridge, busName: requireEnv(FUNCTION_ENV.bus) });
+
+/**
+ * The adapters judging needs. One builder for on-push, on-scan, on-timeout and sign (which judges an approval
+ * from another policy again), so the four judge with the same store, findings reader, policy and clock.
+ */
+export const judgeAdapters = (
+  clients: AwsClients = {},
+): JudgeDeps & { readonly scanTimeoutMinutes: number } => {
   const { config, policy } = loadSettings();
   return {
-    store: new DynamoVerdictStore({ client: documentClient(), tableName: requireEnv(TABLE_ENV) }),
-    findings: new EcrFindingsReader(new ECRClient({})),
-    publisher: new EventBridgePublisher({ client: new EventBridgeClient({}), busName: requireEnv(BUS_ENV) }),
+    store: verdictStore(clients.dynamodb),
+    findings: new EcrFindingsReader(clients.ecr ?? new ECRClient({})),
+    publisher: busPublisher(clients.eventBridge),
     policy,
     settings: config,
     scanTimeoutMinutes: config.scanTimeoutMinutes,

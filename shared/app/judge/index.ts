@@ -6,3 +6,4 @@ export { FAILED_SCAN_STATUSES, isFailedScanStatus, type FailedScanStatus } from 
 export type { RecordedVerdict, VerdictRecordExtras } from './recorded-verdict';
 export { handleScanTimeout, type TimeoutOutcome } from './handle-timeout';
 export { rejudge, type RejudgeRequest } from './rejudge';
+export { judgeScanEvent, type OutcomeObserver, type ScanEventOutcome } from './judge-scan-event';

@@ -1,0 +1,117 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SigningRequestedDetail } from '../../shared/core/events';
+import { rejudge } from '../../shared/app/judge/rejudge';
+// By file: the signing index also carries what only tests and the CLI need.
+import { removeRevokedSignatures } from '../../shared/app/signing/remove-revoked';
+import { signApproved } from '../../shared/app/signing/sign-approved';
+import type { SignFunctionDeps } from './deps';
+
+/** What one invocation did, for the logs and the tests; Lambda ignores it. */
+export type SignResult =
+  | 'malformed'
+  | 'replay'
+  | 'signed'
+  | 'refused'
+  | 'rejudged'
+  | 'failed'
+  | 'revoked-while-signing'
+  | 'removed'
+  | 'removal-skipped';
+
+/** Signs an approved digest, and reports what came of it. */
+export const sign = async (
+  deps: SignFunctionDeps,
+  detail: SigningRequestedDetail,
+  { logger, metrics }: { readonly logger: Logger; readonly metrics: Metrics },
+): Promise<SignResult> => {
+  const started = performance.now();
+  const { judging } = deps;
+  const outcome = await signApproved(
+    {
+      store: deps.store,
+      publisher: deps.publisher,
+      formats: deps.formats,
+      ...(judging === undefined ? {} : { revocation: judging.settings.revocation }),
+      signing: await deps.signing(),
+      ...(judging === undefined
+        ? {}
+        : {
+            policyDigest: judging.policy.digest,
+            rejudge: (image, because) =>
+              rejudge(
+                { ...judging, store: deps.store, publisher: deps.publisher, now: () => new Date() },
+                image,
+                because,
+              ),
+          }),
+    },
+    detail,
+  );
+  switch (outcome.kind) {
+    case 'signed':
+      metrics.addMetric('SigningDuration', MetricUnit.Milliseconds, performance.now() - started);
+      metrics.addMetric('ImagesSigned', MetricUnit.Count, 1);
+      metrics.addMetric('SignaturesWritten', MetricUnit.Count, outcome.signatures.length);
+      logger.info('signed and published', { signatures: outcome.signatures });
+      return 'signed';
+    case 'rejudged':
+      // Not signed: the approval predates the deployed policy. The judge announced the new verdict.
+      metrics.addMetric('RejudgedAtSigning', MetricUnit.Count, 1);
+      logger.warn('approval from another policy: judged again instead of signed', {
+        reason: outcome.reason,
+        verdict: outcome.verdict,
+      });
+      return 'rejudged';
+    case 'refused':
+      // Fail closed, without retry: the record says this digest must not be signed (now).
+      metrics.addMetric('SigningRefused', MetricUnit.Count, 1);
+      logger.warn('signing refused', { reason: outcome.reason });
+      return 'refused';
+    case 'failed':
+      // A terminal failure is a verdict, not a dead letter: ERROR is recorded and published (alerts fire).
+      metrics.addMetric('SigningFailed', MetricUnit.Count, 1);
+      logger.error('signing failed; the verdict is now ERROR', {
+        code: outcome.code,
+        reason: outcome.reason,
+      });
+      return 'failed';
+    case 'revoked-while-signing':
+      metrics.addMetric('SigningRevokedMidway', MetricUnit.Count, 1);
+      if (outcome.removed !== undefined) {
+        metrics.addMetric(
+          'SignaturesRemoved',
+          MetricUnit.Count,
+          outcome.removed.legacyLayers + outcome.removed.referrers + outcome.removed.attestationLayers,
+        );
+      }
+      logger.warn('verdict changed while signing; nothing recorded or published', {
+        reason: outcome.reason,
+        removed: outcome.removed,
+      });
+      return 'revoked-while-signing';
+  }
+};
+
+/** Removes our signatures from a revoked digest, and reports what came of it. */
+export const remove = async (
+  deps: SignFunctionDeps,
+  detail: SigningRequestedDetail,
+  { logger, metrics }: { readonly logger: Logger; readonly metrics: Metrics },
+): Promise<SignResult> => {
+  const outcome = await removeRevokedSignatures({ store: deps.store, signing: await deps.signing() }, detail);
+  if (outcome.kind === 'skipped') {
+    metrics.addMetric('SignatureRemovalSkipped', MetricUnit.Count, 1);
+    logger.warn('signature removal skipped', { reason: outcome.reason });
+    return 'removal-skipped';
+  }
+  const { removed } = outcome;
+  metrics.addMetric(
+    'SignaturesRemoved',
+    MetricUnit.Count,
+    removed.legacyLayers + removed.referrers + removed.attestationLayers,
+  );
+  logger.info('own signatures removed from a revoked image', { removed });
+  return 'removed';
+};
