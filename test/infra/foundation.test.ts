@@ -69,6 +69,13 @@ describe('configuration is validated at synth', () => {
     expect((failure(baseConfig({ repositories: [] })) as ConfigValidationError).field).toBe('repositories');
   });
 
+  it('refuses ** in a repository glob at synth, which EventBridge would refuse at deploy', () => {
+    const error = failure(baseConfig({ repositories: ['team-a/**'] })) as ConfigValidationError;
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    expect(error.field).toBe('repositories.0');
+    expect(error.message).toMatch(/use \* instead of \*\*/);
+  });
+
   it('refuses a missing policy file', () => {
     const error = failure(baseConfig({ policy: 'no-such-policy.yaml' }));
     expect((error as ConfigValidationError).field).toBe('policy');

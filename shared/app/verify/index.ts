@@ -40,9 +40,3 @@ export {
 } from '../../core/verify/simple-signing';
 export { checkStatement, type StatementCheck } from '../../core/verify/statement';
 export { parseStrictJson, StrictJsonError } from '../../core/verify/strict-json';
-export {
-  PREDICATE_TYPE_BY_FORMAT,
-  verifyImageSignatures,
-  type VerifyImageDeps,
-  type VerifyImageOptions,
-} from './verify-image';

@@ -42,7 +42,14 @@ const tagRulesSchema = z.strictObject({
 export const configSchema = z.strictObject({
   /** Repository patterns Tollgate covers. `*` matches any characters, `/` included (EventBridge wildcard). */
   repositories: z
-    .array(z.string().regex(/^[a-z0-9._/*-]+$/, { message: 'expected a repository name or glob' }))
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9._/*-]+$/, { message: 'expected a repository name or glob' })
+        // EventBridge refuses consecutive wildcards in a rule, so `**` would fail at deploy, not at synth.
+        // It would add nothing: `*` already crosses `/`.
+        .refine((glob) => !glob.includes('**'), { message: 'use * instead of **: * already matches /' }),
+    )
     .min(1),
   /** Path to the policy file, relative to the config file. */
   policy: z.string().min(1).default('tollgate.policy.yaml'),

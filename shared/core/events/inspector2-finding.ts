@@ -1,20 +1,11 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../domain/finding';
+import { inspectorCvssSchema, inspectorPackageSchema } from '../findings/inspector-finding';
 import { digestSchema, envelopeSchema, eventTimeSchema, repositoryNameSchema, tagSchema } from './primitives';
 
 export const INSPECTOR2_FINDING = 'Inspector2 Finding' as const;
 
-const cvssSchema = z.object({
-  baseScore: z.number().min(0).max(10),
-  scoringVector: z.string().optional(),
-  source: z.string().optional(),
-  version: z.string().optional(),
-});
-
-const vulnerablePackageSchema = z.object({
-  name: z.string().min(1),
-  version: z.string().optional(),
-  fixedInVersion: z.string().optional(),
+const vulnerablePackageSchema = inspectorPackageSchema.extend({
   packageManager: z.string().optional(),
   release: z.string().optional(),
   epoch: z.number().optional(),
@@ -57,7 +48,7 @@ export const inspector2FindingDetailSchema = z.object({
   packageVulnerabilityDetails: z
     .object({
       vulnerabilityId: z.string().min(1),
-      cvss: z.array(cvssSchema).default([]),
+      cvss: z.array(inspectorCvssSchema).default([]),
       sourceUrl: z.string().optional(),
       source: z.string().optional(),
       vendorSeverity: z.string().optional(),

@@ -1,14 +1,11 @@
+import { inspectorFinding } from '../findings/inspector-finding';
 import { fieldPath } from '../domain/field-path';
 import type { z } from 'zod';
 import { EventValidationError, UnknownDetailTypeError, type ValidationIssue } from '../domain/errors';
-import { SEVERITIES, type Finding, type Severity, type SeverityCounts } from '../domain/finding';
+import { SEVERITIES, type Severity, type SeverityCounts } from '../domain/finding';
 import { ECR_IMAGE_ACTION, ecrImageActionEventSchema } from './ecr-image-action';
 import { ECR_IMAGE_SCAN, ecrImageScanEventSchema } from './ecr-image-scan';
-import {
-  INSPECTOR2_FINDING,
-  inspector2FindingEventSchema,
-  type Inspector2FindingEvent,
-} from './inspector2-finding';
+import { INSPECTOR2_FINDING, inspector2FindingEventSchema } from './inspector2-finding';
 import { INSPECTOR2_SCAN, inspector2ScanEventSchema } from './inspector2-scan';
 import type {
   EventOrigin,
@@ -105,31 +102,6 @@ export const parseImageScanEvent = (input: unknown): ImageScanEvent => {
   };
 };
 
-const inspectorFinding = (d: Inspector2FindingEvent['detail']): Finding => {
-  const vuln = d.packageVulnerabilityDetails;
-  // Inspector lists one CVSS per source; the highest version is the one its severity follows.
-  const cvss = [...(vuln?.cvss ?? [])].sort((a, b) => (b.version ?? '').localeCompare(a.version ?? ''))[0];
-  const pkg = vuln?.vulnerablePackages[0];
-  return {
-    id: vuln?.vulnerabilityId ?? d.title ?? d.findingArn,
-    severity: d.severity,
-    ...(d.title === undefined ? {} : { title: d.title }),
-    ...(d.description === undefined ? {} : { description: d.description }),
-    ...(cvss === undefined
-      ? {}
-      : {
-          cvss: { score: cvss.baseScore, ...(cvss.version === undefined ? {} : { version: cvss.version }) },
-        }),
-    ...(pkg === undefined
-      ? {}
-      : { package: { name: pkg.name, ...(pkg.version === undefined ? {} : { version: pkg.version }) } }),
-    ...(pkg?.fixedInVersion === undefined ? {} : { fixedInVersion: pkg.fixedInVersion }),
-    ...(d.fixAvailable === undefined ? {} : { fixAvailable: d.fixAvailable }),
-    ...(d.exploitAvailable === undefined ? {} : { exploitAvailable: d.exploitAvailable }),
-    ...(vuln?.sourceUrl === undefined ? {} : { sourceUrl: vuln.sourceUrl }),
-  };
-};
-
 export const parseFindingEvent = (input: unknown): FindingEvent => {
   const event = parseWith(inspector2FindingEventSchema, input);
   const d = event.detail;
@@ -143,7 +115,7 @@ export const parseFindingEvent = (input: unknown): FindingEvent => {
       const image = resource.details.awsEcrContainerImage;
       return { repository: image.repositoryName, digest: image.imageHash, tags: image.imageTags };
     }),
-    finding: inspectorFinding(d),
+    finding: inspectorFinding(d, d.packageVulnerabilityDetails?.vulnerabilityId ?? d.title ?? d.findingArn),
   };
 };
 

@@ -8,7 +8,8 @@ import type { ImageRef } from '../../../shared/core/domain';
 import { anonymous, OciRegistryClient, referrersTag } from '../../../shared/adapters/oci';
 import { signImage } from '../../../shared/app/signing';
 import { SigstoreOciAttacher } from '../../helpers/sigstore-oci-attacher';
-import { pemPublicKey, verifyImageSignatures } from '../../../shared/app/verify';
+import { pemPublicKey } from '../../../shared/app/verify';
+import { verifyImageSignatures } from '../../helpers/verify-formats';
 import {
   localKms,
   pushTestImage,

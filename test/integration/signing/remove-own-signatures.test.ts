@@ -21,7 +21,8 @@ import {
 } from '../../../shared/app/signing';
 import { RegistryReferrerAttacher, RememberingRegistryClient } from '../../../shared/adapters/oci';
 import { SigstoreOciAttacher } from '../../helpers/sigstore-oci-attacher';
-import { verifyImageSignatures, type VerificationResult } from '../../../shared/app/verify';
+import { type VerificationResult } from '../../../shared/app/verify';
+import { verifyImageSignatures } from '../../helpers/verify-formats';
 import {
   localKms,
   pushTestImage,

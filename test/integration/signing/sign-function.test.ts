@@ -20,7 +20,8 @@ import { SIGNING_REQUESTED, signingRequestedDetail, type SigningAction } from '.
 import { OciRegistryClient, type ImageManifest } from '../../../shared/adapters/oci';
 import { CONFIG_ENV, loadSettings, resetSettingsCache } from '../../../shared/adapters/runtime';
 import { signatureTag } from '../../../shared/app/signing';
-import { pemPublicKey, verifyImageSignatures } from '../../../shared/app/verify';
+import { pemPublicKey } from '../../../shared/app/verify';
+import { verifyImageSignatures } from '../../helpers/verify-formats';
 import {
   pushTestImage,
   pushTestIndex,

@@ -31,12 +31,8 @@ import {
 } from '../../../shared/app/signing';
 import { RegistryReferrerAttacher, RememberingRegistryClient } from '../../../shared/adapters/oci';
 import { verifyAttestationEnvelope } from '../../../shared/core/verify/attestation-envelope';
-import {
-  cosignKeyHint,
-  publicKeyTrustMaterial,
-  verifyImageSignatures,
-  type VerificationResult,
-} from '../../../shared/app/verify';
+import { cosignKeyHint, publicKeyTrustMaterial, type VerificationResult } from '../../../shared/app/verify';
+import { verifyImageSignatures } from '../../helpers/verify-formats';
 import {
   localKms,
   pushTestImage,

@@ -1,3 +1,4 @@
+import { globSource } from '../../domain/glob';
 import { AdmissionInputError } from './options';
 /**
  * Tollgate repository globs (`*` = any characters, `/` included) translated to each engine's own matching, so the
@@ -44,7 +45,7 @@ export const imageRegex = (registry: string, globs: readonly string[]): string =
       if (/[?[\]{}\\]/.test(pattern)) {
         throw new AdmissionInputError(`${pattern}: only * may be a wildcard in an image glob`);
       }
-      return pattern.split('*').map(escapeRegex).join('[\\s\\S]*');
+      return globSource(pattern, '[\\s\\S]*');
     });
   return `^(?:${alternatives.join('|')})$`;
 };
@@ -61,5 +62,3 @@ export const allowedRepoPrefixes = (
   if (star === -1) return { prefixes: [`${registry}/${glob}:`, `${registry}/${glob}@`], widened: false };
   return { prefixes: [`${registry}/${glob.slice(0, star)}`], widened: star !== glob.length - 1 };
 };
-
-const escapeRegex = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');

@@ -31,7 +31,8 @@ import {
   signImage,
   type SigningDeps,
 } from '../../../../shared/app/signing';
-import { verifyImageSignatures, type VerificationResult } from '../../../../shared/app/verify';
+import { type VerificationResult } from '../../../../shared/app/verify';
+import { verifyImageSignatures } from '../../../helpers/verify-formats';
 import { localKms, type LocalKms } from '../../../helpers/oci';
 import { CRITICAL, page, POLICY } from '../../judge/builders';
 import {

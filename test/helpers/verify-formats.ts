@@ -1,16 +1,20 @@
-import { SIGNATURE_FORMATS } from '../../core/domain/signature-format';
+import { SIGNATURE_FORMATS } from '../../shared/core/domain/signature-format';
 import { createPublicKey } from 'node:crypto';
-import type { ImageRef } from '../../core/domain';
-import { DEFAULT_VERIFICATION_TIMEOUT_MS, withDeadline } from '../registry/deadline';
-import type { RegistryClient } from '../ports/registry-client';
-import { referrersTag } from '../../core/oci/digest';
-import { signatureTag } from '../../core/formats/manifest/cosign-signature';
-import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from '../../core/formats/payload/statement';
-import { verifyBundle } from '../../core/verify/bundle';
-import { verifyLegacySignature } from '../../core/verify/legacy';
-import type { PublicKeySource } from './public-key';
-import { orUnreadable, readBundleReferrers, readLegacySignatures } from './read-signatures';
-import { rejected, type SignatureFormat, type VerificationResult } from '../../core/verify/result';
+import type { ImageRef } from '../../shared/core/domain';
+import { DEFAULT_VERIFICATION_TIMEOUT_MS, withDeadline } from '../../shared/app/registry/deadline';
+import type { RegistryClient } from '../../shared/app/ports/registry-client';
+import { referrersTag } from '../../shared/core/oci/digest';
+import { signatureTag } from '../../shared/core/formats/manifest/cosign-signature';
+import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from '../../shared/core/formats/payload/statement';
+import { verifyBundle } from '../../shared/core/verify/bundle';
+import { verifyLegacySignature } from '../../shared/core/verify/legacy';
+import type { PublicKeySource } from '../../shared/app/verify/public-key';
+import {
+  orUnreadable,
+  readBundleReferrers,
+  readLegacySignatures,
+} from '../../shared/app/verify/read-signatures';
+import { rejected, type SignatureFormat, type VerificationResult } from '../../shared/core/verify/result';
 
 export interface VerifyImageDeps {
   readonly registry: RegistryClient;
@@ -32,6 +36,9 @@ export const PREDICATE_TYPE_BY_FORMAT = {
 const ALL_FORMATS: readonly SignatureFormat[] = SIGNATURE_FORMATS;
 
 /**
+ * A second reader, for tests: per format, what is stored and whether it verifies, where `tollgate verify`
+ * (shared/app/gate/verify-image.ts) answers only whether the image may run.
+ *
  * Reads every signature Tollgate's formats define for `image` and verifies each against the trusted key.
  * One result per signature found, and one `NOT_FOUND` result for a requested format with nothing stored.
  * The image is valid for a format when any of its results is.
