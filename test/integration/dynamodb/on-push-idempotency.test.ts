@@ -122,7 +122,7 @@ beforeAll(async () => {
   resetSettingsCache();
   const module = await import('../../../functions/on-push/handler');
   // Lambda calls it with (event, context); middy's type also names its own third argument.
-  handler = module.handler as unknown as typeof handler;
+  handler = module.handler;
   resetAdapters = module.resetAdapters;
 });
 

@@ -7,7 +7,7 @@ import type { CliIo } from '../../../cli/command';
 import { createPolicyCommand } from '../../../cli/commands/policy';
 import { main } from '../../../cli/main';
 import { kmsPublicKey, publicKeyFor } from '../../../shared/adapters/gate';
-import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
+import { localKms, TEST_KEY_ARN } from '../../doubles';
 import { runCommand } from './run-command';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';

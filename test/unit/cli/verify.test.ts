@@ -6,9 +6,8 @@ import { RegistryUnavailableError } from '../../../shared/adapters/oci';
 import { pemPublicKey } from '../../../shared/app/verify';
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
 import { kmsPublicKey, publicKeyFor, type KeyReference } from '../../../shared/adapters/gate';
-import { localKms, TEST_KEY_ARN, type LocalKms } from '../../helpers/oci';
+import { localKms, MemoryRegistry, TEST_KEY_ARN, type LocalKms } from '../../doubles';
 import { pushImage, signInMemory } from '../gate/fixtures';
-import { MemoryRegistry } from '../gate/memory-registry';
 import { runCommand } from './run-command';
 
 const HOST = 'registry.example';
@@ -40,7 +39,7 @@ describe('tollgate verify', () => {
     }));
 
   beforeEach(async () => {
-    registry = new MemoryRegistry(HOST);
+    registry = new MemoryRegistry({ host: HOST });
     keysAsked.length = 0;
     digest = await pushImage(registry, REPO, 'v1');
     const image: ImageRef = { registry: HOST, repository: REPO, digest: digest as ImageRef['digest'] };
@@ -179,7 +178,7 @@ describe('tollgate verify pins the key (an alias only with --key-id)', () => {
     }));
 
   beforeEach(async () => {
-    registry = new MemoryRegistry(HOST);
+    registry = new MemoryRegistry({ host: HOST });
     digest = await pushImage(registry, REPO, 'v1');
     kms = await signInMemory(registry, {
       registry: HOST,

@@ -23,7 +23,12 @@ import {
 } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { OnPushResult } from '../../../functions/on-push/handler';
@@ -40,7 +45,7 @@ import { MediaType } from '../../../shared/core/oci/media-types';
 import { resetSettingsCache } from '../../../shared/adapters/runtime';
 import { loadSampleEvent } from '../../helpers/shared-data';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
-import { captureOutput, emittedMetrics, FakeVerdictTable, lambdaContext } from './on-push-fakes';
+import { captureOutput, emittedMetrics, lambdaContext, VerdictTable } from '../../doubles';
 import { scanPages, type ScanResultInput } from './on-scan-fakes';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -73,7 +78,7 @@ const ALL = [ecr, documents, idempotency, scheduler, eventBridge] as const;
 
 let handler: (event: unknown, context: Context) => Promise<OnPushResult>;
 let resetAdapters: () => void;
-let table: FakeVerdictTable;
+let table: VerdictTable;
 let output: ReturnType<typeof captureOutput>;
 /** What DescribeImageScanFindings answers, by digest; none: the scan is not on record yet. */
 let scans: Map<string, ScanResultInput>;
@@ -122,6 +127,14 @@ const sample = (name: string, detail: Record<string, unknown> = {}): Record<stri
   return { ...event, detail: { ...(event.detail as object), ...detail } };
 };
 
+const updates = (): UpdateCommandInput[] =>
+  documents.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+/** The writes of a verdict, and the clearing of its announcement flag, by what they change. */
+const verdictWrites = (): UpdateCommandInput[] =>
+  updates().filter((input) => VerdictTable.changes(input).set.includes('verdict'));
+const announcements = (): UpdateCommandInput[] =>
+  updates().filter((input) => VerdictTable.changes(input).remove.includes('announcementPending'));
+
 const commandNames = (stub: AwsStub<never, never, never>): string[] =>
   stub.calls().map((call) => (call.args[0] as object).constructor.name);
 const stubs = ALL as unknown as AwsStub<never, never, never>[];
@@ -147,7 +160,7 @@ beforeAll(async () => {
   // Imported once the environment is set: Powertools reads it when the handler module loads.
   const module = await import('../../../functions/on-push/handler');
   // Lambda calls it with (event, context); middy's type also names its own third argument.
-  handler = module.handler as unknown as typeof handler;
+  handler = module.handler;
   resetAdapters = module.resetAdapters;
 });
 
@@ -168,10 +181,7 @@ beforeEach(() => {
     ],
   });
   for (const stub of ALL) stub.reset();
-  table = new FakeVerdictTable();
-  documents.on(GetCommand).callsFake(table.get);
-  documents.on(PutCommand).callsFake(table.put);
-  documents.on(UpdateCommand).callsFake(table.update);
+  table = new VerdictTable().serve(documents);
   idempotency.on(PutItemCommand).resolves({});
   idempotency.on(UpdateItemCommand).resolves({});
   idempotency.on(DeleteItemCommand).resolves({});
@@ -274,7 +284,6 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
     ]);
     expect(documents).toHaveReceivedNthSpecificCommandWith(1, PutCommand, {
       TableName: 'tollgate-verdicts',
-      ConditionExpression: 'attribute_not_exists(pk)',
       Item: {
         pk: `image#payments/api@${PUSHED}`,
         sk: 'verdict',
@@ -294,6 +303,10 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
       Item: { pk: 'tag#payments/api:1.4.2', sk: 'tag', digest: PUSHED, updatedAt: NOW.toISOString() },
       ReturnValues: 'ALL_OLD',
     });
+    // The record is created only where there is none: its condition holds on no item, not on the one it wrote.
+    const [create] = documents.commandCalls(PutCommand).map((call) => call.args[0].input);
+    expect(VerdictTable.conditionHolds(create!, undefined)).toBe(true);
+    expect(VerdictTable.conditionHolds(create!, table.record('payments/api', PUSHED))).toBe(false);
 
     expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
     expectSchedule(PUSHED, '2026-11-16T02:24:40');
@@ -369,10 +382,11 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
 
     await expect(invoke(sample('ecr-image-action-delete.json'))).resolves.toBe('deleted');
     expect(commandNames(ecr as never)).toEqual(['BatchGetImageCommand']);
-    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: `image#payments/api@${PUSHED}`, sk: 'verdict' },
-      ConditionExpression: 'attribute_exists(pk)',
-    });
+    // Only a record that exists is marked: the delete of an image Tollgate never recorded creates nothing.
+    const [mark, ...more] = updates();
+    expect(more).toEqual([]);
+    expect(mark?.Key).toEqual({ pk: `image#payments/api@${PUSHED}`, sk: 'verdict' });
+    expect(VerdictTable.conditionHolds(mark!, undefined)).toBe(false);
     expect(table.record('payments/api', PUSHED)?.status).toBe('DELETED');
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
@@ -563,21 +577,21 @@ describe('on-push: making sure a scan runs', () => {
     await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
     expect(ecr).not.toHaveReceivedCommand(StartImageScanCommand);
     expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
-    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: `image#payments/api@${PUSHED}`, sk: 'verdict' },
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeValues: expect.objectContaining({ ':expected': 1, ':decided': 'DECIDED' }) as object,
-    });
     const record = table.record('payments/api', PUSHED);
     expect(record).toMatchObject({
       status: 'DECIDED',
+      version: 2,
       verdict: { outcome: 'ERROR', error: { code: 'NOT_SCANNED' } },
     });
+    // One verdict write, conditional on the version recorded by the push (1): it would not hold on a newer one.
+    const [write, ...rewrites] = verdictWrites();
+    expect(rewrites).toEqual([]);
+    expect(write?.Key).toEqual({ pk: `image#payments/api@${PUSHED}`, sk: 'verdict' });
+    expect(VerdictTable.conditionHolds(write!, { ...record!, version: 1 })).toBe(true);
+    expect(VerdictTable.conditionHolds(write!, { ...record!, version: 2 })).toBe(false);
     // Announced, so the pending flag saveVerdict set is cleared (recordVerdict, as every deciding path).
-    const clears = documents
-      .commandCalls(UpdateCommand)
-      .filter((call) => call.args[0].input.UpdateExpression === 'REMOVE announcementPending');
-    expect(clears).toHaveLength(1);
+    expect(announcements()).toHaveLength(1);
+    expect(record?.announcementPending).toBeUndefined();
 
     const [event, ...rest] = published();
     expect(rest).toEqual([]);
@@ -780,9 +794,8 @@ describe('on-push: a scan that ended before the push was recorded (events out of
     await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
     expect(raced).toBe(true);
     // Two verdict writes (the first lost the race), then the announcement of the one that stood.
-    const updates = documents.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression);
-    expect(updates.filter((expression) => expression?.startsWith('SET verdict'))).toHaveLength(2);
-    expect(updates.filter((expression) => expression === 'REMOVE announcementPending')).toHaveLength(1);
+    expect(verdictWrites()).toHaveLength(2);
+    expect(announcements()).toHaveLength(1);
     expect(table.record('payments/api', PUSHED)).toMatchObject({
       status: 'DECIDED',
       version: 3,

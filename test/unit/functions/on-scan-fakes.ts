@@ -1,63 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type {
   DescribeImageScanFindingsCommandOutput,
   ImageScanFinding,
   EnhancedImageScanFinding,
 } from '@aws-sdk/client-ecr';
 import type { Digest, ImageRecord } from '../../../shared/core/domain';
-
-/**
- * The verdict table as a map behind the DocumentClient mock: GetCommand reads it, UpdateCommand applies
- * the DynamoVerdictStore's SET with its version condition, so conditional writes behave as in DynamoDB.
- */
-export class FakeTable {
-  public readonly items = new Map<string, Record<string, unknown>>();
-
-  public put(record: ImageRecord): void {
-    this.items.set(`image#${record.image.repository}@${record.image.digest}`, {
-      pk: pk(record),
-      sk: 'verdict',
-      ...record,
-    });
-  }
-
-  public record(repository: string, digest: string): ImageRecord | undefined {
-    const item = this.items.get(`image#${repository}@${digest}`);
-    if (item === undefined) return undefined;
-    const { pk: _pk, sk: _sk, ...record } = item;
-    return record as unknown as ImageRecord;
-  }
-
-  public get = (input: { Key?: Record<string, unknown> }): Promise<{ Item?: Record<string, unknown> }> => {
-    const item = this.items.get(String(input.Key?.pk));
-    return Promise.resolve(item === undefined ? {} : { Item: structuredClone(item) });
-  };
-
-  public update = (input: {
-    Key?: Record<string, unknown>;
-    UpdateExpression?: string;
-    ExpressionAttributeValues?: Record<string, unknown>;
-  }): Promise<{ Attributes: Record<string, unknown> }> => {
-    const key = String(input.Key?.pk);
-    const item = this.items.get(key);
-    const values = input.ExpressionAttributeValues ?? {};
-    if (item === undefined || item.version !== values[':expected']) {
-      return Promise.reject(
-        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
-    }
-    const next: Record<string, unknown> = { ...item, version: values[':next'], updatedAt: values[':now'] };
-    if (values[':verdict'] !== undefined)
-      Object.assign(next, { verdict: values[':verdict'], status: values[':decided'] });
-    if (values[':signatures'] !== undefined) next.signatures = values[':signatures'];
-    // DynamoDB stores no undefined: what the client would marshal is what comes back.
-    const stored = JSON.parse(JSON.stringify(next)) as Record<string, unknown>;
-    this.items.set(key, stored);
-    return Promise.resolve({ Attributes: structuredClone(stored) });
-  };
-}
-
-const pk = (record: ImageRecord): string => `image#${record.image.repository}@${record.image.digest}`;
 
 export const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
 

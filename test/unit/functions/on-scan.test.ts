@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
 import { DescribeImageScanFindingsCommand, ECRClient, ScanNotFoundException } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,15 +15,8 @@ import { resetSettingsCache } from '../../../shared/adapters/runtime';
 import { loadSampleEvent, sampleEventNames } from '../../helpers/shared-data';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import type { OnScanResult } from '../../../functions/on-scan/handler';
-import {
-  FakeTable,
-  REGISTRY,
-  basic,
-  enhanced,
-  pushedRecord,
-  scanPages,
-  type ScanResultInput,
-} from './on-scan-fakes';
+import { VerdictTable } from '../../doubles';
+import { REGISTRY, basic, enhanced, pushedRecord, scanPages, type ScanResultInput } from './on-scan-fakes';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const CLEAN = 'sha256:0a8f2a1c6b7d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081' as Digest;
@@ -28,7 +26,7 @@ const FRONTEND = 'sha256:3c1e9b7a5d3f1e9c7b5a3d1f9e7c5b3a1d9f7e5c3b1a9d7f5e3c1b9
 const dynamo = mockClient(DynamoDBDocumentClient);
 const ecr = mockClient(ECRClient);
 const eventBridge = mockClient(EventBridgeClient);
-let table: FakeTable;
+let table: VerdictTable;
 let scans: Map<string, ScanResultInput>;
 let handler: (event: unknown, context: Context) => Promise<OnScanResult>;
 let metricNames: string[];
@@ -76,6 +74,14 @@ const withDetail = (name: string, detail: Record<string, unknown>): Record<strin
   return { ...event, detail: { ...(event.detail as Record<string, unknown>), ...detail } };
 };
 
+const updates = (): UpdateCommandInput[] =>
+  dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+/** The writes of a verdict, and the clearing of its announcement flag, by what they change. */
+const verdictWrites = (): UpdateCommandInput[] =>
+  updates().filter((input) => VerdictTable.changes(input).set.includes('verdict'));
+const announcements = (): UpdateCommandInput[] =>
+  updates().filter((input) => VerdictTable.changes(input).remove.includes('announcementPending'));
+
 const putEntries = (): PutEventsRequestEntry[] =>
   eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
 const published = (): { detailType: string | undefined; detail: Record<string, unknown> }[] =>
@@ -104,10 +110,8 @@ beforeEach(() => {
   ecr.reset();
   eventBridge.reset();
   metricNames = [];
-  table = new FakeTable();
+  table = new VerdictTable().serve(dynamo);
   scans = new Map();
-  dynamo.on(GetCommand).callsFake(table.get);
-  dynamo.on(UpdateCommand).callsFake(table.update);
   // Input is copied per call: the SDK paginator updates one input object in place.
   ecr
     .on(DescribeImageScanFindingsCommand)
@@ -139,7 +143,7 @@ afterEach(() => jest.restoreAllMocks());
 
 describe('on-scan: ECR Image Scan', () => {
   it('rejects the vulnerable sample image, reading all 3 pages, and publishes the verdict listing its findings', async () => {
-    table.put(pushedRecord('payments/api', VULNERABLE));
+    table.seed(pushedRecord('payments/api', VULNERABLE));
     scans.set(VULNERABLE, vulnerableScan);
 
     const result = await handler(sample('ecr-image-scan-complete.json'), context);
@@ -155,16 +159,16 @@ describe('on-scan: ECR Image Scan', () => {
       imageId: { imageDigest: VULNERABLE },
       maxResults: 1000,
     });
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+    // One verdict write, conditional on the version it read: it holds on the record as pushed, not on a newer one.
+    const [write, ...more] = verdictWrites();
+    expect(more).toEqual([]);
+    expect(write).toMatchObject({
       TableName: 'tollgate-verdicts',
       Key: { pk: `image#payments/api@${VULNERABLE}`, sk: 'verdict' },
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeValues: expect.objectContaining({
-        ':expected': 1,
-        ':next': 2,
-        ':decided': 'DECIDED',
-      }) as unknown,
     });
+    const pushed = pushedRecord('payments/api', VULNERABLE);
+    expect(VerdictTable.conditionHolds(write!, pushed)).toBe(true);
+    expect(VerdictTable.conditionHolds(write!, { ...pushed, version: 2 })).toBe(false);
     expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
       Entries: [
         expect.objectContaining({
@@ -197,7 +201,7 @@ describe('on-scan: ECR Image Scan', () => {
   });
 
   it('approves the clean sample image and hands it to signing, publishing no verdict itself', async () => {
-    table.put(pushedRecord('payments/api', CLEAN, { tags: [] }));
+    table.seed(pushedRecord('payments/api', CLEAN, { tags: [] }));
     scans.set(CLEAN, { repository: 'payments/api', digest: CLEAN, basic: [] });
 
     await handler(sample('ecr-image-scan-complete-clean.json'), context);
@@ -222,7 +226,7 @@ describe('on-scan: ECR Image Scan', () => {
 
   it('publishes an APPROVED verdict directly when no signature format is configured', async () => {
     coldStart(config({ signatures: { formats: [] } }));
-    table.put(pushedRecord('payments/api', CLEAN));
+    table.seed(pushedRecord('payments/api', CLEAN));
     scans.set(CLEAN, { repository: 'payments/api', digest: CLEAN, basic: [] });
     await handler(sample('ecr-image-scan-complete-clean.json'), context);
     expect(published().map((event) => [event.detailType, event.detail.verdict])).toEqual([
@@ -232,7 +236,7 @@ describe('on-scan: ECR Image Scan', () => {
   });
 
   it('gives ERROR for a FAILED scan, with the status, and never asks for a signature', async () => {
-    table.put(pushedRecord('payments/api', VULNERABLE));
+    table.seed(pushedRecord('payments/api', VULNERABLE));
     scans.set(VULNERABLE, {
       repository: 'payments/api',
       digest: VULNERABLE,
@@ -256,7 +260,7 @@ describe('on-scan: ECR Image Scan', () => {
   });
 
   it('gives ERROR for an UNSUPPORTED_IMAGE event when ECR has no scan on record', async () => {
-    table.put(pushedRecord('payments/api', VULNERABLE));
+    table.seed(pushedRecord('payments/api', VULNERABLE));
     await handler(
       withDetail('ecr-image-scan-complete.json', { 'scan-status': 'UNSUPPORTED_IMAGE' }),
       context,
@@ -268,7 +272,7 @@ describe('on-scan: ECR Image Scan', () => {
   });
 
   it('changes nothing for a duplicate or late event with the same findings', async () => {
-    table.put(pushedRecord('payments/api', VULNERABLE));
+    table.seed(pushedRecord('payments/api', VULNERABLE));
     scans.set(VULNERABLE, vulnerableScan);
     await handler(sample('ecr-image-scan-complete.json'), context);
     const late = {
@@ -281,9 +285,8 @@ describe('on-scan: ECR Image Scan', () => {
 
     expect(result).toMatchObject({ outcomes: [{ kind: 'unchanged' }] });
     // The first delivery's verdict write and its announcement; nothing for the late one.
-    const updates = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression);
-    expect(updates.filter((expression) => expression?.startsWith('SET verdict'))).toHaveLength(1);
-    expect(updates.filter((expression) => expression === 'REMOVE announcementPending')).toHaveLength(1);
+    expect(verdictWrites()).toHaveLength(1);
+    expect(announcements()).toHaveLength(1);
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
     expect(table.record('payments/api', VULNERABLE)?.version).toBe(2);
   });
@@ -298,7 +301,7 @@ describe('on-scan: ECR Image Scan', () => {
   });
 
   it('re-examines a replayed event without writing, signing or alerting', async () => {
-    table.put(pushedRecord('payments/api', VULNERABLE));
+    table.seed(pushedRecord('payments/api', VULNERABLE));
     scans.set(VULNERABLE, vulnerableScan);
     const replay = { ...sample('ecr-image-scan-complete.json'), 'replay-name': 'audit-2026-11' };
 
@@ -331,14 +334,14 @@ describe('on-scan: ECR Image Scan', () => {
   });
 
   it('throws ConcurrentUpdateError when the record changed under it, so Lambda retries', async () => {
-    table.put(pushedRecord('payments/api', VULNERABLE));
+    table.seed(pushedRecord('payments/api', VULNERABLE));
     scans.set(VULNERABLE, vulnerableScan);
-    dynamo.on(UpdateCommand).callsFake((input: Parameters<FakeTable['update']>[0]) =>
-      table.update({
-        ...input,
-        ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':expected': 0 },
-      }),
-    );
+    // Another writer gets in before each of its writes: the record is always a version ahead of what it read.
+    dynamo.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+      const record = table.record('payments/api', VULNERABLE)!;
+      table.seed({ ...record, version: record.version + 1 });
+      return table.update(input);
+    });
     await expect(handler(sample('ecr-image-scan-complete.json'), context)).rejects.toBeInstanceOf(
       ConcurrentUpdateError,
     );
@@ -365,7 +368,7 @@ describe('on-scan: Inspector', () => {
   };
 
   it('judges an Inspector2 Scan (repository named by ARN) from the enhanced findings of 3 pages', async () => {
-    table.put(pushedRecord('web/frontend', FRONTEND, { tags: ['latest'] }));
+    table.seed(pushedRecord('web/frontend', FRONTEND, { tags: ['latest'] }));
     scans.set(FRONTEND, frontendScan);
 
     await handler(sample('inspector2-scan-initial-complete.json'), context);
@@ -389,7 +392,7 @@ describe('on-scan: Inspector', () => {
   });
 
   it('waits, writing nothing, while Inspector still reports the scan pending', async () => {
-    table.put(pushedRecord('web/frontend', FRONTEND));
+    table.seed(pushedRecord('web/frontend', FRONTEND));
     scans.set(FRONTEND, { ...frontendScan, status: 'PENDING', enhanced: [] });
     const result = await handler(sample('inspector2-scan-initial-complete.json'), context);
     expect(result).toMatchObject({
@@ -400,12 +403,12 @@ describe('on-scan: Inspector', () => {
 
   describe('Inspector2 Finding on an approved image', () => {
     const approveClean = async (): Promise<void> => {
-      table.put(pushedRecord('payments/api', CLEAN));
+      table.seed(pushedRecord('payments/api', CLEAN));
       scans.set(CLEAN, { repository: 'payments/api', digest: CLEAN, status: 'ACTIVE', enhanced: [] });
       await handler(sample('ecr-image-scan-complete-clean.json'), context);
       // The signer recorded its signatures in the meantime.
       const signed = table.record('payments/api', CLEAN)!;
-      table.put({
+      table.seed({
         ...signed,
         signatures: [{ format: 'cosign-legacy', reference: `sha256-${CLEAN.slice(7)}.sig` }],
       });
@@ -444,7 +447,7 @@ describe('on-scan: Inspector', () => {
     });
 
     it('leaves an image not judged yet to its scan event', async () => {
-      table.put(pushedRecord('payments/api', CLEAN));
+      table.seed(pushedRecord('payments/api', CLEAN));
       const result = await handler(sample('inspector2-finding-critical.json'), context);
       expect(result).toMatchObject({ outcomes: [{ kind: 'not-judged-yet' }] });
       expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
@@ -476,7 +479,7 @@ describe('on-scan on every sample scan event', () => {
       ['web/frontend', FRONTEND],
     ] as const) {
       // A finding re-evaluates only judged images.
-      table.put(
+      table.seed(
         pushedRecord(repository, digest, name.startsWith('inspector2-finding') ? { status: 'DECIDED' } : {}),
       );
       scans.set(digest, {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { DescribeImageScanFindingsCommand, ECRClient, ScanNotFoundException } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { OnTimeoutResult } from '../../../functions/on-timeout/handler';
@@ -9,7 +9,7 @@ import { errorVerdict, type Digest, type ImageRecord } from '../../../shared/cor
 import { IMAGE_VERDICT, SIGNING_REQUESTED } from '../../../shared/core/events';
 import { resetSettingsCache } from '../../../shared/adapters/runtime';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
-import { captureOutput, emittedMetrics, FakeVerdictTable, lambdaContext } from './on-push-fakes';
+import { captureOutput, emittedMetrics, lambdaContext, VerdictTable } from '../../doubles';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
@@ -22,7 +22,7 @@ const eventBridge = mockClient(EventBridgeClient);
 
 let handler: (event: unknown, context: Context) => Promise<OnTimeoutResult>;
 let resetAdapters: () => void;
-let table: FakeVerdictTable;
+let table: VerdictTable;
 let output: ReturnType<typeof captureOutput>;
 
 const pending: ImageRecord = {
@@ -60,10 +60,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   for (const stub of [ecr, documents, eventBridge]) stub.reset();
-  table = new FakeVerdictTable();
-  documents.on(GetCommand).callsFake(table.get);
-  documents.on(PutCommand).callsFake(table.put);
-  documents.on(UpdateCommand).callsFake(table.update);
+  table = new VerdictTable().serve(documents);
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   process.env.TOLLGATE_CONFIG = JSON.stringify({ repositories: ['payments/*'] });
   resetSettingsCache();
@@ -72,6 +69,14 @@ beforeEach(() => {
 });
 
 afterEach(() => output.restore());
+
+const updates = (): UpdateCommandInput[] =>
+  documents.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+/** The writes of a verdict, and the clearing of its announcement flag, by what they change. */
+const verdictWrites = (): UpdateCommandInput[] =>
+  updates().filter((input) => VerdictTable.changes(input).set.includes('verdict'));
+const announcements = (): UpdateCommandInput[] =>
+  updates().filter((input) => VerdictTable.changes(input).remove.includes('announcementPending'));
 
 /** The `outcome` dimension of every `Verdicts` metric emitted, in order. */
 const verdictOutcomes = (): unknown[] =>
@@ -93,19 +98,19 @@ describe('on-timeout', () => {
       repositoryName: 'payments/api',
       imageId: { imageDigest: DIGEST },
     });
-    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeValues: expect.objectContaining({ ':expected': 1 }) as object,
-    });
-    expect(table.record('payments/api', DIGEST)).toMatchObject({
+    // One verdict write, conditional on the pending record's version: it would not hold on a newer one.
+    const [write, ...rewrites] = verdictWrites();
+    expect(rewrites).toEqual([]);
+    expect(VerdictTable.conditionHolds(write!, pending)).toBe(true);
+    expect(VerdictTable.conditionHolds(write!, { ...pending, version: 2 })).toBe(false);
+    const record = table.record('payments/api', DIGEST);
+    expect(record).toMatchObject({
       status: 'DECIDED',
       verdict: { outcome: 'ERROR', error: { code: 'SCAN_TIMEOUT' } },
     });
     // Announced, so the pending flag saveVerdict set is cleared (recordVerdict, as every deciding path).
-    const clears = documents
-      .commandCalls(UpdateCommand)
-      .filter((call) => call.args[0].input.UpdateExpression === 'REMOVE announcementPending');
-    expect(clears).toHaveLength(1);
+    expect(announcements()).toHaveLength(1);
+    expect(record?.announcementPending).toBeUndefined();
     const events = published();
     expect(events.map((event) => event.detailType)).toEqual([IMAGE_VERDICT]);
     expect(events.map((event) => event.detailType)).not.toContain(SIGNING_REQUESTED);

@@ -15,7 +15,7 @@ import {
   PublicKeyError,
   registryCredentialsFor,
 } from '../../../shared/adapters/gate';
-import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
+import { localKms, TEST_KEY_ARN } from '../../doubles';
 
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const PUBLIC_PEM = publicKey.export({ format: 'pem', type: 'spki' }).toString();

@@ -10,8 +10,7 @@ import {
 } from '../../../shared/app/signing';
 import { pemPublicKey } from '../../../shared/app/verify';
 import { loadSharedJson } from '../../helpers/shared-data';
-import { memoryAttacher } from './fixtures';
-import { MemoryRegistry } from './memory-registry';
+import { MemoryReferrers, MemoryRegistry } from '../../doubles';
 
 // The per-reason checks of these vectors live in test/unit/verify/conformance.test.ts; here every vector goes
 // through the gate the CLI runs (tag or digest resolution, reading the .sig and the referrers, the verdict).
@@ -123,7 +122,7 @@ describe('sigstore bundle vectors through verifyImage', () => {
       const digest = `sha256:${vector.subjectSha256}` as Digest;
       // The vector names only the subject's digest; the gate needs a manifest there to resolve, nothing more.
       registry.putRawManifest(repository, digest, Buffer.from('{"schemaVersion":2}'), MediaType.ociManifest);
-      const attacher = memoryAttacher(registry);
+      const attacher = new MemoryReferrers(registry);
       for (const predicateType of [COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE]) {
         await attacher.attach({
           repository,

@@ -1,82 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { KmsSigner } from '../../../shared/adapters/aws/kms';
-import {
-  VERDICT_SCHEMA_VERSION,
-  type ApprovedVerdict,
-  type Digest,
-  type ImageRef,
-} from '../../../shared/core/domain';
-import {
-  EMPTY_JSON,
-  manifestBytes,
-  MediaType,
-  sha256Digest,
-  type ImageManifest,
-} from '../../../shared/adapters/oci';
-import { signImage, type ReferrerArtifact, type ReferrerAttacher } from '../../../shared/app/signing';
+import type { Digest, ImageRef } from '../../../shared/core/domain';
+import { signImage } from '../../../shared/app/signing';
 import type { SignatureFormat } from '../../../shared/app/verify';
-import { localKms, type LocalKms } from '../../helpers/oci';
-import type { MemoryRegistry } from './memory-registry';
+import {
+  approvedVerdict,
+  localKms,
+  MemoryReferrers,
+  type LocalKms,
+  type MemoryRegistry,
+} from '../../doubles';
 
-/** Pushes referrers the way cosign v3 lays them out (empty config, one layer, subject), into the memory registry. */
-export const memoryAttacher = (registry: MemoryRegistry): ReferrerAttacher => ({
-  attach: async (artifact: ReferrerArtifact): Promise<Digest> => {
-    await registry.putBlob(artifact.repository, EMPTY_JSON);
-    const layer = await registry.putBlob(artifact.repository, artifact.artifact);
-    const subject = await registry.headManifest(artifact.repository, artifact.subject);
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      artifactType: artifact.mediaType,
-      config: { mediaType: MediaType.ociEmpty, digest: sha256Digest(EMPTY_JSON), size: EMPTY_JSON.length },
-      layers: [{ mediaType: artifact.mediaType, digest: layer.digest, size: layer.size }],
-      ...(subject === undefined ? {} : { subject }),
-      annotations: artifact.annotations,
-    };
-    const bytes = manifestBytes(manifest);
-    return (
-      await registry.putManifest(artifact.repository, sha256Digest(bytes), {
-        mediaType: MediaType.ociManifest,
-        bytes,
-      })
-    ).digest;
-  },
-});
-
-/** Pushes a small image (config + one layer) by digest, and optionally under a tag. */
+/** Pushes a small image (config + one layer, unlike any other) by digest, and under `tag` when given. */
 export const pushImage = async (
   registry: MemoryRegistry,
   repository: string,
   tag?: string,
-): Promise<Digest> => {
-  const layer = await registry.putBlob(repository, Buffer.from(`layer ${Math.random()}`));
-  const config = await registry.putBlob(repository, Buffer.from('{"architecture":"amd64","os":"linux"}'));
-  const bytes = manifestBytes({
-    schemaVersion: 2,
-    mediaType: MediaType.ociManifest,
-    config: { mediaType: MediaType.ociConfig, ...config },
-    layers: [{ mediaType: MediaType.ociLayer, ...layer }],
-  });
-  const { digest } = await registry.putManifest(repository, tag ?? sha256Digest(bytes), {
-    mediaType: MediaType.ociManifest,
-    bytes,
-  });
-  return digest;
-};
-
-export const approvedVerdict = (image: ImageRef, completedAt: string): ApprovedVerdict => ({
-  schemaVersion: VERDICT_SCHEMA_VERSION,
-  outcome: 'APPROVED',
-  image,
-  mode: 'enforce',
-  reasons: [],
-  warnings: [],
-  decidedAt: completedAt,
-  policyDigest: `sha256:${'ab'.repeat(32)}`,
-  scan: { scanner: 'INSPECTOR', status: 'COMPLETE', completedAt, severityCounts: { LOW: 1 } },
-  blocking: [],
-  blockingTotal: 0,
-  exceptionsApplied: [],
-});
+): Promise<Digest> => (await registry.pushImage(repository, randomUUID(), tag)).digest;
 
 /** Signs for real (a local P-256 key behind the KMS mock) in the memory registry. */
 export const signInMemory = async (
@@ -95,7 +35,7 @@ export const signInMemory = async (
       signer,
       publicKey: signer,
       registry,
-      referrers: memoryAttacher(registry),
+      referrers: new MemoryReferrers(registry),
       backoff: () => Promise.resolve(),
     },
     image,
@@ -104,3 +44,6 @@ export const signInMemory = async (
   );
   return kms;
 };
+
+// The integration tests of the gate import the verdict they sign from here.
+export { approvedVerdict } from '../../doubles';

@@ -12,7 +12,7 @@ import {
   type KeyReference,
 } from '../../../shared/adapters/gate';
 import { pemPublicKey } from '../../../shared/app/verify';
-import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
+import { localKms, TEST_KEY_ARN } from '../../doubles';
 
 /**
  * Section 3 of issue #13: a gate trusts a key, not an alias. An alias is refused unless pinned to the key it must

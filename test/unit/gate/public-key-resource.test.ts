@@ -1,12 +1,11 @@
 import { createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { sendCustomResourceResponse } from '../../../functions/public-key/cfn-response';
 import { handler } from '../../../functions/public-key/handler';
 import { KmsSigner } from '../../../shared/adapters/aws/kms';
 import { publicKeyResource } from '../../../shared/adapters/gate';
-import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
+import { localKms, TEST_KEY_ARN, type LocalKms } from '../../doubles';
 
 const REQUEST = {
   ServiceToken: 'arn:aws:lambda:us-west-2:123456789012:function:reader',
@@ -66,14 +65,14 @@ describe('public key custom resource', () => {
 });
 
 describe('public key handler', () => {
-  const kms = localKms();
   const context = { logStreamName: '2030/01/01/[$LATEST]abc' } as Context;
-  let everyClient: AwsClientStub<KMSClient>;
+  // The handler builds its own KMSClient: the fake KMS answers for every client.
+  let kms: LocalKms;
   let puts: { url: string; init: RequestInit }[];
   const realFetch = globalThis.fetch;
 
   beforeEach(() => {
-    everyClient = mockClient(KMSClient);
+    kms = localKms(TEST_KEY_ARN, { everyClient: true });
     puts = [];
     globalThis.fetch = ((url: string, init: RequestInit) => {
       puts.push({ url, init });
@@ -81,26 +80,20 @@ describe('public key handler', () => {
     }) as typeof fetch;
   });
   afterEach(() => {
-    everyClient.restore();
+    kms.mock.restore();
     globalThis.fetch = realFetch;
   });
 
   const answer = () => JSON.parse(puts[0]!.init.body as string) as Record<string, unknown>;
 
   it('answers CloudFormation with the PEM on the pre-signed URL, with no content type', async () => {
-    everyClient.on(GetPublicKeyCommand).resolves({
-      KeyId: TEST_KEY_ARN,
-      KeySpec: 'ECC_NIST_P256',
-      SigningAlgorithms: ['ECDSA_SHA_256'],
-      PublicKey: new Uint8Array(createPublicKey(kms.publicKeyPem).export({ format: 'der', type: 'spki' })),
-    });
     const event: CloudFormationCustomResourceEvent = {
       ...REQUEST,
       RequestType: 'Create',
       ResourceProperties: { ServiceToken: REQUEST.ServiceToken, KeyId: 'alias/tollgate-signing' },
     };
     await handler(event, context);
-    expect(everyClient).toHaveReceivedCommandWith(GetPublicKeyCommand, { KeyId: 'alias/tollgate-signing' });
+    expect(kms.mock).toHaveReceivedCommandWith(GetPublicKeyCommand, { KeyId: 'alias/tollgate-signing' });
     expect(puts).toHaveLength(1);
     expect(puts[0]!.url).toBe(REQUEST.ResponseURL);
     expect(puts[0]!.init).toMatchObject({ method: 'PUT', headers: { 'content-type': '' } });
@@ -115,7 +108,7 @@ describe('public key handler', () => {
   });
 
   it('answers FAILED with the reason instead of leaving the stack waiting', async () => {
-    everyClient
+    kms.mock
       .on(GetPublicKeyCommand)
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     await handler(

@@ -3,9 +3,8 @@ import { judgeVulnPredicate, verifyImage, type GateDeps } from '../../../shared/
 import { MediaType, manifestBytes } from '../../../shared/adapters/oci';
 import { signatureTag } from '../../../shared/app/signing';
 import { pemPublicKey } from '../../../shared/app/verify';
-import { localKms } from '../../helpers/oci';
+import { localKms, MemoryRegistry } from '../../doubles';
 import { pushImage, signInMemory } from './fixtures';
-import { MemoryRegistry } from './memory-registry';
 
 const REPO = 'team/app';
 const HOST = 'registry.example';
@@ -23,7 +22,7 @@ const depsFor = (registry: MemoryRegistry): GateDeps => ({
 
 describe('verifyImage (in memory)', () => {
   it('resolves the tag once, then reads everything by digest', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     const digest = await pushImage(registry, REPO, 'v1');
     const kms = await signInMemory(registry, { registry: HOST, repository: REPO, digest });
     registry.requests.length = 0;
@@ -51,7 +50,7 @@ describe('verifyImage (in memory)', () => {
   });
 
   it('defaults to the latest tag and reports a missing image as not verified', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     const kms = localKms();
     const result = await verifyImage(
       { image: `${HOST}/${REPO}`, key: pemPublicKey(kms.publicKeyPem) },
@@ -66,7 +65,7 @@ describe('verifyImage (in memory)', () => {
   });
 
   it('reports an image with no signature at all', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     const digest = await pushImage(registry, REPO);
     const result = await verifyImage(
       { image: `${HOST}/${REPO}@${digest}`, key: pemPublicKey(localKms().publicKeyPem) },
@@ -81,7 +80,7 @@ describe('verifyImage (in memory)', () => {
   });
 
   it('requires the attestation only when asked, and names the maximum age', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     const digest = await pushImage(registry, REPO);
     const image: ImageRef = { registry: HOST, repository: REPO, digest };
     const kms = await signInMemory(registry, image, { scanFinishedOn: '2029-12-01T00:00:00.000Z' });
@@ -122,7 +121,7 @@ describe('verifyImage (in memory)', () => {
   });
 
   it('lists a .sig tag that holds something else as an unreadable signature', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     const digest = await pushImage(registry, REPO);
     const index = manifestBytes({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] });
     await registry.putManifest(REPO, signatureTag(digest), { mediaType: MediaType.ociIndex, bytes: index });
@@ -136,7 +135,7 @@ describe('verifyImage (in memory)', () => {
   });
 
   it('refuses a key that is not a public key PEM before asking the registry anything', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     await expect(
       verifyImage({ image: `${HOST}/${REPO}:v1`, key: pemPublicKey('not a key') }, depsFor(registry)),
     ).rejects.toMatchObject({ name: 'PublicKeyError', code: 'VERIFICATION_FAILED' });
@@ -144,7 +143,7 @@ describe('verifyImage (in memory)', () => {
   });
 
   it('prefers a fresh APPROVED attestation over a stale one', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     const digest = await pushImage(registry, REPO);
     const image: ImageRef = { registry: HOST, repository: REPO, digest };
     const kms = await signInMemory(registry, image, {
@@ -152,7 +151,7 @@ describe('verifyImage (in memory)', () => {
       scanFinishedOn: '2029-01-01T00:00:00.000Z',
     });
     // A second verdict later: signImage converges on one attestation per key, so the second is attached by hand.
-    const fresh = new MemoryRegistry(HOST);
+    const fresh = new MemoryRegistry({ host: HOST });
     const imageManifest = await registry.getManifest(REPO, digest);
     await fresh.putManifest(REPO, digest, { mediaType: imageManifest.mediaType, bytes: imageManifest.bytes });
     await signInMemory(fresh, image, {

@@ -1,8 +1,8 @@
 import { ConcurrentUpdateError, type Finding, type ImageRecord } from '../../../shared/core/domain';
 import { judgeImage, type JudgeDeps, type RecordedVerdict } from '../../../shared/app/judge';
-import type { EventPublisher, FindingsRead, FindingsSource, OutgoingEvent } from '../../../shared/app/ports';
+import type { EventPublisher, FindingsRead, FindingsSource } from '../../../shared/app/ports';
 import { CRITICAL, DIGEST, LATER, LOW, NOW, POLICY, digestOf, imageRef, page, record } from './builders';
-import { MemoryVerdictStore } from './memory-store';
+import { MemoryVerdictStore, RecordingPublisher } from '../../doubles';
 
 class FakeFindings implements FindingsSource {
   public readonly reads: string[] = [];
@@ -10,14 +10,6 @@ class FakeFindings implements FindingsSource {
   public read(image: { digest: string }): Promise<FindingsRead> {
     this.reads.push(image.digest);
     return Promise.resolve(this.results[image.digest] ?? { kind: 'not-found', message: 'no scan' });
-  }
-}
-
-class RecordingPublisher implements EventPublisher {
-  public readonly events: OutgoingEvent[] = [];
-  public publish(events: readonly OutgoingEvent[]): Promise<void> {
-    this.events.push(...events);
-    return Promise.resolve();
   }
 }
 
@@ -54,7 +46,7 @@ describe('judgeImage', () => {
       firstVerdict: true,
       record: { status: 'DECIDED', version: 2 },
     });
-    expect(store.saves).toEqual([
+    expect(store.verdictSaves).toEqual([
       {
         image: imageRef(),
         verdict: expect.objectContaining({ outcome: 'APPROVED' }) as unknown,
@@ -62,7 +54,7 @@ describe('judgeImage', () => {
       },
     ]);
     expect(await store.get(KEY)).toMatchObject({ status: 'DECIDED', version: 2 });
-    expect(publisher.events).toEqual([
+    expect(publisher.published).toEqual([
       {
         detailType: 'Tollgate Signing Requested',
         detail: {
@@ -79,7 +71,7 @@ describe('judgeImage', () => {
   it('publishes a rejection with its findings; the correlation id falls back to the record’s', async () => {
     const { deps, publisher } = setup([record()], { [DIGEST]: found(page({ findings: [CRITICAL] })) });
     await judgeImage(deps, KEY);
-    expect(publisher.events).toEqual([
+    expect(publisher.published).toEqual([
       expect.objectContaining({
         detailType: 'Tollgate Image Verdict',
         detail: expect.objectContaining({
@@ -104,8 +96,8 @@ describe('judgeImage', () => {
     await judgeImage(deps, KEY, 'first');
     const outcome = await judgeImage({ ...deps, now: () => LATER }, KEY, 'duplicate');
     expect(outcome.kind).toBe('unchanged');
-    expect(store.saves).toHaveLength(1);
-    expect(publisher.events).toHaveLength(1);
+    expect(store.verdictSaves).toHaveLength(1);
+    expect(publisher.published).toHaveLength(1);
   });
 
   it('clears the pending announcement once the verdict is published', async () => {
@@ -119,22 +111,22 @@ describe('judgeImage', () => {
     const failing: EventPublisher = { publish: () => Promise.reject(new Error('EventBridge unavailable')) };
     await expect(judgeImage({ ...deps, publisher: failing }, KEY, 'first')).rejects.toThrow('unavailable');
     expect(await store.get(KEY)).toMatchObject({ status: 'DECIDED', announcementPending: true });
-    expect(publisher.events).toHaveLength(0);
+    expect(publisher.published).toHaveLength(0);
 
     const retry = await judgeImage({ ...deps, now: () => LATER }, KEY, 'retry');
     expect(retry).toMatchObject({ kind: 'unchanged', published: ['Tollgate Image Verdict'] });
-    expect(publisher.events).toEqual([
+    expect(publisher.published).toEqual([
       expect.objectContaining({
         detailType: 'Tollgate Image Verdict',
         detail: expect.objectContaining({ verdict: 'REJECTED' }) as unknown,
       }),
     ]);
-    expect(store.saves).toHaveLength(1);
+    expect(store.verdictSaves).toHaveLength(1);
     expect((await store.get(KEY))?.announcementPending).toBeUndefined();
 
     const duplicate = await judgeImage({ ...deps, now: () => LATER }, KEY, 'duplicate');
     expect(duplicate).toMatchObject({ kind: 'unchanged', published: [] });
-    expect(publisher.events).toHaveLength(1);
+    expect(publisher.published).toHaveLength(1);
   });
 
   it('announces nothing again on a replay, even when the first announcement never completed', async () => {
@@ -143,7 +135,7 @@ describe('judgeImage', () => {
     await expect(judgeImage({ ...deps, publisher: failing }, KEY, 'first')).rejects.toThrow('unavailable');
     const replay = await judgeImage(deps, KEY, 'replay', { dryRun: true });
     expect(replay).toMatchObject({ kind: 'unchanged', published: [] });
-    expect(publisher.events).toHaveLength(0);
+    expect(publisher.published).toHaveLength(0);
     expect((await store.get(KEY))?.announcementPending).toBe(true);
   });
 
@@ -157,7 +149,7 @@ describe('judgeImage', () => {
       kind: 'deleted',
     });
     expect(findings.reads).toEqual([]);
-    expect(publisher.events).toEqual([]);
+    expect(publisher.published).toEqual([]);
   });
 
   it('gives ERROR for a failed scan the event reported when ECR has none on record', async () => {
@@ -167,7 +159,7 @@ describe('judgeImage', () => {
       kind: 'decided',
       verdict: { outcome: 'ERROR', error: { code: 'SCAN_FAILED' } },
     });
-    expect(publisher.events[0]?.detail).toMatchObject({
+    expect(publisher.published[0]?.detail).toMatchObject({
       verdict: 'ERROR',
       error: { code: 'SCAN_FAILED', message: 'scan status UNSUPPORTED_IMAGE: no scan' },
     });
@@ -181,7 +173,7 @@ describe('judgeImage', () => {
       status: 'COMPLETE',
       message: 'no scan',
     });
-    expect(store.saves).toEqual([]);
+    expect(store.verdictSaves).toEqual([]);
   });
 
   it('gives ERROR for a scan result it cannot read', async () => {
@@ -232,7 +224,7 @@ describe('judgeImage', () => {
     };
     const outcome = await judgeImage(lossy, KEY, 'first');
     expect(outcome).toMatchObject({ kind: 'decided', published: ['Tollgate Image Verdict'] });
-    expect(publisher.events).toHaveLength(1);
+    expect(publisher.published).toHaveLength(1);
     expect((await store.get(KEY))?.announcementPending).toBeUndefined();
   });
 
@@ -259,7 +251,7 @@ describe('judgeImage', () => {
     };
     const outcome = await judgeImage(stale, KEY, 'second');
     expect(outcome).toMatchObject({ kind: 'unchanged', published: [] });
-    expect(publisher.events).toHaveLength(0);
+    expect(publisher.published).toHaveLength(0);
   });
 
   describe('re-evaluation (Inspector2 Finding)', () => {
@@ -295,7 +287,7 @@ describe('judgeImage', () => {
         verdict: { outcome: 'REVOKED' },
         firstVerdict: false,
       });
-      expect(publisher.events.slice(1)).toEqual([
+      expect(publisher.published.slice(1)).toEqual([
         expect.objectContaining({
           detailType: 'Tollgate Image Verdict',
           detail: expect.objectContaining({
@@ -320,8 +312,8 @@ describe('judgeImage', () => {
       published: [],
       dryRun: true,
     });
-    expect(store.saves).toEqual([]);
-    expect(publisher.events).toEqual([]);
+    expect(store.verdictSaves).toEqual([]);
+    expect(publisher.published).toEqual([]);
   });
 
   describe('image index', () => {
@@ -348,7 +340,7 @@ describe('judgeImage', () => {
         kind: 'decided',
         index: { kind: 'decided', verdict: { outcome: 'APPROVED' } },
       });
-      expect(publisher.events).toEqual([
+      expect(publisher.published).toEqual([
         expect.objectContaining({
           detailType: 'Tollgate Signing Requested',
           detail: expect.objectContaining({ digest: DIGEST, correlationId: 'scan-arm' }) as unknown,

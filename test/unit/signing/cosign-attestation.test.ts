@@ -20,10 +20,8 @@ import {
   preAuthenticationEncoding,
   verifyAttestationEnvelope,
 } from '../../../shared/core/verify/attestation-envelope';
-import { localKms } from '../../helpers/oci';
-import { approvedVerdict, MemoryReferrers, MemoryRegistry as SigningRegistry } from '../functions/sign/fakes';
+import { approvedVerdict, localKms, MemoryReferrers, MemoryRegistry } from '../../doubles';
 import { pushImage, signInMemory } from '../gate/fixtures';
-import { MemoryRegistry } from '../gate/memory-registry';
 
 /**
  * The vulnerability attestation's second copy, in cosign's legacy `sha256-<hex>.att` layout, for the verifiers
@@ -66,7 +64,7 @@ const readAtt = async (registry: RegistryClient, digest: Digest) => {
 
 describe('the .att copy of the vulnerability attestation', () => {
   it('holds the bundle’s own DSSE envelope (one KMS signature for both), once however often it is signed', async () => {
-    const registry = new MemoryRegistry(HOST);
+    const registry = new MemoryRegistry({ host: HOST });
     const image: ImageRef = {
       registry: HOST,
       repository: REPOSITORY,
@@ -91,8 +89,8 @@ describe('the .att copy of the vulnerability attestation', () => {
   });
 
   it('keeps another attester’s layer when signing and when revoking, and removes only ours', async () => {
-    // The signing fakes: a registry whose tags, deletes and referrers behave as the revocation needs.
-    const registry = new SigningRegistry();
+    // Without the referrers API, so the bundles are listed in (and taken out of) the tag-schema index too.
+    const registry = new MemoryRegistry({ referrersApi: false });
     const { digest } = await registry.pushImage(REPOSITORY, 'x');
     const image: ImageRef = { registry: registry.host, repository: REPOSITORY, digest };
     const signer = new KmsSigner(localKms().client, 'alias/tollgate-signing');

@@ -2,7 +2,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { GetPublicKeyCommand, KMSServiceException, SignCommand } from '@aws-sdk/client-kms';
 import { KmsSigner } from '../../../shared/adapters/aws/kms';
 import { RetryableError, TerminalError } from '../../../shared/core/domain';
-import { localKms, TEST_KEY_ARN } from '../../helpers/oci';
+import { localKms, TEST_KEY_ARN } from '../../doubles';
 
 const sdkError = (name: string, status: number): KMSServiceException =>
   new KMSServiceException({

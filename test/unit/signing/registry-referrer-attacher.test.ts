@@ -13,7 +13,7 @@ import {
 } from '../../../shared/adapters/oci';
 import { type ReferrerArtifact } from '../../../shared/app/signing';
 import { RegistryReferrerAttacher } from '../../../shared/adapters/oci';
-import { MemoryRegistry } from '../functions/sign/fakes';
+import { MemoryRegistry } from '../../doubles';
 
 const repository = 'team/app';
 
@@ -46,7 +46,7 @@ const indexOf = async (registry: RegistryClient, subject: Digest): Promise<Image
 
 describe('RegistryReferrerAttacher', () => {
   it('pushes a referrer of the subject and lists it in the tag-schema index, without looking the subject up', async () => {
-    const registry = new MemoryRegistry();
+    const registry = new MemoryRegistry({ referrersApi: false });
     const image = await registry.pushImage(repository, 'one');
     const subject: Descriptor = { mediaType: MediaType.ociManifest, digest: image.digest, size: image.size };
     const calls = spyOn(registry);
@@ -75,7 +75,7 @@ describe('RegistryReferrerAttacher', () => {
   });
 
   it('looks the subject up when not given it, and refuses a subject that does not exist', async () => {
-    const registry = new MemoryRegistry();
+    const registry = new MemoryRegistry({ referrersApi: false });
     const image = await registry.pushImage(repository, 'one');
     const attacher = new RegistryReferrerAttacher(registry);
     const digest = await attacher.attach(artifact(image.digest, 'bundle'));
@@ -107,7 +107,7 @@ describe('RegistryReferrerAttacher', () => {
         return Promise.resolve([]);
       }
     }
-    const registry = new WithApi();
+    const registry = new WithApi({ referrersApi: false });
     const image = await registry.pushImage(repository, 'one');
     const calls = spyOn(registry);
     const attacher = new RegistryReferrerAttacher(registry);
@@ -119,7 +119,7 @@ describe('RegistryReferrerAttacher', () => {
   });
 
   it('refuses to list a referrer in a tag that holds something other than an index', async () => {
-    const registry = new MemoryRegistry();
+    const registry = new MemoryRegistry({ referrersApi: false });
     const image = await registry.pushImage(repository, 'one');
     const other = await registry.pushImage(repository, 'two');
     const stored = await registry.getManifest(repository, other.digest);

@@ -1,7 +1,7 @@
 import type { Descriptor, RegistryClient } from '../../../shared/adapters/oci';
 import { MediaType, sha256Digest } from '../../../shared/adapters/oci';
 import { RememberingRegistryClient } from '../../../shared/adapters/oci';
-import { MemoryRegistry } from '../functions/sign/fakes';
+import { MemoryRegistry } from '../../doubles';
 
 /** The inner registry, counting what reaches it by method. */
 const counted = (inner: RegistryClient): { client: RegistryClient; calls: Record<string, number> } => {
@@ -23,7 +23,7 @@ describe('RememberingRegistryClient', () => {
   const repository = 'team/app';
 
   it('reads a manifest by digest once, but a tag every time', async () => {
-    const memory = new MemoryRegistry();
+    const memory = new MemoryRegistry({ referrersApi: false });
     const image = await memory.pushImage(repository, 'one');
     const { client, calls } = counted(memory);
     const remembering = new RememberingRegistryClient(client);
@@ -49,7 +49,7 @@ describe('RememberingRegistryClient', () => {
   });
 
   it('knows what it wrote by digest, and forgets a manifest it deleted', async () => {
-    const memory = new MemoryRegistry();
+    const memory = new MemoryRegistry({ referrersApi: false });
     const { client, calls } = counted(memory);
     const remembering = new RememberingRegistryClient(client);
     const blob = Buffer.from('payload');
@@ -71,7 +71,7 @@ describe('RememberingRegistryClient', () => {
   });
 
   it('keeps repositories apart', async () => {
-    const memory = new MemoryRegistry();
+    const memory = new MemoryRegistry({ referrersApi: false });
     const image = await memory.pushImage(repository, 'one');
     const remembering = new RememberingRegistryClient(memory);
     await remembering.getManifest(repository, image.digest);
@@ -80,7 +80,7 @@ describe('RememberingRegistryClient', () => {
 
   it('asks for the referrers API until the registry says it has none, then no more', async () => {
     const listed: Descriptor[] = [];
-    const memory = new MemoryRegistry();
+    const memory = new MemoryRegistry({ referrersApi: false });
     const { client, calls } = counted(memory);
     const remembering = new RememberingRegistryClient(client);
     const digest = sha256Digest('x');
@@ -93,7 +93,7 @@ describe('RememberingRegistryClient', () => {
         return Promise.resolve(listed);
       }
     }
-    const withApi = counted(new WithApi());
+    const withApi = counted(new WithApi({ referrersApi: false }));
     const api = new RememberingRegistryClient(withApi.client);
     await api.referrers(repository, digest);
     await api.referrers(repository, digest);
@@ -101,7 +101,7 @@ describe('RememberingRegistryClient', () => {
   });
 
   it('drops the oldest entries beyond its bound, and does not keep large blobs', async () => {
-    const memory = new MemoryRegistry();
+    const memory = new MemoryRegistry({ referrersApi: false });
     const { client, calls } = counted(memory);
     const remembering = new RememberingRegistryClient(client, { maxEntries: 2, maxBlobBytes: 8 });
     const blobs = ['a', 'b', 'c'].map((text) => Buffer.from(text));

@@ -9,13 +9,12 @@ import {
   signImage,
   type SigningDeps,
 } from '../../../shared/app/signing';
-import { localKms } from '../../helpers/oci';
-import { approvedVerdict, MemoryReferrers, MemoryRegistry } from '../functions/sign/fakes';
+import { approvedVerdict, localKms, MemoryReferrers, MemoryRegistry } from '../../doubles';
 
 const REPOSITORY = 'team/app';
 
 const setUp = (): { registry: MemoryRegistry; ours: SigningDeps } => {
-  const registry = new MemoryRegistry();
+  const registry = new MemoryRegistry({ referrersApi: false });
   const signer = new KmsSigner(localKms().client, 'alias/tollgate-signing');
   return {
     registry,

@@ -1,6 +1,5 @@
-import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { bundleToJSON } from '@sigstore/bundle';
-import type { Signer } from '@sigstore/sign';
 import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse';
 import { KmsSigner } from '../../../shared/adapters/aws/kms';
 import type { Digest } from '../../../shared/core/domain';
@@ -21,9 +20,8 @@ import {
   verifyBundle,
   type BundleExpectation,
 } from '../../../shared/app/verify';
-import { memoryAttacher, pushImage, signInMemory } from '../gate/fixtures';
-import { MemoryRegistry } from '../gate/memory-registry';
-import { localKms } from '../../helpers/oci';
+import { localKms, MemoryReferrers, MemoryRegistry } from '../../doubles';
+import { pushImage, signInMemory } from '../gate/fixtures';
 
 /**
  * The rules of the Go verifiers users run (sigstore-go under cosign v3 and Kyverno, through go-securesystemslib's
@@ -31,25 +29,15 @@ import { localKms } from '../../helpers/oci';
  * an envelope carries exactly one signature, and protojson refuses fields the protobufs do not define.
  */
 const DIGEST = `sha256:${'c'.repeat(64)}` as Digest;
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+// The bundles below are built around signatures of this key, made without KMS in between.
+const key = localKms();
+const { publicKey } = key;
 const expected: BundleExpectation = {
   digest: DIGEST,
   predicateType: COSIGN_SIGN_PREDICATE,
   format: 'sigstore-bundle',
 };
 const ARN = 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-
-const signer = (hint: string): Signer => ({
-  sign: (data: Buffer) =>
-    Promise.resolve({
-      signature: sign('sha256', data, privateKey),
-      key: {
-        $case: 'publicKey',
-        publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-        hint,
-      },
-    }),
-});
 
 interface BundleJson {
   verificationMaterial: Record<string, unknown> & { publicKey?: { hint: string } };
@@ -62,7 +50,7 @@ const bundleJson = async (
   edit: (json: BundleJson) => void = () => {},
   statement: object = inTotoStatement('r.example/team/app', DIGEST, COSIGN_SIGN_PREDICATE, {}),
 ): Promise<Buffer> => {
-  const bundle = await new DSSEBundleBuilder({ signer: signer(hint), witnesses: [] }).create({
+  const bundle = await new DSSEBundleBuilder({ signer: key.signer(hint), witnesses: [] }).create({
     data: Buffer.from(JSON.stringify(statement)),
     type: IN_TOTO_PAYLOAD_TYPE,
   });
@@ -97,7 +85,7 @@ describe("sha256KeyId is go-securesystemslib's SHA256KeyID (ssh.FingerprintSHA25
 
 describe('the bundles Tollgate writes pass the Go verifiers’ DSSE rules (regression: the keyid was the KMS ARN)', () => {
   const readStored = async (): Promise<{ json: BundleJson; key: KeyObject; keyArn: string }> => {
-    const registry = new MemoryRegistry('r.example');
+    const registry = new MemoryRegistry({ host: 'r.example' });
     const digest = await pushImage(registry, 'team/app', 'v1');
     const kms = await signInMemory(
       registry,
@@ -133,7 +121,7 @@ describe('the bundles Tollgate writes pass the Go verifiers’ DSSE rules (regre
 
 describe('re-signing replaces a bundle of ours written the old way', () => {
   it('keeps one bundle, with an empty keyid, and takes the ARN-keyid one away', async () => {
-    const registry = new MemoryRegistry('r.example');
+    const registry = new MemoryRegistry({ host: 'r.example' });
     const image = {
       registry: 'r.example',
       repository: 'team/app',
@@ -147,7 +135,7 @@ describe('re-signing replaces a bundle of ours written the old way', () => {
       data: statementBytes(inTotoStatement(`r.example/team/app`, image.digest, COSIGN_SIGN_PREDICATE, {})),
       type: IN_TOTO_PAYLOAD_TYPE,
     });
-    const oldDigest = await memoryAttacher(registry).attach({
+    const oldDigest = await new MemoryReferrers(registry).attach({
       repository: image.repository,
       subject: image.digest,
       artifact: Buffer.from(JSON.stringify(bundleToJSON(old))),
@@ -254,7 +242,7 @@ describe('verifyBundle refuses what the Go verifiers refuse', () => {
 
 describe('tollgate verify (the gate) refuses a bundle with a mismatching keyid', () => {
   it('counts no signature from it, and still accepts the same bundle with an empty keyid', async () => {
-    const registry = new MemoryRegistry('registry.example');
+    const registry = new MemoryRegistry({ host: 'registry.example' });
     const repository = 'team/app';
     const digest = await pushImage(registry, repository, 'v1');
     const deps: GateDeps = {
@@ -265,7 +253,7 @@ describe('tollgate verify (the gate) refuses a bundle with a mismatching keyid',
     };
     const statement = inTotoStatement(`registry.example/${repository}`, digest, COSIGN_SIGN_PREDICATE, {});
     const attach = async (bundle: Buffer) =>
-      memoryAttacher(registry).attach({
+      new MemoryReferrers(registry).attach({
         repository,
         subject: digest,
         artifact: bundle,

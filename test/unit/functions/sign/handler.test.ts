@@ -33,22 +33,24 @@ import {
 } from '../../../../shared/app/signing';
 import { type VerificationResult } from '../../../../shared/app/verify';
 import { verifyImageSignatures } from '../../../helpers/verify-formats';
-import { localKms, type LocalKms } from '../../../helpers/oci';
-import { CRITICAL, page, POLICY } from '../../judge/builders';
 import {
-  captureStdout,
+  approvedVerdict,
+  captureOutput,
   emittedMetrics,
   lambdaContext,
+  localKms,
   MemoryReferrers,
   MemoryRegistry,
   MemoryVerdictStore,
   recordFor,
-  approvedVerdict,
   RecordingPublisher,
   verdictFor,
-} from './fakes';
+  type LocalKms,
+} from '../../../doubles';
+import { CRITICAL, page, POLICY } from '../../judge/builders';
 
 const REPOSITORY = 'payments/api';
+const ECR_HOST = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
 
 interface World {
   readonly registry: MemoryRegistry;
@@ -61,7 +63,7 @@ interface World {
     digest: Digest,
     extra?: Record<string, unknown>,
   ) => Promise<SignResult>;
-  readonly stdout: ReturnType<typeof captureStdout>;
+  readonly stdout: ReturnType<typeof captureOutput>;
 }
 
 let world: World;
@@ -70,7 +72,8 @@ const setUp = (
   formats: SignFunctionDeps['formats'] = ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'],
   judging?: SignFunctionDeps['judging'],
 ): World => {
-  const registry = new MemoryRegistry();
+  // Without the referrers API, like Distribution 2.x: bundles go through the tag-schema index.
+  const registry = new MemoryRegistry({ host: ECR_HOST, referrersApi: false });
   const store = new MemoryVerdictStore();
   const publisher = new RecordingPublisher();
   const kms = localKms();
@@ -89,7 +92,7 @@ const setUp = (
     signing: () => Promise.resolve(signing),
     ...(judging === undefined ? {} : { judging }),
   }));
-  const stdout = captureStdout();
+  const stdout = captureOutput();
   const run = (
     action: SigningAction,
     digest: Digest,
@@ -112,7 +115,7 @@ const setUp = (
         ),
         ...extra,
       },
-      lambdaContext(),
+      lambdaContext('tollgate-sign'),
     );
   return { registry, store, publisher, kms, signing, run, stdout };
 };
@@ -178,8 +181,12 @@ describe('sign: an APPROVED image', () => {
         reference: `${world.registry.host}/${REPOSITORY}@${index.manifests[0]!.digest}`,
       },
     ];
-    expect(world.store.saved).toEqual([
-      { key: `${REPOSITORY}@${image.digest}`, signatures: refs, expectedVersion: 3 },
+    expect(world.store.signatureSaves).toEqual([
+      {
+        image: expect.objectContaining({ repository: REPOSITORY, digest: image.digest }) as unknown,
+        signatures: refs,
+        expectedVersion: 3,
+      },
     ]);
     expect(world.publisher.published).toHaveLength(1);
     expect(world.publisher.published[0]).toMatchObject({
@@ -212,7 +219,7 @@ describe('sign: an APPROVED image', () => {
     for (const digest of [index, ...children.map((child) => child.digest)]) {
       expect(await validFormats(digest)).toEqual(['cosign-legacy', 'sigstore-bundle', 'vuln-attestation']);
     }
-    expect(world.store.saved[0]?.signatures).toHaveLength(9);
+    expect(world.store.signatureSaves[0]?.signatures).toHaveLength(9);
     expect(world.publisher.published[0]?.detail).toMatchObject({
       verdict: 'APPROVED',
       image: { digest: index },
@@ -231,7 +238,7 @@ describe('sign: an APPROVED image', () => {
 
     expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(signs);
     expect(world.registry.writes).toHaveLength(writes);
-    expect(world.store.saved).toHaveLength(1);
+    expect(world.store.signatureSaves).toHaveLength(1);
     expect(world.publisher.published).toHaveLength(2);
     expect(world.publisher.published[1]?.detail).toEqual(world.publisher.published[0]?.detail);
   });
@@ -244,7 +251,7 @@ describe('sign: an APPROVED image', () => {
 
     await expect(world.run('sign', image.digest)).resolves.toBe('signed');
 
-    expect(world.store.saved.map((save) => save.expectedVersion)).toEqual([3, 4]);
+    expect(world.store.signatureSaves.map((save) => save.expectedVersion)).toEqual([3, 4]);
     expect(world.store.records.get(`${REPOSITORY}@${image.digest}`)?.signatures).toHaveLength(1);
     expect(world.publisher.published).toHaveLength(1);
   });
@@ -271,7 +278,7 @@ describe('sign: fail closed', () => {
     await expect(world.run('sign', image.digest)).resolves.toBe('refused');
 
     expectUntouched(image.digest);
-    expect(world.store.saved).toEqual([]);
+    expect(world.store.signatureSaves).toEqual([]);
     expect(world.publisher.published).toEqual([]);
     expect(metrics()).toMatchObject({ SigningRefused: 1 });
   });
@@ -352,7 +359,7 @@ describe('sign: fail closed', () => {
     for (const digest of [index, ...children.map((child) => child.digest)])
       expect(await validFormats(digest)).toEqual([]);
     expect(world.kms.mock.commandCalls(SignCommand)).toHaveLength(6);
-    expect(world.store.saved).toEqual([]);
+    expect(world.store.signatureSaves).toEqual([]);
     expect(world.publisher.published).toEqual([]);
     // Per digest: the .sig layer, two bundle referrers and the .att layer.
     expect(metrics()).toMatchObject({ SigningRevokedMidway: 1, SignaturesRemoved: 8 });
