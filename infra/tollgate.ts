@@ -1,4 +1,4 @@
-import { CfnOutput, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
+import { CfnOutput, DefaultStackSynthesizer, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { Operations } from './constructs/operations';
 import { OnPush } from './constructs/on-push';
 import { OnScan } from './constructs/on-scan';
 import { PublicKeyParameter } from './constructs/public-key-parameter';
+import { Reconciler } from './constructs/reconciler';
 import { Signer } from './constructs/signer';
 import { SigningKey } from './constructs/signing-key';
 import { VerdictTable } from './constructs/verdict-table';
@@ -57,6 +58,8 @@ export class Tollgate extends Construct {
   public readonly onPush: OnPush;
   public readonly onScan: OnScan;
   public readonly signer: Signer;
+  /** The sweep: reconciles the registry with the verdict table on a schedule (docs/reconcile.md). */
+  public readonly reconciler: Reconciler;
   /** Bus archive and schema registry. */
   public readonly eventContract: EventContract;
   public readonly alerts: Alerts;
@@ -118,6 +121,12 @@ export class Tollgate extends Construct {
     this.onScan = new OnScan(this, 'OnScan', stage);
     this.onPush = new OnPush(this, 'OnPush', { ...stage, onTimeout: this.onScan.onTimeout });
     this.signer = new Signer(this, 'Signer', { ...stage, key: this.signingKey.key });
+    this.reconciler = new Reconciler(this, 'Reconcile', {
+      ...stage,
+      onPush: this.onPush,
+      onTimeout: this.onScan.onTimeout,
+      intervalMinutes: this.config.reconcile.intervalMinutes,
+    });
 
     // Consumers trust `source: tollgate` on this bus: only the roles that publish it may put it (section 5 of
     // docs/threat-model.md). A new publishing stage must be added here, or its events are refused.
@@ -125,6 +134,7 @@ export class Tollgate extends Construct {
 
     // Keep after every stage: the dashboard and alarms cover each function and dead-letter queue found here.
     this.operations.watchAll(this);
+    this.operations.watchSweep(Duration.minutes(this.config.reconcile.intervalMinutes));
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn });
 
     new CfnOutput(this, 'SigningKeyArn', {
@@ -147,6 +157,7 @@ export class Tollgate extends Construct {
       this.onScan.function,
       this.onScan.onTimeout,
       this.signer.function,
+      this.reconciler.function,
       ...(this.alerts.notify === undefined ? [] : [this.alerts.notify]),
     ].map((fn) => fn.function.role!);
   }

@@ -4,7 +4,7 @@ import { handlePush, type PushOutcome } from '../../shared/app/push';
 import { parseWithSchema, tollgateHandler } from '../../shared/adapters/runtime/tollgate-handler';
 import { emitVerdictMetrics } from '../../shared/adapters/runtime/verdict-metrics';
 import { pushAdapters } from './deps';
-import { onceFor, resetOnce } from './once';
+import { onceFor, resetOnce } from '../../shared/adapters/runtime/once';
 import { reportPush } from './report';
 
 export type OnPushResult = PushOutcome['kind'] | 'malformed';
@@ -16,7 +16,7 @@ const onPush = tollgateHandler({
   what: 'ECR Image Action event',
   parse: (raw) => normalizeImageActionEvent(parseImageAction(raw)),
   malformed: (): OnPushResult => 'malformed',
-  adapters: pushAdapters,
+  adapters: () => pushAdapters(),
   keys: (event) => ({ repository: event.repository, digest: event.digest, correlationId: event.eventId }),
   run: async (event, { deps, context, logger, metrics }): Promise<OnPushResult> => {
     // One publisher, counted, for what on-push announces itself and for what it judges.

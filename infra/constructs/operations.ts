@@ -20,6 +20,8 @@ export const METRIC = {
   eventsFailed: 'EventsFailed',
   scanTimeouts: 'ScanTimeouts',
   alertsSent: 'AlertsSent',
+  imagesWithoutVerdict: 'ImagesWithoutVerdict',
+  attestationsRefreshed: 'AttestationsRefreshed',
 } as const;
 
 const OUTCOMES = [
@@ -129,6 +131,38 @@ export class Operations extends Construct {
         period: this.period,
         label: 'Scan timeouts',
       }),
+      threshold: 0,
+    });
+  }
+
+  /**
+   * The sweep's graph and alarm: covered images it found with no final verdict after the scan timeout (events
+   * were lost; the sweep is dealing with each), and the attestations it re-issued.
+   */
+  public watchSweep(interval: Duration): cloudwatch.Alarm {
+    const period = Duration.minutes(Math.max(5, interval.toMinutes()));
+    const metric = (metricName: string, label: string, color: string): cloudwatch.IMetric =>
+      new cloudwatch.MathExpression({
+        expression: `SELECT MAX(${metricName}) FROM SCHEMA(${METRICS_NAMESPACE}, "function", service)`,
+        period,
+        label,
+        color,
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Sweep: images without a verdict, attestations refreshed',
+        width: 12,
+        left: [
+          metric(METRIC.imagesWithoutVerdict, 'without verdict', cloudwatch.Color.RED),
+          metric(METRIC.attestationsRefreshed, 'attestations refreshed', cloudwatch.Color.GREEN),
+        ],
+        leftYAxis: { min: 0, label: 'Count', showUnits: false },
+      }),
+    );
+    return this.alarm('ImagesWithoutVerdict', {
+      alarmDescription:
+        'Tollgate: the sweep found covered images with no final verdict after the scan timeout: events were lost (docs/reconcile.md)',
+      metric: metric(METRIC.imagesWithoutVerdict, 'Images without verdict', cloudwatch.Color.RED),
       threshold: 0,
     });
   }

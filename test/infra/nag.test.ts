@@ -95,6 +95,25 @@ const build = (
   // Signing (issue #6).
   acknowledgeRepositoryGlobs(tollgate.signer.function.function.role!, repositories);
 
+  // The sweep (issue #16).
+  const sweepRole = tollgate.reconciler.function.function.role!;
+  acknowledgeRepositoryGlobs(sweepRole, repositories);
+  acknowledge(
+    sweepRole,
+    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:us-west-2:123456789012:schedule/tollgate-scan-timeouts/*]',
+    'The sweep starts a pipeline as on-push does: schedules named per image, in Tollgate’s own group only',
+  );
+  acknowledge(
+    sweepRole,
+    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:us-west-2:123456789012:repository/*]',
+    'ecr:DescribeRepositories only, to list the repositories and find the covered ones; every call on images is scoped to those',
+  );
+  acknowledge(
+    tollgate.reconciler.node.findChild('ScheduleRole'),
+    `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(tollgate.reconciler.function.function.node.defaultChild as CfnElement)}.Arn>:*]`,
+    'grantInvoke adds the function’s version/alias ARNs; the role can invoke the sweep and nothing else',
+  );
+
   // Alerts (issue #7).
   for (const construct of tollgate.alerts.node.findAll()) {
     if (construct instanceof TollgateFunction) {

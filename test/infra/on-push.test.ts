@@ -105,7 +105,7 @@ describe('On push: the functions', () => {
     });
   });
 
-  it('only on-push carries the scheduler settings, by the names deps.ts reads', () => {
+  it('only on-push and the sweep (which starts a pipeline as on-push does) carry the scheduler settings', () => {
     const variables = (
       resources[functionId]!.Properties.Environment as { Variables: Record<string, unknown> }
     ).Variables;
@@ -117,8 +117,15 @@ describe('On push: the functions', () => {
       [ON_PUSH_ENV.timeoutFunction]: { 'Fn::GetAtt': [timeoutFunctionId, 'Arn'] },
       [ON_PUSH_ENV.schedulerRole]: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
     });
+    const sweepId = logicalId(stack.tollgate.reconciler.function.function);
+    expect(
+      (resources[sweepId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
+      [ON_PUSH_ENV.idempotencyTable]: { Ref: logicalId(onPush.idempotencyTable) },
+      [ON_PUSH_ENV.schedulerRole]: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
+    });
     const others = Object.entries(resources).filter(
-      ([id, resource]) => resource.Type === 'AWS::Lambda::Function' && id !== functionId,
+      ([id, resource]) => resource.Type === 'AWS::Lambda::Function' && id !== functionId && id !== sweepId,
     );
     expect(others.length).toBeGreaterThan(0);
     for (const [, other] of others) {

@@ -49,6 +49,8 @@ const ids = {
   topicKey: logicalId(tollgate.alerts.key),
   idempotency: logicalId(tollgate.onPush.idempotencyTable),
   schedulerRole: logicalId(tollgate.onPush.schedulerRole),
+  sweepScheduleRole: logicalId(tollgate.reconciler.node.findChild('ScheduleRole')),
+  sweep: logicalId(tollgate.reconciler.function.function),
   onTimeout: logicalId(tollgate.onScan.onTimeout.function),
 };
 
@@ -193,9 +195,11 @@ const resourceKind = (resource: unknown, ownQueue: string | undefined): string =
     [ids.bus, 'tollgate bus'],
     [ids.schedulerRole, 'scheduler role'],
     [ids.onTimeout, 'on-timeout function'],
+    [ids.sweep, 'reconcile function'],
   ];
   for (const [id, kind] of named) if (text.includes(`"${id}"`)) return kind;
   if (ownQueue !== undefined && text.includes(`"${ownQueue}"`)) return 'own dead-letter queue';
+  if (text.includes(':repository/*"')) return 'every repository';
   if (text.includes(':repository/')) return 'covered repositories';
   if (text.includes(':schedule/tollgate-scan-timeouts/*')) return 'scan-timeout schedules';
   return `unexpected ${text}`;
@@ -242,6 +246,30 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'ecr:DescribeImageScanFindings': REPOS,
     'ecr:DescribeImages': REPOS,
     'ecr:DescribeRepositories': REPOS,
+    'ecr:GetAuthorizationToken': ['*'],
+    'ecr:GetRegistryScanningConfiguration': ['*'],
+    'ecr:PutImageTagMutability': REPOS,
+    'ecr:StartImageScan': REPOS,
+    'events:PutEvents': ['tollgate bus'],
+    'iam:PassRole': ['scheduler role'],
+    'inspector2:ListFindings': ['*'],
+    'scheduler:CreateSchedule': ['scan-timeout schedules'],
+    'scheduler:DeleteSchedule': ['scan-timeout schedules'],
+    'scheduler:GetSchedule': ['scan-timeout schedules'],
+  },
+  'functions/reconcile/handler.ts': {
+    ...COMMON,
+    // DeleteItem only on the cursor's key (dynamodb:LeadingKeys), asserted on its own below.
+    'dynamodb:DeleteItem': ['idempotency table', 'verdict table'],
+    'dynamodb:GetItem': ['idempotency table', 'verdict table'],
+    'dynamodb:PutItem': ['idempotency table', 'verdict table'],
+    'dynamodb:UpdateItem': ['idempotency table', 'verdict table'],
+    'ecr:BatchDeleteImage': REPOS,
+    'ecr:BatchGetImage': REPOS,
+    'ecr:DescribeImageScanFindings': REPOS,
+    'ecr:DescribeImages': REPOS,
+    // Names only, to find the covered ones: listing has no narrower resource.
+    'ecr:DescribeRepositories': ['covered repositories', 'every repository'],
     'ecr:GetAuthorizationToken': ['*'],
     'ecr:GetRegistryScanningConfiguration': ['*'],
     'ecr:PutImageTagMutability': REPOS,
@@ -352,9 +380,35 @@ describe('each function’s role: least privilege, action by action', () => {
     });
   });
 
+  it('the sweep deletes only its cursor from the verdict table, never an image record', () => {
+    const deletes = identityStatements().filter(
+      ({ role, statement }) =>
+        role ===
+          roleOf(
+            functions.find(
+              ([, fn]) => fn.Metadata?.[ENTRY_METADATA] === 'functions/reconcile/handler.ts',
+            )![1],
+          ) &&
+        actionsOf(statement).includes('dynamodb:DeleteItem') &&
+        JSON.stringify(statement.Resource).includes(`"${ids.table}"`),
+    );
+    expect(deletes.map(({ statement }) => statement.Condition)).toEqual([
+      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['reconcile#cursor'] } },
+    ]);
+  });
+
+  it('the sweep’s schedule role may start the sweep and nothing else', () => {
+    expect(permissionsOf(ids.sweepScheduleRole)).toEqual({ 'lambda:InvokeFunction': ['reconcile function'] });
+    expect(resources[ids.sweepScheduleRole]!.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }],
+    });
+  });
+
   it('no other role exists, and functions are invoked by EventBridge rules of this stack only', () => {
     const roles = Object.keys(resources).filter((id) => resources[id]!.Type === 'AWS::IAM::Role');
-    expect(roles.sort()).toEqual([...functions.map(([, fn]) => roleOf(fn)), ids.schedulerRole].sort());
+    expect(roles.sort()).toEqual(
+      [...functions.map(([, fn]) => roleOf(fn)), ids.schedulerRole, ids.sweepScheduleRole].sort(),
+    );
     const permissions = Object.values(resources).filter(
       (resource) => resource.Type === 'AWS::Lambda::Permission',
     );
@@ -642,9 +696,9 @@ describe('section 5: nobody forges Tollgate’s events', () => {
     const exempt = (
       statement!.Condition!.ArnNotEquals!['aws:PrincipalArn'] as { 'Fn::GetAtt': [string, string] }[]
     ).map((arn) => arn['Fn::GetAtt'][0]);
-    // Exactly the publishers: on-push, on-scan, on-timeout, sign, notify.
+    // Exactly the publishers: on-push, on-scan, on-timeout, sign, notify and the sweep.
     expect([...exempt].sort()).toEqual(publishingRoles);
-    expect(publishingRoles).toHaveLength(5);
+    expect(publishingRoles).toHaveLength(6);
   });
 
   it('a principal with Action: * cannot put a Tollgate-sourced event, in any case, alone or among others', () => {

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FUNCTION_ENV } from '../../core/env-contract';
 import type { JudgeDeps } from '../../app/judge';
@@ -17,6 +18,7 @@ export interface AwsClients {
   readonly ecr?: ECRClient;
   readonly dynamodb?: DynamoDBClient;
   readonly eventBridge?: EventBridgeClient;
+  readonly scheduler?: SchedulerClient;
 }
 
 /** The verdict table, as every function that reads or writes verdicts opens it. */

@@ -1,9 +1,9 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import type { OnceKey } from '../../shared/app/push';
-import { requireEnv } from '../../shared/adapters/runtime';
-import { ON_PUSH_ENV } from './deps';
+import { FUNCTION_ENV } from '../../core/env-contract';
+import type { OnceKey } from '../../app/push';
+import { requireEnv } from './env';
 
 /**
  * Idempotency covers the steps that must happen once, not the whole event: the once-per-image part
@@ -31,12 +31,17 @@ export const resetOnce = (): void => {
   idempotent = undefined;
 };
 
-/** The `once` port of handlePush over Powertools idempotency, for the invocation of `context`. */
+/**
+ * The `once` port of handlePush over Powertools idempotency, for the invocation of `context`. on-push and the sweep
+ * share the table and the keys, so a push reached by both starts one pipeline.
+ */
 export const onceFor = (context: Context) => {
   idempotency.registerLambdaContext(context);
   return <T extends object>(key: OnceKey, run: () => Promise<T>): Promise<T> => {
     idempotent ??= makeIdempotent(runStep, {
-      persistenceStore: new DynamoDBPersistenceLayer({ tableName: requireEnv(ON_PUSH_ENV.idempotencyTable) }),
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: requireEnv(FUNCTION_ENV.idempotencyTable),
+      }),
       config: idempotency,
       dataIndexArgument: 0,
     });

@@ -43,6 +43,12 @@ export interface JudgeOptions {
   readonly withIndex?: boolean;
   /** A line added to the warnings of a new verdict, saying why it was judged again. */
   readonly note?: string;
+  /**
+   * Decide an unchanged approval again when its scan is newer than the recorded one, so its attestation is
+   * re-issued from that scan (the sweep's refresh). Only ever re-approves: a changed decision is decided anyway.
+   * @default false
+   */
+  readonly reattest?: boolean;
 }
 
 export type JudgeOutcome =
@@ -101,7 +107,9 @@ export const judgeImage = async (
   if (record.status === 'DELETED') return { kind: 'deleted' };
   if (options.onlyIfDecided === true && record.status !== 'DECIDED') return { kind: 'not-judged-yet' };
 
-  const decision = judge(record, await observe(deps, record, options), deps.policy, deps.now());
+  const decision = judge(record, await observe(deps, record, options), deps.policy, deps.now(), {
+    reattest: options.reattest === true,
+  });
   const outcome = await apply(deps, record, decision, correlationId ?? record.correlationId, options);
   if (record.parent === undefined || outcome.kind === 'deleted' || options.withIndex === false)
     return outcome;

@@ -58,6 +58,7 @@ export const judge = (
   observation: ScanObservation,
   policy: LoadedPolicy,
   now: Date,
+  options: { readonly reattest?: boolean } = {},
 ): JudgeDecision => {
   if (record.status === 'DELETED') return { kind: 'skip', reason: 'deleted' };
   const next = nextVerdict(record, observation, policy, now);
@@ -69,6 +70,11 @@ export const judge = (
     previous.findingsFingerprint === next.findingsFingerprint &&
     previous.policyDigest === next.policyDigest
   ) {
+    // The same approval from a newer scan: decided again when asked, so the attestation the signer writes from it
+    // carries the newer scan's times (the sweep's re-attestation, docs/reconcile.md).
+    if (options.reattest === true && reattests(previous, next)) {
+      return { kind: 'decide', verdict: { ...reevaluate(previous, next), ...extras(next) } };
+    }
     return { kind: 'unchanged', verdict: previous };
   }
   // An approval now refused becomes REVOKED, so its signatures are dealt with (revocation setting).
@@ -219,3 +225,10 @@ const extras = (verdict: RecordedVerdict): VerdictRecordExtras => ({
   ...(verdict.staleExceptions === undefined ? {} : { staleExceptions: verdict.staleExceptions }),
   ...(verdict.expiredExceptions === undefined ? {} : { expiredExceptions: verdict.expiredExceptions }),
 });
+
+const reattests = (previous: RecordedVerdict, next: RecordedVerdict): boolean => {
+  if (previous.outcome !== 'APPROVED' || next.outcome !== 'APPROVED') return false;
+  const before = previous.scan.completedAt;
+  const after = next.scan.completedAt;
+  return after !== undefined && (before === undefined || Date.parse(after) > Date.parse(before));
+};

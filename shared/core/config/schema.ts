@@ -38,6 +38,33 @@ const tagRulesSchema = z.strictObject({
   action: z.enum(['report', 'untag']).default('report'),
 });
 
+const RECONCILE_DEFAULTS = {
+  intervalMinutes: 60,
+  scope: { tagged: true, maxAgeDays: 90, pulledWithinDays: 30 },
+  rescanAfterDays: 7,
+  maxApiCallsPerRun: 5000,
+};
+
+const reconcileSchema = z.strictObject({
+  /** How often the sweep runs. */
+  intervalMinutes: z.number().int().min(5).max(1440).default(RECONCILE_DEFAULTS.intervalMinutes),
+  /**
+   * Which images the sweep acts on: any that is tagged, pushed within `maxAgeDays`, or pulled within
+   * `pulledWithinDays` (ECR's lastRecordedPullTime). The others are counted, not acted on.
+   */
+  scope: z
+    .strictObject({
+      tagged: z.boolean().default(true),
+      maxAgeDays: z.number().int().min(0).max(3650).default(90),
+      pulledWithinDays: z.number().int().min(0).max(3650).default(30),
+    })
+    .default(RECONCILE_DEFAULTS.scope),
+  /** With basic scanning, an in-use image whose last scan is older than this is scanned again (ECR allows one a day). */
+  rescanAfterDays: z.number().int().min(1).max(365).default(RECONCILE_DEFAULTS.rescanAfterDays),
+  /** The AWS API calls one run may make before it stops and leaves its cursor for the next. */
+  maxApiCallsPerRun: z.number().int().min(50).max(1_000_000).default(RECONCILE_DEFAULTS.maxApiCallsPerRun),
+});
+
 /** The whole of `tollgate.config.yaml`; also accepted as the `Tollgate` construct's props. */
 export const configSchema = z.strictObject({
   /** Repository patterns Tollgate covers. `*` matches any characters, `/` included (EventBridge wildcard). */
@@ -80,6 +107,23 @@ export const configSchema = z.strictObject({
   revocation: z.enum(['alert', 'remove-signatures']).default('alert'),
   /** How long the bus archive keeps events, for audit and replay. 0 keeps them forever. */
   archiveRetentionDays: z.number().int().min(0).max(3650).default(365),
+  /** The sweep that reconciles the registry with the verdict table (docs/reconcile.md). */
+  reconcile: reconcileSchema.default(RECONCILE_DEFAULTS),
+  attestation: z
+    .strictObject({
+      /** An approved image's vulnerability attestation older than this is re-issued from a newer scan. */
+      refreshAfterHours: z.number().int().min(1).max(24 * 30).default(24),
+    })
+    .default({ refreshAfterHours: 24 }),
+  signing: z
+    .strictObject({
+      /**
+       * Manifest PUTs per second that signing may spend, out of ECR's PutImage quota (10 per second per account
+       * and region by default), so the teams' own pushes keep the rest.
+       */
+      putImagePerSecond: z.number().min(0.1).max(1000).default(5),
+    })
+    .default({ putImagePerSecond: 5 }),
 });
 
 export type TollgateConfigInput = z.input<typeof configSchema>;

@@ -6,3 +6,4 @@ export * from './verdict';
 export * from './glob';
 export * from './image-record';
 export * from './signature-format';
+export * from './origin';

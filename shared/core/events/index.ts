@@ -17,3 +17,4 @@ export * from './tollgate-detail-types';
 export * from './verdict-event';
 export * from './tag-violation-event';
 export * from './signing-requested';
+export { reconcileRequestSchema, type ReconcileRequest } from './reconcile-request';

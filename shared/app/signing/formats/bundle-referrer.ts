@@ -9,7 +9,7 @@ import { rewriteReferrersIndex } from '../../registry/referrers';
 import type { Descriptor } from '../../../core/oci/types';
 import type { BundleExpectation } from '../../../core/verify/bundle';
 import { cosignKeyHint } from '../../../core/verify/key-ids';
-import { readBundleReferrers, type StoredBundles } from '../../verify/read-signatures';
+import { readBundleReferrers, type StoredBundle, type StoredBundles } from '../../verify/read-signatures';
 import { defaultBackoff, MAX_ATTEMPTS, untilSettled, type SigningDeps } from '../deps';
 import { SignatureConflictError } from '../errors';
 import { bundleReferrerAnnotations } from '../../../core/formats/manifest/bundle-referrer';
@@ -26,6 +26,12 @@ export interface BundleRequest {
   readonly predicate: unknown;
   /** The image's descriptor as already read, so attaching need not look it up again. */
   readonly subject?: Descriptor;
+  /**
+   * Whether a bundle of ours still says what this request would (its DSSE envelope given). One that does not is
+   * replaced: a new one is attached, and the outdated one unlisted once the new one is in place. Absent: every
+   * bundle of ours for the predicate type is current.
+   */
+  readonly current?: (envelope: { readonly payload?: unknown }) => boolean;
 }
 
 /**
@@ -64,8 +70,8 @@ export const settleBundleReferrer = async (
   // the listing judged is the settled one (without it, 5 concurrent signers left a duplicate now and then).
   const settled = await untilSettled(deps, async () => {
     const stored = await readBundleReferrers(deps.registry, image.repository, image.digest);
-    if (oursInOrder(stored, expected, key).length > 0)
-      return converge(deps, image, identity, stored, expected, key);
+    if (oursInOrder(stored, expected, key, request.current).length > 0)
+      return converge(deps, image, identity, stored, expected, key, request.current);
     await attach(deps, image, identity, request);
     await (deps.backoff ?? defaultBackoff)(0);
     return converge(
@@ -75,6 +81,7 @@ export const settleBundleReferrer = async (
       await readBundleReferrers(deps.registry, image.repository, image.digest),
       expected,
       key,
+      request.current,
     );
   });
   if (settled === undefined) {
@@ -87,11 +94,34 @@ export const settleBundleReferrer = async (
 
 // In listing order: appenders add at the end, so the first is the one earlier signers most likely settled on and
 // reported, and concurrent pruners reading the same index agree on it.
-const oursInOrder = (stored: StoredBundles, expected: BundleExpectation, key: KeyObject): Digest[] => [
+const oursInOrder = (
+  stored: StoredBundles,
+  expected: BundleExpectation,
+  key: KeyObject,
+  current: BundleRequest['current'],
+): Digest[] => [
   ...new Set(
-    stored.bundles.filter((bundle) => bundleIsOurs(bundle, expected, key)).map((b) => b.descriptor.digest),
+    stored.bundles
+      .filter((bundle) => isCurrentOfOurs(bundle, expected, key, current))
+      .map((b) => b.descriptor.digest),
   ),
 ];
+
+const isCurrentOfOurs = (
+  bundle: StoredBundle,
+  expected: BundleExpectation,
+  key: KeyObject,
+  current: BundleRequest['current'],
+): boolean => bundleIsOurs(bundle, expected, key) && (current === undefined || current(envelopeOf(bundle)));
+
+const envelopeOf = (bundle: StoredBundle): { readonly payload?: unknown } => {
+  try {
+    const parsed = JSON.parse(bundle.bundle.toString('utf8')) as { dsseEnvelope?: { payload?: unknown } };
+    return parsed.dsseEnvelope ?? {};
+  } catch {
+    return {};
+  }
+};
 
 /** Our bundle when exactly one is listed; otherwise unlists the duplicates (or finds none) and asks to re-read. */
 const converge = async (
@@ -101,10 +131,11 @@ const converge = async (
   stored: StoredBundles,
   expected: BundleExpectation,
   key: KeyObject,
+  current: BundleRequest['current'],
 ): Promise<SettledBundle | undefined> => {
-  const [keep, ...duplicates] = oursInOrder(stored, expected, key);
+  const [keep, ...duplicates] = oursInOrder(stored, expected, key, current);
   if (keep === undefined) return undefined;
-  const outdated = outdatedOfOurs(stored, expected, key);
+  const outdated = outdatedOfOurs(stored, expected, key, current);
   if (duplicates.length === 0 && outdated.length === 0) {
     const bundle = stored.bundles.find((candidate) => candidate.descriptor.digest === keep)!.bundle;
     return { ref: { format: expected.format, reference: `${identity}@${keep}` }, bundle };
@@ -114,17 +145,23 @@ const converge = async (
 };
 
 /**
- * Bundles our key signed for this predicate type that no longer pass our own (Go-verifier-strict) check: those
- * written before the DSSE keyid was left empty. cosign and Kyverno settle for any bundle that verifies, so they do
- * no harm next to the new one, but every verifier lists them as refused; they go once the new one is in place.
+ * Bundles our key signed for this predicate type that are no longer current: those that fail our own
+ * (Go-verifier-strict) check, written before the DSSE keyid was left empty, and attestations of an older scan than
+ * the one on record. cosign and Kyverno settle for any bundle that verifies, so an old one would keep vouching for
+ * the old scan next to the new; they go once the new one is in place, so one of ours stays per digest.
  */
-const outdatedOfOurs = (stored: StoredBundles, expected: BundleExpectation, key: KeyObject): Digest[] => [
+const outdatedOfOurs = (
+  stored: StoredBundles,
+  expected: BundleExpectation,
+  key: KeyObject,
+  current: BundleRequest['current'],
+): Digest[] => [
   ...new Set(
     stored.bundles
       .filter(
         (bundle) =>
           bundle.claimedPredicateType === expected.predicateType &&
-          !bundleIsOurs(bundle, expected, key) &&
+          !isCurrentOfOurs(bundle, expected, key, current) &&
           bundleSignedBy(bundle, key),
       )
       .map((bundle) => bundle.descriptor.digest),

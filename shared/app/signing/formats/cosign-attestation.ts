@@ -37,18 +37,22 @@ export const signCosignAttestation = async (
   image: ImageRef,
   envelope: Buffer,
   predicateType: string,
+  current: (envelope: { readonly payload?: unknown }) => boolean = () => true,
 ): Promise<void> => {
   const key = createPublicKey((await deps.publicKey.publicKey()).pem);
   const expected = { digest: image.digest, predicateType };
   const layer = attestationLayerDescriptor(envelope, predicateType);
   const written = await rewriteAttestationTag(deps, image.repository, image.digest, (stored) => {
-    const ours = stored?.layers.some(
-      (existing) =>
-        existing.claimedPredicateType === predicateType &&
-        verifyAttestationEnvelope(existing.envelope, expected, key).valid,
-    );
-    if (ours === true) return undefined;
-    return { layers: [...(stored?.parsed?.layers ?? []), layer], blobs: [envelope] };
+    const layers = stored?.layers ?? [];
+    const isOurs = (existing: (typeof layers)[number]): boolean =>
+      existing.claimedPredicateType === predicateType &&
+      verifyAttestationEnvelope(existing.envelope, expected, key).valid;
+    if (layers.some((existing) => isOurs(existing) && current(parseEnvelope(existing.envelope))))
+      return undefined;
+    // Ours of an older scan go as the new one comes in, in the same write: one of ours per digest. Others' stay.
+    const outdated = new Set(layers.flatMap((existing, index) => (isOurs(existing) ? [index] : [])));
+    const kept = (stored?.parsed?.layers ?? []).filter((_, index) => !outdated.has(index));
+    return { layers: [...kept, layer], blobs: [envelope] };
   });
   if (written === 'conflict') {
     throw new SignatureConflictError(
@@ -154,4 +158,12 @@ const rewriteAttestationTag = async (
     return landed ? ('written' as const) : undefined;
   });
   return settled ?? 'conflict';
+};
+
+const parseEnvelope = (envelope: Buffer): { readonly payload?: unknown } => {
+  try {
+    return JSON.parse(envelope.toString('utf8')) as { payload?: unknown };
+  } catch {
+    return {};
+  }
 };

@@ -2,6 +2,8 @@ import type { ImageRef, SignatureRef } from '../../../core/domain';
 import type { SigningDeps } from '../deps';
 import { settleBundleReferrer, type BundleRequest } from './bundle-referrer';
 import { signCosignAttestation } from './cosign-attestation';
+import { attestedScanFinishedOn, attestsAtLeast } from '../../../core/formats/payload/attested-scan';
+import type { VulnPredicate } from '../../../core/formats/payload/vuln-predicate';
 
 /**
  * The vulnerability attestation, in both places verifiers look for it: the Sigstore bundle referrer (cosign 2.6.3+
@@ -13,10 +15,14 @@ import { signCosignAttestation } from './cosign-attestation';
 export const signVulnAttestation = async (
   deps: SigningDeps,
   image: ImageRef,
-  request: BundleRequest & { readonly format: 'vuln-attestation' },
+  request: BundleRequest & { readonly format: 'vuln-attestation'; readonly predicate: VulnPredicate },
 ): Promise<SignatureRef> => {
-  const { ref, bundle } = await settleBundleReferrer(deps, image, request);
-  await signCosignAttestation(deps, image, dsseEnvelopeOf(bundle), request.predicateType);
+  // Ours is current while it vouches for the scan on record; one of an older scan is replaced, then removed.
+  const wanted = request.predicate.metadata.scanFinishedOn;
+  const current = (envelope: { readonly payload?: unknown }): boolean =>
+    attestsAtLeast(attestedScanFinishedOn(envelope), wanted);
+  const { ref, bundle } = await settleBundleReferrer(deps, image, { ...request, current });
+  await signCosignAttestation(deps, image, dsseEnvelopeOf(bundle), request.predicateType, current);
   return ref;
 };
 

@@ -1,0 +1,64 @@
+import type { Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoReconcileCursor } from '../../shared/adapters/aws/dynamodb';
+import { EcrRegistryInventory } from '../../shared/adapters/aws/ecr';
+import { requireEnv } from '../../shared/adapters/runtime';
+import { callCounter, type CallCounter } from '../../shared/adapters/runtime/call-counter';
+import { pushAdapters, type PushAdapters } from '../../shared/adapters/runtime/push-adapters';
+import { loadSettings } from '../../shared/adapters/runtime/settings';
+import { FUNCTION_ENV } from '../../shared/core/env-contract';
+import type { ReconcileCursorStore, RegistryInventory } from '../../shared/app/ports';
+import { signingCap, type ReconcileSettings } from '../../shared/app/reconcile';
+
+export interface ReconcileAdapters extends PushAdapters {
+  readonly inventory: RegistryInventory;
+  readonly cursor: ReconcileCursorStore;
+  readonly sweep: ReconcileSettings & { readonly maxApiCallsPerRun: number };
+  /** Every AWS call the run makes, for its budget. */
+  readonly calls: CallCounter;
+}
+
+/** The push adapters (the sweep records an image as on-push would), plus the inventory and the cursor. */
+export const reconcileAdapters = (): ReconcileAdapters => {
+  const { config, policy } = loadSettings();
+  const calls = callCounter();
+  const ecr = calls.count(new ECRClient({}));
+  const dynamodb = calls.count(new DynamoDBClient({}));
+  const push = pushAdapters({
+    ecr,
+    dynamodb,
+    eventBridge: calls.count(new EventBridgeClient({})),
+    scheduler: calls.count(new SchedulerClient({})),
+  });
+  return {
+    ...push,
+    inventory: new EcrRegistryInventory(ecr),
+    cursor: new DynamoReconcileCursor({
+      client: DynamoDBDocumentClient.from(dynamodb),
+      tableName: requireEnv(FUNCTION_ENV.table),
+    }),
+    sweep: {
+      repositories: config.repositories,
+      scope: config.reconcile.scope,
+      policyDigest: policy.digest,
+      scanTimeoutMinutes: config.scanTimeoutMinutes,
+      refreshAfterHours: config.attestation.refreshAfterHours,
+      rescanAfterDays: config.reconcile.rescanAfterDays,
+      signingCap: signingCap(config.signing.putImagePerSecond, config.reconcile.intervalMinutes),
+      maxApiCallsPerRun: config.reconcile.maxApiCallsPerRun,
+    },
+    calls,
+  };
+};
+
+/** Stop with this much of the invocation left: the cursor is saved, and the action in hand finishes first. */
+export const TIME_MARGIN_MS = 30_000;
+
+/** Spent: its calls, or its time. A run that stops leaves its cursor; the next continues there. */
+export const exhausted = (adapters: ReconcileAdapters, context: Context, startCalls: number) => (): boolean =>
+  adapters.calls.calls - startCalls >= adapters.sweep.maxApiCallsPerRun ||
+  context.getRemainingTimeInMillis() < TIME_MARGIN_MS;

@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import type { Digest, ImageRecord, Verdict } from '../../../shared/core/domain';
+import { planImage, type InventoryImage, type PlanSettings } from '../../../shared/app/reconcile';
+
+const NOW = new Date('2026-12-02T12:00:00Z');
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+const at = (msAgo: number): string => new Date(NOW.getTime() - msAgo).toISOString();
+const DIGEST = `sha256:${'a'.repeat(64)}` as Digest;
+
+const settings: PlanSettings = {
+  scope: { tagged: true, maxAgeDays: 90, pulledWithinDays: 30 },
+  policyDigest: 'sha256:policy-now',
+  scanTimeoutMinutes: 30,
+  refreshAfterHours: 24,
+  rescanAfterDays: 7,
+  scanner: 'enhanced',
+};
+
+const image = (over: Partial<InventoryImage> = {}): InventoryImage => ({
+  repository: 'team/app',
+  digest: DIGEST,
+  tags: ['v1'],
+  pushedAt: at(2 * DAY),
+  ...over,
+});
+
+const approved = (over: { policyDigest?: string; completedAt?: string } = {}): Verdict =>
+  ({
+    schemaVersion: 1,
+    outcome: 'APPROVED',
+    image: { registry: 'r', repository: 'team/app', digest: DIGEST },
+    mode: 'enforce',
+    reasons: [],
+    warnings: [],
+    decidedAt: at(3 * DAY),
+    policyDigest: over.policyDigest ?? settings.policyDigest,
+    scan: {
+      scanner: 'INSPECTOR',
+      status: 'ACTIVE',
+      severityCounts: {},
+      ...(over.completedAt === undefined ? {} : { completedAt: over.completedAt }),
+    },
+    blocking: [],
+    blockingTotal: 0,
+    exceptionsApplied: [],
+  }) as unknown as Verdict;
+
+const record = (over: Partial<ImageRecord> = {}): ImageRecord => ({
+  image: { registry: 'r', repository: 'team/app', digest: DIGEST },
+  tags: ['v1'],
+  status: 'DECIDED',
+  pushedAt: at(2 * DAY),
+  verdict: approved({ completedAt: at(2 * HOUR) }),
+  version: 3,
+  updatedAt: at(2 * HOUR),
+  ...over,
+});
+
+describe('planImage', () => {
+  it('records an image with no record, as on-push would', () => {
+    expect(planImage(image(), undefined, settings, NOW)).toEqual({ kind: 'record' });
+  });
+
+  it('records again a digest whose record says DELETED but is back in the registry', () => {
+    expect(planImage(image(), record({ status: 'DELETED' }), settings, NOW)).toEqual({ kind: 'record' });
+  });
+
+  it('leaves our own artifacts alone, told from their tag or media type', () => {
+    expect(planImage(image({ tags: [`sha256-${'a'.repeat(64)}.sig`] }), undefined, settings, NOW).kind).toBe(
+      'attachment',
+    );
+    expect(
+      planImage(
+        image({ tags: [], artifactMediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json' }),
+        undefined,
+        settings,
+        NOW,
+      ).kind,
+    ).toBe('attachment');
+  });
+
+  it('times out a pending record past the scan timeout, counted from when it was recorded', () => {
+    const pending = record({ status: 'PENDING_SCAN', pushedAt: at(200 * DAY), updatedAt: at(31 * 60_000) });
+    expect(planImage(image(), pending, settings, NOW)).toEqual({ kind: 'timeout' });
+    // Recorded by the sweep a minute ago for an image pushed long before: it still gets its whole timeout.
+    const fresh = record({ status: 'PENDING_SCAN', pushedAt: at(200 * DAY), updatedAt: at(60_000) });
+    expect(planImage(image(), fresh, settings, NOW)).toEqual({ kind: 'pending' });
+  });
+
+  it('judges again what another policy decided', () => {
+    const old = record({ verdict: approved({ policyDigest: 'sha256:policy-then' }) });
+    expect(planImage(image(), old, settings, NOW)).toEqual({
+      kind: 'rejudge',
+      policyDigest: 'sha256:policy-then',
+    });
+  });
+
+  it('re-attests an approval whose attestation is older than refreshAfterHours when a newer scan exists', () => {
+    const aged = record({ verdict: approved({ completedAt: at(25 * HOUR) }) });
+    expect(planImage(image({ scanCompletedAt: at(HOUR) }), aged, settings, NOW)).toEqual({
+      kind: 'refresh',
+      attestedScanAt: at(25 * HOUR),
+    });
+    // No newer scan: nothing to re-attest from.
+    expect(planImage(image({ scanCompletedAt: at(25 * HOUR) }), aged, settings, NOW).kind).toBe('current');
+    // Young enough: left alone even with a newer scan.
+    const young = record({ verdict: approved({ completedAt: at(23 * HOUR) }) });
+    expect(planImage(image({ scanCompletedAt: at(HOUR) }), young, settings, NOW).kind).toBe('current');
+  });
+
+  it('with basic scanning, scans again an in-use approval whose last scan is older than rescanAfterDays', () => {
+    const basic = { ...settings, scanner: 'basic' as const };
+    const old = record({ verdict: approved({ completedAt: at(8 * DAY) }) });
+    expect(
+      planImage(image({ scanCompletedAt: at(8 * DAY), lastPulledAt: at(DAY) }), old, basic, NOW).kind,
+    ).toBe('rescan');
+    // Not in use (pulled long ago): not scanned again.
+    expect(
+      planImage(image({ scanCompletedAt: at(8 * DAY), lastPulledAt: at(60 * DAY) }), old, basic, NOW).kind,
+    ).toBe('current');
+    // Inspector re-scans by itself.
+    expect(
+      planImage(image({ scanCompletedAt: at(8 * DAY), lastPulledAt: at(DAY) }), old, settings, NOW).kind,
+    ).toBe('current');
+  });
+
+  it('counts, and does not act on, images outside the scope', () => {
+    const untaggedOld = image({ tags: [], pushedAt: at(200 * DAY) });
+    expect(planImage(untaggedOld, undefined, settings, NOW)).toEqual({ kind: 'out-of-scope' });
+    expect(planImage({ ...untaggedOld, lastPulledAt: at(DAY) }, undefined, settings, NOW).kind).toBe(
+      'record',
+    );
+  });
+
+  it('never re-attests or rescans anything but an approval under the deployed policy', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('REJECTED', 'REVOKED', 'ERROR'),
+        fc.integer({ min: 0, max: 400 }),
+        fc.constantFrom<'basic' | 'enhanced'>('basic', 'enhanced'),
+        (outcome, ageDays, scanner) => {
+          const verdict = { ...approved({ completedAt: at(ageDays * DAY) }), outcome } as unknown as Verdict;
+          const kind = planImage(
+            image({ scanCompletedAt: at(0), lastPulledAt: at(0) }),
+            record({ verdict }),
+            { ...settings, scanner },
+            NOW,
+          ).kind;
+          return kind !== 'refresh' && kind !== 'rescan';
+        },
+      ),
+    );
+  });
+});
