@@ -148,6 +148,14 @@ export class Tollgate extends Construct {
         'Use as --key awskms:///<alias> with tollgate verify and policy, with --key-id <SigningKeyArn> to pin it',
     });
     new CfnOutput(this, 'VerdictBusName', { value: this.bus.eventBusName });
+    new CfnOutput(this, 'VerdictTableName', {
+      value: this.verdictTable.table.tableName,
+      description: 'The verdict table: tollgate status --table <VerdictTableName>',
+    });
+    new CfnOutput(this, 'ReconcileFunctionName', {
+      value: this.reconciler.function.function.functionName,
+      description: 'The sweep: tollgate backfill --function <ReconcileFunctionName>',
+    });
   }
 
   /** The roles of the functions that put events on the bus (each has `events:PutEvents` on it). */
