@@ -120,7 +120,11 @@ export class Tollgate extends Construct {
     };
     this.onScan = new OnScan(this, 'OnScan', stage);
     this.onPush = new OnPush(this, 'OnPush', { ...stage, onTimeout: this.onScan.onTimeout });
-    this.signer = new Signer(this, 'Signer', { ...stage, key: this.signingKey.key });
+    this.signer = new Signer(this, 'Signer', {
+      ...stage,
+      key: this.signingKey.key,
+      concurrency: this.config.signing.concurrency,
+    });
     this.reconciler = new Reconciler(this, 'Reconcile', {
       ...stage,
       onPush: this.onPush,

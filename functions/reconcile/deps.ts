@@ -48,6 +48,7 @@ export const reconcileAdapters = (): ReconcileAdapters => {
       scanTimeoutMinutes: config.scanTimeoutMinutes,
       refreshAfterHours: config.attestation.refreshAfterHours,
       rescanAfterDays: config.reconcile.rescanAfterDays,
+      formats: config.signatures.formats,
       signingCap: signingCap(config.signing.putImagePerSecond, config.reconcile.intervalMinutes),
       maxApiCallsPerRun: config.reconcile.maxApiCallsPerRun,
     },

@@ -1,5 +1,6 @@
 import { reconcileRequestSchema } from '../../shared/core/events';
 import { handleScanTimeout, judgeImage, rejudge } from '../../shared/app/judge';
+import { announce } from '../../shared/app/judge/record-verdict';
 import { handlePush } from '../../shared/app/push';
 import { reconcile, type ReconcileReport } from '../../shared/app/reconcile';
 import { onceFor, resetOnce } from '../../shared/adapters/runtime/once';
@@ -43,6 +44,7 @@ const sweep = tollgateHandler({
           handleScanTimeout({ ...judging, scanTimeoutMinutes: deps.sweep.scanTimeoutMinutes }, image),
         rejudge: (image, note) => rejudge(judging, image, note),
         rescan: (image) => deps.ecr.startImageScan(image.repository, image.digest),
+        announce: (record) => announce(judging, record, record.verdict!, record.correlationId),
         exhausted: exhausted(deps, context, startCalls),
         now: judging.now,
       },

@@ -10,7 +10,8 @@ import { busPublisher, verdictStore } from '../../shared/adapters/runtime/judge-
 import { KmsSigner } from '../../shared/adapters/aws/kms';
 import { TollgateError } from '../../shared/core/domain/errors';
 import { classifySdkError } from '../../shared/adapters/aws/sdk-error';
-import { OciRegistryClient } from '../../shared/adapters/oci';
+import { OciRegistryClient, TokenBucket, withPutBudget } from '../../shared/adapters/oci';
+import { PUTS_PER_IMAGE } from '../../shared/app/reconcile/budget';
 import type { JudgeDeps } from '../../shared/app/judge';
 import type { EventPublisher, VerdictStore } from '../../shared/app/ports';
 import { loadSettings, requireEnv } from '../../shared/adapters/runtime';
@@ -58,10 +59,15 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
   const registryHost = new EcrRegistryHost(ecr);
   const signer = new KmsSigner(tracer.captureAWSv3Client(new KMSClient({})), requireEnv(SIGN_ENV.signingKey));
   let signing: Promise<SigningDeps> | undefined;
+  const { putImagePerSecond, concurrency } = config.signing;
+  const bucket = new TokenBucket(putImagePerSecond / concurrency, PUTS_PER_IMAGE);
   const bind = async (): Promise<SigningDeps> => {
     // One per container: what it remembers (content by digest, no referrers API) holds for the container's life.
+    // Every manifest PUT is paid for from this environment's share of the signing budget (docs/reconcile.md).
     const registry = new RememberingRegistryClient(
-      new OciRegistryClient({ host: await resolveHost(registryHost), credentials }),
+      withPutBudget(new OciRegistryClient({ host: await resolveHost(registryHost), credentials }), {
+        bucket,
+      }),
     );
     return { signer, publicKey: signer, registry, referrers: new RegistryReferrerAttacher(registry) };
   };

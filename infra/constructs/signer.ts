@@ -50,6 +50,12 @@ export interface SignerProps {
    * @default Duration.minutes(3)
    */
   readonly timeout?: Duration;
+  /**
+   * Reserved concurrency: at most this many sign invocations at once, each spending its share of the signing
+   * budget (config `signing.concurrency`), so together they stay within `signing.putImagePerSecond`.
+   * @default 5
+   */
+  readonly concurrency?: number;
 }
 
 /** The Sid of the sign role's Deny; the security test and the threat model name it. */
@@ -111,6 +117,7 @@ export class Signer extends Construct {
       timeout: props.timeout ?? Duration.minutes(3),
     });
     const fn = this.function.function;
+    (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = props.concurrency ?? 5;
 
     // The two verdict-store calls the signer makes (get, saveSignatures), not grantReadWriteData's Scan, BatchWrite
     // and DeleteItem: a stolen signer session cannot erase or rewrite verdicts wholesale.

@@ -44,3 +44,4 @@ export type {
 } from '../../core/oci/types';
 export { RegistryReferrerAttacher } from './registry-referrer-attacher';
 export { RememberingRegistryClient, type RememberingRegistryOptions } from './remembering-registry';
+export { TokenBucket, withPutBudget, type PutBudgetOptions } from './put-budget';

@@ -1,6 +1,7 @@
 import type { TollgateConfig } from '../../core/config';
 import type { Digest } from '../../core/domain/digest';
 import type { ImageRecord } from '../../core/domain/image-record';
+import type { SignatureFormat } from '../../core/domain/signature-format';
 import { attachmentMediaType, attachmentTag } from '../push/own-artifact';
 
 /** One image as the registry lists it (ECR DescribeImages). Untrusted: tags and media types are the pusher's. */
@@ -28,6 +29,8 @@ export interface PlanSettings {
   readonly rescanAfterDays: number;
   /** Basic scanning is the only kind the sweep starts again; Inspector re-scans by itself. */
   readonly scanner: 'basic' | 'enhanced';
+  /** `signatures.formats`: an approval missing one of them is announced again, so the signer adds it. */
+  readonly formats: readonly SignatureFormat[];
 }
 
 /** What the sweep does for one digest. Each action goes through the use case the event path uses. */
@@ -48,6 +51,12 @@ export type ReconcileAction =
   | { readonly kind: 'refresh'; readonly attestedScanAt: string }
   /** Approved and in use, basic scanning, last scan older than `rescanAfterDays`: scan again. */
   | { readonly kind: 'rescan' }
+  /**
+   * Decided, but what the decision announces never went out (a crash between the write and the publish), or an
+   * approval that still lacks some of its signatures (signing dead-lettered, ECR throttling): announced again.
+   * The signer is idempotent, so a signature is never doubled.
+   */
+  | { readonly kind: 'announce'; readonly why: 'pending' | 'unsigned' }
   /** Decided and current. */
   | { readonly kind: 'current' };
 
@@ -95,7 +104,13 @@ export const planImage = (
   // a late scan event still judges it, and judging it again every sweep would only spend calls.
   const judgedByPolicy = verdict.outcome !== 'ERROR' || policyDigest !== undefined;
   if (judgedByPolicy && policyDigest !== settings.policyDigest) return { kind: 'rejudge', policyDigest };
+  // Left a while first: the announcement or the signing may still be on its way.
+  const settled = olderThan(record.updatedAt, settings.scanTimeoutMinutes * 60_000, now);
+  if (settled && record.announcementPending === true) return { kind: 'announce', why: 'pending' };
   if (verdict.outcome !== 'APPROVED') return { kind: 'current' };
+  const signed = new Set((record.signatures ?? []).map((signature) => signature.format));
+  if (settled && settings.formats.some((format) => !signed.has(format)))
+    return { kind: 'announce', why: 'unsigned' };
 
   const attestedScanAt = verdict.scan.completedAt ?? verdict.decidedAt;
   if (

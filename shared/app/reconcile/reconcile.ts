@@ -1,4 +1,4 @@
-import type { Digest } from '../../core/domain/digest';
+import type { ImageRecord } from '../../core/domain/image-record';
 import { matchesAnyGlob } from '../../core/domain/glob';
 import { sweepCorrelationId } from '../../core/domain/origin';
 import type { ImageActionEvent } from '../../core/events/normalized';
@@ -39,6 +39,8 @@ export interface ReconcileDeps {
   readonly timeout: (image: ImageKeyParts) => Promise<TimeoutOutcome>;
   readonly rejudge: (request: RejudgeRequest, note: string) => Promise<string>;
   readonly rescan: (image: ImageKeyParts) => Promise<StartScanResult>;
+  /** record-verdict's `announce`: publishes what the record's verdict announces (Signing Requested for APPROVED). */
+  readonly announce: (record: ImageRecord) => Promise<unknown>;
   /** True once the run has spent its API calls or its time: it stops between two digests, cursor saved. */
   readonly exhausted: () => boolean;
   readonly now: () => Date;
@@ -226,8 +228,7 @@ const sweepRepository = async (
       ) {
         tally.withoutVerdict++;
       }
-      if (options.dryRun !== true)
-        await act(deps, image, record?.children ?? [], action, correlationId, tally);
+      if (options.dryRun !== true) await act(deps, image, record, action, correlationId, tally);
       position({
         ...cursor,
         repository,
@@ -251,7 +252,7 @@ const pushedBeforeTimeout = (
 const act = async (
   deps: ReconcileDeps,
   image: InventoryImage,
-  children: readonly Digest[],
+  record: ImageRecord | undefined,
   action: ReconcileAction,
   correlationId: string,
   tally: Tally,
@@ -273,7 +274,7 @@ const act = async (
       return;
     case 'rejudge': {
       const held = await deps.rejudge(
-        { ...key, children },
+        { ...key, children: record?.children ?? [] },
         `judged again by the sweep: decided under policy ${action.policyDigest ?? '(none recorded)'}, not the deployed one`,
       );
       if (held === 'APPROVED') tally.signingQueued++;
@@ -289,6 +290,11 @@ const act = async (
     }
     case 'rescan':
       await deps.rescan(key);
+      return;
+    case 'announce':
+      if (record === undefined) return;
+      await deps.announce(record);
+      if (record.verdict?.outcome === 'APPROVED') tally.signingQueued++;
       return;
     case 'out-of-scope':
     case 'attachment':

@@ -122,8 +122,13 @@ export const configSchema = z.strictObject({
        * and region by default), so the teams' own pushes keep the rest.
        */
       putImagePerSecond: z.number().min(0.1).max(1000).default(5),
+      /**
+       * How many sign invocations may run at once (the sign function's reserved concurrency). Each takes
+       * `putImagePerSecond / concurrency` of the budget, so together they never exceed it.
+       */
+      concurrency: z.number().int().min(1).max(100).default(5),
     })
-    .default({ putImagePerSecond: 5 }),
+    .default({ putImagePerSecond: 5, concurrency: 5 }),
 });
 
 export type TollgateConfigInput = z.input<typeof configSchema>;

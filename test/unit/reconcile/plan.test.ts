@@ -15,6 +15,7 @@ const settings: PlanSettings = {
   refreshAfterHours: 24,
   rescanAfterDays: 7,
   scanner: 'enhanced',
+  formats: ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'],
 };
 
 const image = (over: Partial<InventoryImage> = {}): InventoryImage => ({
@@ -52,6 +53,7 @@ const record = (over: Partial<ImageRecord> = {}): ImageRecord => ({
   status: 'DECIDED',
   pushedAt: at(2 * DAY),
   verdict: approved({ completedAt: at(2 * HOUR) }),
+  signatures: settings.formats.map((format) => ({ format, reference: `r/team/app@${DIGEST}` })),
   version: 3,
   updatedAt: at(2 * HOUR),
   ...over,
@@ -123,6 +125,27 @@ describe('planImage', () => {
     expect(
       planImage(image({ scanCompletedAt: at(8 * DAY), lastPulledAt: at(DAY) }), old, settings, NOW).kind,
     ).toBe('current');
+  });
+
+  it('announces again a decision whose announcement never went out, once it had time to', () => {
+    const pending = record({ announcementPending: true, updatedAt: at(31 * 60_000) });
+    expect(planImage(image(), pending, settings, NOW)).toEqual({ kind: 'announce', why: 'pending' });
+    expect(planImage(image(), { ...pending, updatedAt: at(60_000) }, settings, NOW).kind).toBe('current');
+  });
+
+  it('asks again for the signatures an approval lacks (signing dead-lettered or throttled)', () => {
+    const unsigned = record({
+      signatures: [{ format: 'cosign-legacy', reference: 'x' }],
+      updatedAt: at(HOUR),
+    });
+    expect(planImage(image(), unsigned, settings, NOW)).toEqual({ kind: 'announce', why: 'unsigned' });
+    // A rejection carries no signatures by design.
+    const rejected = record({
+      verdict: { ...approved(), outcome: 'REJECTED' } as unknown as Verdict,
+      signatures: [],
+      updatedAt: at(HOUR),
+    });
+    expect(planImage(image(), rejected, settings, NOW).kind).toBe('current');
   });
 
   it('counts, and does not act on, images outside the scope', () => {

@@ -74,6 +74,7 @@ const harness = (
       refreshAfterHours: 24,
       rescanAfterDays: 7,
       signingCap: 1000,
+      formats: ['cosign-legacy'],
     },
     scanning: () => Promise.resolve({ scanType: 'ENHANCED', rules: [] } as never),
     push: (event) => {
@@ -98,6 +99,7 @@ const harness = (
     timeout: () => Promise.reject(new Error('not expected')),
     rejudge: () => Promise.reject(new Error('not expected')),
     rescan: () => Promise.reject(new Error('not expected')),
+    announce: () => Promise.reject(new Error('not expected')),
     exhausted: () => options.budget !== undefined && actions - runStart >= options.budget,
     now: () => NOW,
   };
