@@ -11,13 +11,20 @@ export type EventListener = (busName: string, event: EventEnvelope) => void | Pr
  */
 export class EventLog {
   readonly #recorded: RecordedEvent[] = [];
+  readonly #lost: RecordedEvent[] = [];
 
   public constructor(
     private readonly background: Background,
     private readonly listener: EventListener | undefined,
+    private readonly loses: (event: EventEnvelope) => boolean = () => false,
   ) {}
 
   public record(bus: string, event: EventEnvelope): void {
+    // Only AWS's own events are best-effort; what a caller put with PutEvents was accepted and is delivered.
+    if (event.source.startsWith('aws.') && this.loses(event)) {
+      this.#lost.push({ bus, event });
+      return;
+    }
     this.#recorded.push({ bus, event });
     const listener = this.listener;
     if (listener === undefined) return;
@@ -28,5 +35,10 @@ export class EventLog {
 
   public list(): readonly RecordedEvent[] {
     return [...this.#recorded];
+  }
+
+  /** The AWS events that were lost (`eventLoss`): never delivered, never in `list()`. */
+  public lost(): readonly RecordedEvent[] {
+    return [...this.#lost];
   }
 }

@@ -1,5 +1,5 @@
 export { startAwsStandIn } from './stand-in';
-export type { AwsStandIn, AwsStandInOptions, EcrHelpers, KmsHelpers, SnsHelpers } from './options';
+export type { AwsStandIn, AwsStandInOptions, EcrHelpers, EventLoss, KmsHelpers, SnsHelpers } from './options';
 export type { MessageAttribute, PublishedMessage } from './sns';
 export {
   artifactMediaType,

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from './event-envelope';
 import type { Digest } from '../../shared/core/domain';
 import type { RegistryScanning } from '../../shared/app/push/scan-coverage';
 import type { ObservedPush, RegistryConnection } from './ecr';
@@ -7,6 +8,14 @@ import type { AwsFaults } from './faults';
 import type { ScanRecord } from './scan/simulated-scan';
 import type { ScheduleFiring, ScheduleListener, ScheduleView } from './scheduler';
 import type { PublishedMessage } from './sns';
+
+/** Which of the stand-in's own (`aws.*`) events are lost on the way to the bus. */
+export interface EventLoss {
+  /** The share of them, 0 to 1, lost at random (with `random`). @default 0 */
+  readonly share?: number;
+  /** Every event this accepts is lost: every push of one repository, say. */
+  readonly drop?: (event: EventEnvelope) => boolean;
+}
 
 export interface AwsStandInOptions {
   /** Folder for KMS keys (PEM, 0600) and ECR settings, push times and simulated scans. Reused across runs. */
@@ -49,6 +58,12 @@ export interface AwsStandInOptions {
   readonly topics?: readonly string[];
   /** @default no faults */
   readonly faults?: AwsFaults;
+  /**
+   * AWS delivers ECR and Inspector events on a best-effort basis: these never reach any rule. The sweep
+   * (docs/reconcile.md) is what makes up for them.
+   * @default none lost
+   */
+  readonly eventLoss?: EventLoss;
   /** Every accepted event, asynchronously after the call that put it (the orchestrator routes it). */
   readonly onEvent?: EventListener;
   /** Every due schedule; the orchestrator invokes its target. */
@@ -93,6 +108,8 @@ export interface AwsStandIn {
   endpointEnv(): Record<string, string>;
   /** Every event accepted so far, on any bus, in order. */
   events(): readonly RecordedEvent[];
+  /** The AWS events `eventLoss` lost, in order: never delivered. */
+  lostEvents(): readonly RecordedEvent[];
   /** Calls per API, `{ 'ecr:DescribeImages': 3, ... }`, each SDK attempt counted. */
   calls(): Record<string, number>;
   /** Replaces every fault. */

@@ -22,7 +22,13 @@ import { AwsApiError } from './protocol';
 export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsStandIn> => {
   const log = options.log ?? ((line: string) => process.stderr.write(`[aws] ${line}\n`));
   const background = new Background(log);
-  const events = new EventLog(background, options.onEvent);
+  const random = options.random ?? Math.random;
+  const loss = options.eventLoss;
+  const events = new EventLog(
+    background,
+    options.onEvent,
+    loss === undefined ? undefined : (event) => loss.drop?.(event) === true || random() < (loss.share ?? 0),
+  );
   const context: StandInContext = {
     accountId: options.accountId ?? '000000000000',
     region: options.region ?? 'us-east-1',
@@ -31,7 +37,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
     background,
     events,
   };
-  const faults = new FaultInjector(options.faults ?? {}, options.random ?? Math.random, (ms) =>
+  const faults = new FaultInjector(options.faults ?? {}, random, (ms) =>
     background.sleep(ms),
   );
   const state = new EcrState(options.stateDir);
@@ -96,6 +102,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
       AWS_SECRET_ACCESS_KEY: 'local',
     }),
     events: () => events.list(),
+    lostEvents: () => events.lost(),
     calls: () => faults.calls(),
     sns: { published: () => sns.published() },
     setFaults: (next) => faults.set(next),
