@@ -16,3 +16,4 @@ export type { ScheduleFiring, ScheduleListener, ScheduleView } from './scheduler
 export { FINDINGS_LABEL, type SimulatedFinding } from './scan/findings-source';
 export type { ScanRecord } from './scan/simulated-scan';
 export { NOTIFICATIONS_PATH } from './notifications';
+export type { InvocationType, InvokeListener, InvokeOutcome } from './lambda-invoke';

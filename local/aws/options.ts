@@ -1,3 +1,4 @@
+import type { InvokeListener } from './lambda-invoke';
 import type { EventEnvelope } from './event-envelope';
 import type { Digest } from '../../shared/core/domain';
 import type { RegistryScanning } from '../../shared/app/push/scan-coverage';
@@ -68,6 +69,8 @@ export interface AwsStandInOptions {
   readonly onEvent?: EventListener;
   /** Every due schedule; the orchestrator invokes its target. */
   readonly onSchedule?: ScheduleListener;
+  /** Lambda Invoke calls (`tollgate backfill`); the orchestrator runs the function. @default every function unknown */
+  readonly onInvoke?: InvokeListener;
   /** The stand-in's clock: event times, push times, when schedules fall due. @default the system clock */
   readonly now?: () => Date;
   /** For `probability` faults. @default Math.random */

@@ -17,6 +17,7 @@ import {
   unknownOperation,
   type WireProtocol,
 } from './protocol';
+import { answerInvoke, LAMBDA_INVOKE_PATH, type InvokeListener } from './lambda-invoke';
 import type { SchedulerService } from './scheduler';
 import type { JsonRpcService } from './service';
 
@@ -30,6 +31,8 @@ export interface Routes {
   readonly events: EventLog;
   /** The SNS messages recorded so far, for `GET /_tollgate/sns`. */
   readonly published: () => readonly unknown[];
+  /** Lambda Invoke, answered by the orchestrator's runtime; absent, every function is unknown. */
+  readonly invoke?: InvokeListener;
   readonly log: (line: string) => void;
 }
 
@@ -83,6 +86,18 @@ const handle = async (routes: Routes, request: IncomingMessage, response: Server
   }
   if (isQueryCall(request)) {
     await answerQuery(routes, response, body);
+    return;
+  }
+  const invoke = LAMBDA_INVOKE_PATH.exec(url.pathname);
+  if (request.method === 'POST' && invoke !== null) {
+    const type = request.headers['x-amz-invocation-type'];
+    await answerInvoke(
+      routes.invoke,
+      response,
+      invoke[1]!,
+      typeof type === 'string' ? type : undefined,
+      body.toString('utf8'),
+    );
     return;
   }
   if (url.pathname.startsWith('/schedules/')) {

@@ -37,9 +37,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
     background,
     events,
   };
-  const faults = new FaultInjector(options.faults ?? {}, random, (ms) =>
-    background.sleep(ms),
-  );
+  const faults = new FaultInjector(options.faults ?? {}, random, (ms) => background.sleep(ms));
   const state = new EcrState(options.stateDir);
   const registry = new RegistryView(options.registry, state);
   const scanner = new SimulatedScanner(context, registry, {
@@ -76,6 +74,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
       faults,
       events,
       published: () => sns.published(),
+      ...(options.onInvoke === undefined ? {} : { invoke: options.onInvoke }),
       log,
     },
     options.port,
@@ -96,6 +95,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
       AWS_ENDPOINT_URL_EVENTBRIDGE: url,
       AWS_ENDPOINT_URL_SCHEDULER: url,
       AWS_ENDPOINT_URL_SNS: url,
+      AWS_ENDPOINT_URL_LAMBDA: url,
       AWS_REGION: context.region,
       AWS_DEFAULT_REGION: context.region,
       AWS_ACCESS_KEY_ID: 'local',
