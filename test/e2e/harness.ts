@@ -10,6 +10,7 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 import type { CfnTemplate, DeploymentEnvironment } from '../../local/template';
 import { LOCAL_ENVIRONMENT } from '../../local/template';
 import type { VerdictRecordView } from '../../local/verdict-records';
+import type { ReconcileReport } from '../../shared/app/reconcile';
 
 export interface LocalStackHarnessOptions {
   /**
@@ -40,6 +41,19 @@ export interface LocalStackHarnessOptions {
   readonly retryDelayMs?: (attempt: number) => number;
   /** See LocalStackOptions.front (a fault proxy before DynamoDB and the registry). */
   readonly front?: LocalStackOptions['front'];
+  /** Secrets Manager's secrets in the stand-in, by name (alert receivers' tokens). @default none */
+  readonly secrets?: AwsStandInOptions['secrets'];
+  /** ECR and Inspector events the stand-in loses (AWS delivers them best-effort). @default none */
+  readonly eventLoss?: AwsStandInOptions['eventLoss'];
+  /** The stand-in's clock: push and scan times. @default the system clock */
+  readonly now?: () => Date;
+  /**
+   * Run over this state folder (registry storage, tables, keys) and leave it when stopped: a second harness over
+   * it is the same deployment started again, with another policy say. @default a fresh folder, removed on stop
+   */
+  readonly stateDir?: string;
+  /** See LocalStackOptions.registryMode. @default TOLLGATE_REGISTRY_MODE, else `ecr` */
+  readonly registryMode?: LocalStackOptions['registryMode'];
 }
 
 export interface LocalStackHarness {
@@ -72,6 +86,8 @@ export interface LocalStackHarness {
   ): Promise<VerdictRecordView>;
   /** Resolves when no invocation, event delivery or scan is in flight. */
   idle(): Promise<void>;
+  /** One run of the sweep (functions/reconcile), invoked as its schedule would, then waited out (`idle`). */
+  sweep(request?: Record<string, unknown>): Promise<ReconcileReport>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +101,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export const startLocalStackHarness = async (
   options: LocalStackHarnessOptions = {},
 ): Promise<LocalStackHarness> => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-'));
+  const keepState = options.stateDir !== undefined;
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'tollgate-e2e-'));
   const log: string[] = [];
   const verbose = process.env.TOLLGATE_E2E_VERBOSE === '1';
   const progress = (line: string): void => {
@@ -110,7 +127,8 @@ export const startLocalStackHarness = async (
       ...(options.template === undefined ? {} : { template: options.template(LOCAL_ENVIRONMENT) }),
       ...(options.registry === undefined ? {} : { registry: options.registry }),
       ...(options.front === undefined ? {} : { front: options.front }),
-      persistTables: false,
+      ...(options.registryMode === undefined ? {} : { registryMode: options.registryMode }),
+      persistTables: keepState,
       retryDelayMs: options.retryDelayMs ?? ((attempt) => 20 * attempt),
       pollIntervalMs: 200,
       progress,
@@ -121,10 +139,13 @@ export const startLocalStackHarness = async (
         ...(options.scanning === undefined ? {} : { scanning: options.scanning }),
         ...(options.findingsFile === undefined ? {} : { findingsFile: options.findingsFile }),
         ...(options.scanEvents === undefined ? {} : { scanEvents: options.scanEvents }),
+        ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+        ...(options.eventLoss === undefined ? {} : { eventLoss: options.eventLoss }),
+        ...(options.now === undefined ? {} : { now: options.now }),
       },
     });
   } catch (error) {
-    rmSync(stateDir, { recursive: true, force: true });
+    if (!keepState) rmSync(stateDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -150,6 +171,12 @@ export const startLocalStackHarness = async (
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  };
+
+  const idle = async (): Promise<void> => {
+    await stack.standIn.settled();
+    await stack.runtime.idle();
+    await stack.standIn.settled();
   };
 
   let stopped = false;
@@ -198,17 +225,23 @@ export const startLocalStackHarness = async (
         const record = await stack.verdicts.read(repository, digest);
         return record !== undefined && predicate(record) ? record : undefined;
       }),
-    idle: async () => {
-      await stack.standIn.settled();
-      await stack.runtime.idle();
-      await stack.standIn.settled();
+    idle,
+    sweep: async (request = { trigger: 'schedule' }) => {
+      const fn = stack.deployment.functions.find(
+        (candidate) => candidate.entry === 'functions/reconcile/handler.ts',
+      );
+      if (fn === undefined) throw new Error('the template has no sweep (functions/reconcile/handler.ts)');
+      const outcome = await stack.runtime.invoke(fn.logicalId, request);
+      if (!outcome.ok) throw new Error(`the sweep failed: ${JSON.stringify(outcome.error)}`);
+      await idle();
+      return outcome.result as ReconcileReport;
     },
     stop: async () => {
       if (stopped) return;
       stopped = true;
       events.destroy();
       await stack.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      if (!keepState) rmSync(stateDir, { recursive: true, force: true });
     },
   };
 };

@@ -9,7 +9,8 @@ export type AttachmentReason =
   | 'signature-artifact'
   | 'attestation-artifact'
   | 'sigstore-bundle'
-  | 'referrer';
+  | 'referrer'
+  | 'referrers-index';
 
 // cosign's tag schema: `sha256-<hex>.sig|.att|.sbom`, and the OCI referrers fallback `sha256-<hex>`.
 const ATTACHMENT_TAG = /^sha256-[0-9a-f]{64}(?:\.(sig|att|sbom))?$/;
@@ -42,6 +43,7 @@ export const attachmentMediaType = (mediaType: string | undefined): AttachmentRe
   mediaType === undefined ? undefined : ATTACHMENT_TYPES[mediaType];
 
 interface ManifestShape {
+  readonly manifests?: unknown;
   readonly artifactType?: unknown;
   readonly subject?: unknown;
   readonly config?: { readonly mediaType?: unknown };
@@ -69,5 +71,21 @@ export const attachmentManifest = (manifestJson: string): AttachmentReason | und
       ?.map((layer) => attachmentMediaType(typeof layer.mediaType === 'string' ? layer.mediaType : undefined))
       .find((reason) => reason !== undefined);
   if (byType !== undefined) return byType;
+  if (isReferrersIndex(manifest.manifests)) return 'referrers-index';
   return manifest.subject === undefined ? undefined : 'referrer';
 };
+
+/**
+ * A tag-schema referrers index (OCI distribution 1.1, "referrers tag schema"): every descriptor it lists carries the
+ * `artifactType` of a referrer, which a platform image's descriptor in a multi-arch index never does. Once rewritten,
+ * the earlier one stays in the registry untagged, and must not be judged as a multi-arch image. Skipping such an
+ * index is safe whoever pushed it: what is not judged is never signed, and admission refuses what is unsigned.
+ */
+const isReferrersIndex = (manifests: unknown): boolean =>
+  Array.isArray(manifests) &&
+  manifests.every(
+    (descriptor) =>
+      typeof descriptor === 'object' &&
+      descriptor !== null &&
+      typeof (descriptor as { artifactType?: unknown }).artifactType === 'string',
+  );

@@ -218,17 +218,17 @@ const sweepRepository = async (
       if (tally.signingQueued >= settings.signingCap) throw new StopRun('signing-cap');
       const record = await deps.store.get(image);
       const action = planImage(image, record, plan, deps.now());
+      // What was done, which the push use case may correct: a manifest the listing could not tell is ours (an
+      // untagged earlier `.sig`) is told from its content, as on-push tells it, and is an attachment.
+      const done =
+        options.dryRun === true ? action.kind : await act(deps, image, record, action, correlationId, tally);
       tally.images++;
       counts.images++;
-      tally.actions[action.kind] = (tally.actions[action.kind] ?? 0) + 1;
-      counts.actions[action.kind] = (counts.actions[action.kind] ?? 0) + 1;
-      if (
-        action.kind === 'timeout' ||
-        (action.kind === 'record' && pushedBeforeTimeout(image, settings, deps))
-      ) {
+      tally.actions[done] = (tally.actions[done] ?? 0) + 1;
+      counts.actions[done] = (counts.actions[done] ?? 0) + 1;
+      if (done === 'timeout' || (done === 'record' && pushedBeforeTimeout(image, settings, deps))) {
         tally.withoutVerdict++;
       }
-      if (options.dryRun !== true) await act(deps, image, record, action, correlationId, tally);
       position({
         ...cursor,
         repository,
@@ -256,7 +256,7 @@ const act = async (
   action: ReconcileAction,
   correlationId: string,
   tally: Tally,
-): Promise<void> => {
+): Promise<ReconcileActionKind> => {
   const key = { repository: image.repository, digest: image.digest };
   switch (action.kind) {
     case 'record': {
@@ -265,20 +265,21 @@ const act = async (
       const tags = image.tags.length === 0 ? [undefined] : image.tags;
       for (const tag of tags) {
         const outcome = await deps.push(pushEvent(image, tag, correlationId));
+        if (outcome.kind === 'attachment') return 'attachment';
         if (outcome.kind === 'recorded' && approvedNow(outcome)) tally.signingQueued++;
       }
-      return;
+      return 'record';
     }
     case 'timeout':
       await deps.timeout(key);
-      return;
+      return action.kind;
     case 'rejudge': {
       const held = await deps.rejudge(
         { ...key, children: record?.children ?? [] },
         `judged again by the sweep: decided under policy ${action.policyDigest ?? '(none recorded)'}, not the deployed one`,
       );
       if (held === 'APPROVED') tally.signingQueued++;
-      return;
+      return action.kind;
     }
     case 'refresh': {
       const outcome = await deps.reattest(key, correlationId);
@@ -286,21 +287,21 @@ const act = async (
         tally.refreshed++;
         tally.signingQueued++;
       }
-      return;
+      return action.kind;
     }
     case 'rescan':
       await deps.rescan(key);
-      return;
+      return action.kind;
     case 'announce':
-      if (record === undefined) return;
+      if (record === undefined) return action.kind;
       await deps.announce(record);
       if (record.verdict?.outcome === 'APPROVED') tally.signingQueued++;
-      return;
+      return action.kind;
     case 'out-of-scope':
     case 'attachment':
     case 'pending':
     case 'current':
-      return;
+      return action.kind;
   }
 };
 

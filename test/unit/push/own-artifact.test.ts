@@ -50,6 +50,37 @@ describe('attachmentManifest', () => {
   const config = { mediaType: MediaType.ociConfig, digest: `sha256:${'1'.repeat(64)}`, size: 2 };
   const layer = (mediaType: string): object => ({ mediaType, digest: `sha256:${'2'.repeat(64)}`, size: 10 });
 
+  it('tells an earlier, untagged referrers index from a multi-arch image by its descriptors', () => {
+    const referrer = (artifactType: string) => ({
+      mediaType: MediaType.ociManifest,
+      digest: `sha256:${'3'.repeat(64)}`,
+      size: 9,
+      artifactType,
+    });
+    const referrers = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [referrer(MediaType.sigstoreBundleV03), referrer('application/spdx+json')],
+    };
+    expect(attachmentManifest(JSON.stringify(referrers))).toBe('referrers-index');
+    expect(attachmentManifest(JSON.stringify({ ...referrers, manifests: [] }))).toBe('referrers-index');
+    // A platform image's descriptor has a platform, not an artifactType: the index is an image to judge.
+    const multiArch = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: `sha256:${'4'.repeat(64)}`,
+          size: 9,
+          platform: { os: 'linux', architecture: 'amd64' },
+        },
+        referrer(MediaType.sigstoreBundleV03),
+      ],
+    };
+    expect(attachmentManifest(JSON.stringify(multiArch))).toBeUndefined();
+  });
+
   it('finds the Sigstore bundle referrer Tollgate writes by its artifactType', () => {
     const manifest = {
       schemaVersion: 2,
