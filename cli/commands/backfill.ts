@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG_FILE, type ResolvedSettings } from '../../infra/config-f
 import type { ReconcileCursorStore } from '../../shared/app/ports/reconcile-cursor';
 import {
   reconcile,
-  signingCap,
+  sweepSettings,
   signingSeconds,
   SWEEP_SHARE,
   type ReconcileActionKind,
@@ -206,16 +206,7 @@ const dryRun = async ({ options, settings, request, io, deps, env }: RunContext)
         inventory: new EcrRegistryInventory(ecr),
         cursor: NO_CURSOR,
         store: new DynamoVerdictStore({ client: DynamoDBDocumentClient.from(deps.dynamodb()), tableName }),
-        settings: {
-          repositories: config.repositories,
-          scope: config.reconcile.scope,
-          policyDigest: policy.digest,
-          scanTimeoutMinutes: config.scanTimeoutMinutes,
-          refreshAfterHours: config.attestation.refreshAfterHours,
-          rescanAfterDays: config.reconcile.rescanAfterDays,
-          formats: config.signatures.formats,
-          signingCap: signingCap(config.signing.putImagePerSecond, config.reconcile.intervalMinutes),
-        },
+        settings: sweepSettings(config, policy),
         scanning: () => new SdkEcrControl(ecr).scanningConfiguration(),
         // Planning only: every action is refused, so a slip can never act.
         push: refuse('record images'),

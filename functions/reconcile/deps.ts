@@ -12,7 +12,7 @@ import { pushAdapters, type PushAdapters } from '../../shared/adapters/runtime/p
 import { loadSettings } from '../../shared/adapters/runtime/settings';
 import { FUNCTION_ENV } from '../../shared/core/env-contract';
 import type { ReconcileCursorStore, RegistryInventory } from '../../shared/app/ports';
-import { signingCap, type ReconcileSettings } from '../../shared/app/reconcile';
+import { sweepSettings, type ReconcileSettings } from '../../shared/app/reconcile';
 
 export interface ReconcileAdapters extends PushAdapters {
   readonly inventory: RegistryInventory;
@@ -41,17 +41,7 @@ export const reconcileAdapters = (): ReconcileAdapters => {
       client: DynamoDBDocumentClient.from(dynamodb),
       tableName: requireEnv(FUNCTION_ENV.table),
     }),
-    sweep: {
-      repositories: config.repositories,
-      scope: config.reconcile.scope,
-      policyDigest: policy.digest,
-      scanTimeoutMinutes: config.scanTimeoutMinutes,
-      refreshAfterHours: config.attestation.refreshAfterHours,
-      rescanAfterDays: config.reconcile.rescanAfterDays,
-      formats: config.signatures.formats,
-      signingCap: signingCap(config.signing.putImagePerSecond, config.reconcile.intervalMinutes),
-      maxApiCallsPerRun: config.reconcile.maxApiCallsPerRun,
-    },
+    sweep: { ...sweepSettings(config, policy), maxApiCallsPerRun: config.reconcile.maxApiCallsPerRun },
     calls,
   };
 };

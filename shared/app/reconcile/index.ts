@@ -16,3 +16,4 @@ export {
   type RepositoryCounts,
 } from './reconcile';
 export { PUTS_PER_IMAGE, signingCap, signingSeconds, SWEEP_SHARE } from './budget';
+export { sweepSettings } from './settings';
