@@ -2,16 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CallCounts, CountingProxy } from './counting-proxy';
-import { markMainThreadFetch, NOTIFICATIONS_FORWARD_PATH, startCountingProxy } from './counting-proxy';
+import {
+  markMainThreadFetch,
+  registryModeOf,
+  type CallCounts,
+  type RegistryMode,
+} from '../local/registry-front';
 import { countDynaliteCalls, type DynamoCallCounter } from './dynamo-counter';
-import type * as LocalRegistryModule from '../local/registry';
 import type * as SampleImagesModule from '../local/sample-images';
 import type * as LocalStackModule from '../local/stack';
 
 // Loaded after dynalite is wrapped (countDynaliteCalls), so the stack's dynalite is the counted one.
 type StackModule = typeof LocalStackModule;
-type RegistryModule = typeof LocalRegistryModule;
 type SamplesModule = typeof SampleImagesModule;
 
 /** A Tollgate Image Verdict as the bench sees it on the bus. */
@@ -29,6 +31,8 @@ export interface SeenVerdict {
 
 export interface BenchStack {
   readonly scanDelayMs: number;
+  /** `ecr` (the registry front's referrers API, the path production takes) or `distribution` (tag schema). */
+  readonly registryMode: RegistryMode;
   /**
    * Pushes a fresh single-platform image (layer, config, manifest by a new tag) into the bench repository
    * named by `slot`; resolves once the registry has answered the manifest PUT.
@@ -45,19 +49,18 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-/** A day: the watcher of an external registry must never poll during a run (notifications announce pushes). */
-const NEVER_POLL_MS = 24 * 60 * 60 * 1000;
-
 /**
- * The local stack of `tollgate local` (local/stack.ts), with a counting reverse proxy in front of the
- * registry: the registry is started here, its notifications sent through the proxy to the stand-in, and
- * the stack is given the proxy as an external registry, so ECR's proxyEndpoint, and every function's
- * registry call, go through it.
+ * The local stack of `tollgate local` (local/stack.ts), on the registry endpoint of `registryMode`: the registry
+ * front (local/registry-front) every client goes through, ECR's proxyEndpoint and every function's registry call
+ * included, which counts each request by route. In `distribution` mode the front is a transparent, counting proxy
+ * before plain Distribution.
  */
 export const startBenchStack = async (options: {
   readonly scanDelayMs: number;
+  /** @default TOLLGATE_REGISTRY_MODE, else `ecr` */
+  readonly registryMode?: RegistryMode;
   readonly progress?: (line: string) => void;
-  /** Each registry request through the proxy, with its time. */
+  /** Each registry request through the front, with its time. */
   readonly trace?: (line: string) => void;
   /**
    * Also time the events before the verdict (see SeenVerdict.stages). Reads the event log on every routed
@@ -66,14 +69,13 @@ export const startBenchStack = async (options: {
    */
   readonly stages?: boolean;
 }): Promise<BenchStack> => {
+  const registryMode = options.registryMode ?? registryModeOf();
   const dynamo: DynamoCallCounter = countDynaliteCalls();
   const unmark = markMainThreadFetch();
   /* eslint-disable @typescript-eslint/no-require-imports -- after countDynaliteCalls, on purpose */
   const { startLocalStack } = require('../local/stack') as StackModule;
-  const { startRegistry } = require('../local/registry') as RegistryModule;
   const { pushSampleImage } = require('../local/sample-images') as SamplesModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const { freePort } = await import('../local/ports');
 
   const stateDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const stops: (() => Promise<void>)[] = [
@@ -84,16 +86,6 @@ export const startBenchStack = async (options: {
     unmark();
   };
   try {
-    const registryPort = await freePort();
-    const proxy: CountingProxy = await startCountingProxy(`http://127.0.0.1:${registryPort}`, options.trace);
-    stops.push(proxy.stop);
-    const registry = await startRegistry({
-      stateDir: join(stateDir, 'registry'),
-      port: registryPort,
-      notificationsUrl: `${proxy.url}${NOTIFICATIONS_FORWARD_PATH}`,
-    });
-    stops.push(registry.stop);
-
     const verdicts = new Map<string, SeenVerdict>();
     const waiters = new Map<string, (seen: SeenVerdict) => void>();
     let cursor = 0;
@@ -143,9 +135,9 @@ export const startBenchStack = async (options: {
         policy: 'tollgate.policy.yaml',
         signatures: { formats: ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'] },
       },
-      registry: { url: proxy.url, host: proxy.host, protocol: 'http' },
+      registryMode,
+      registryFront: options.trace === undefined ? {} : { trace: options.trace },
       persistTables: false,
-      pollIntervalMs: NEVER_POLL_MS,
       retryDelayMs: (attempt) => 20 * attempt,
       standIn: { scanDelayMs: options.scanDelayMs },
       progress: (line) => {
@@ -157,7 +149,7 @@ export const startBenchStack = async (options: {
     });
     stops.push(stack.stop);
     events = () => stack.standIn.events();
-    proxy.notificationsTarget = stack.standIn.notificationsUrl;
+    const front = stack.registryFront!;
 
     const client = stack.registryClient();
     // The stand-in's counts only grow; a reset remembers where they stood.
@@ -172,6 +164,7 @@ export const startBenchStack = async (options: {
     let pushes = 0;
     return {
       scanDelayMs: options.scanDelayMs,
+      registryMode,
       push: async (slot) => {
         // Spread over a pool of repositories: the stand-in answers ECR's tag lookups by listing a repository's
         // tags, so one repository holding every image would slow the stand-in (not the pipeline) per image.
@@ -199,10 +192,10 @@ export const startBenchStack = async (options: {
           });
         });
       },
-      calls: () => ({ aws: awsSince(), dynamodb: dynamo.calls(), registry: proxy.pipelineCalls() }),
+      calls: () => ({ aws: awsSince(), dynamodb: dynamo.calls(), registry: front.calls().pipeline }),
       resetCalls: () => {
         awsBaseline = stack.standIn.calls();
-        proxy.reset();
+        front.resetCalls();
         dynamo.reset();
       },
       idle: async () => {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { CallCounts } from './counting-proxy';
+import type { CallCounts } from '../local/registry-front';
 
 export interface DynamoCallCounter {
   /** Calls by `dynamodb:<Operation>` since the last reset. */

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startBenchStack, type BenchStack } from './bench-stack';
-import type { CallCounts } from './counting-proxy';
+import type { CallCounts } from '../local/registry-front';
 import { percentile, round } from './stats';
 
 export interface PipelineOptions {
@@ -23,6 +23,8 @@ export interface PipelineOptions {
 }
 
 export interface PipelineResult {
+  /** The registry endpoint measured: `ecr` (the referrers API, as in production) or `distribution`. */
+  readonly registryMode: string;
   readonly p50Ms: number;
   readonly p95Ms: number;
   /** Median time from the push to each earlier event of the image on the bus: where the latency goes. */
@@ -144,6 +146,7 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
       ]),
     );
     return {
+      registryMode: stack.registryMode,
       p50Ms: round(percentile(latencies, 50)),
       p95Ms: round(percentile(latencies, 95)),
       stagesP50Ms,

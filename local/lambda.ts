@@ -427,7 +427,7 @@ class Container {
       entry: resolve(this.options.projectRoot, this.fn.entry!),
       handlerExport: this.fn.handlerExport,
     };
-    const worker = new Worker(BOOTSTRAP, {
+    const worker = new Worker(WORKER_BOOTSTRAP, {
       eval: true,
       workerData: { ...init, tsx: TSX_API, workerFile: WORKER_FILE },
       env: this.environment(),
@@ -515,15 +515,17 @@ const STOPPED: SerializedError = {
   trace: [],
 };
 
-const TSX_API = require.resolve('tsx/cjs/api');
+/** tsx's CommonJS API, which a worker registers to load TypeScript (WORKER_BOOTSTRAP). */
+export const TSX_API = require.resolve('tsx/cjs/api');
 const WORKER_FILE = join(__dirname, 'lambda-worker.ts');
 /**
  * The worker's first code. Packages published as ESM only (`@middy/core`) declare only an `import`
  * export condition; the esbuild bundle Lambda runs resolves them that way, but Node's CommonJS resolver
  * asks for `require` and fails. The resolve hook retries with `import`, and Node 24 loads the ES module
- * through `require(esm)`. Then tsx compiles TypeScript on load, as `cli/bin/tollgate.js` does.
+ * through `require(esm)`. Then tsx compiles TypeScript on load, as `cli/bin/tollgate.js` does, and the
+ * worker runs `workerData.workerFile` (the registry front's worker uses it too: local/registry-front/thread.ts).
  */
-const BOOTSTRAP = `
+export const WORKER_BOOTSTRAP = `
 const { registerHooks } = require('node:module');
 const { workerData } = require('node:worker_threads');
 registerHooks({

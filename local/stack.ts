@@ -12,6 +12,13 @@ import { LocalStackError } from './errors';
 import { LocalLambdaRuntime, type LambdaActivity } from './lambda';
 import { freePort } from './ports';
 import { requireRegistryBinary, startRegistry } from './registry';
+import {
+  registryModeOf,
+  startRegistryFrontThread,
+  type EcrQuirks,
+  type RegistryFront,
+  type RegistryMode,
+} from './registry-front';
 import type { ExternalRegistry } from './registry-url';
 import { checkRegistry } from './registry-url';
 import { watchRegistry, type RegistryWatcher } from './registry-watcher';
@@ -73,7 +80,10 @@ export interface LocalStackOptions {
   readonly retryDelayMs?: (attempt: number) => number;
   /** Options passed to the AWS stand-in as they are (scanning, findings, faults). */
   readonly standIn?: Partial<
-    Pick<AwsStandInOptions, 'scanning' | 'findingsFile' | 'faults' | 'scanEvents' | 'scanDelayMs' | 'now'>
+    Pick<
+      AwsStandInOptions,
+      'scanning' | 'findingsFile' | 'faults' | 'scanEvents' | 'scanDelayMs' | 'now' | 'secrets'
+    >
   >;
   /** One line of progress: events seen, handlers run. @default discarded */
   readonly progress?: (line: string) => void;
@@ -89,9 +99,26 @@ export interface LocalStackOptions {
   /**
    * Puts something between the functions and DynamoDB or the registry (the reliability tests' fault proxy):
    * given the real URL, returns the one the functions are told. The stand-in and the harness stay direct.
+   * For the registry, the URL given is the registry endpoint: the ECR front in `ecr` mode.
    * @default direct
    */
   readonly front?: (service: 'dynamodb' | 'registry', url: string) => Promise<string>;
+  /**
+   * `ecr`: every client (the functions, the stand-in, the harness) reaches the registry through the registry
+   * front (local/registry-front), which serves what ECR serves over it: the referrers API, `OCI-Subject`,
+   * ECR's refusals. `distribution`: plain Distribution 2.8, so signing takes the referrers tag-schema fallback.
+   * @default TOLLGATE_REGISTRY_MODE, else `ecr`
+   */
+  readonly registryMode?: RegistryMode;
+  /**
+   * Options of the registry front: ECR quirks to turn off, a trace of each request. Given in `distribution`
+   * mode, a front is started anyway, without the referrers API: a transparent proxy that counts (the bench).
+   * @default in `ecr` mode the front with every ECR quirk; in `distribution` mode no front
+   */
+  readonly registryFront?: {
+    readonly quirks?: Partial<EcrQuirks>;
+    readonly trace?: (line: string) => void;
+  };
 }
 
 export interface LocalRegistryInfo {
@@ -101,12 +128,17 @@ export interface LocalRegistryInfo {
   readonly credentials?: { readonly username: string; readonly password: string };
   /** Whether `tollgate local` started it (and its notifications reach the stand-in). */
   readonly managed: boolean;
+  readonly mode: RegistryMode;
+  /** The Distribution registry behind the front, when `host` and `url` name the front. */
+  readonly storage?: { readonly host: string; readonly url: string };
 }
 
 export interface LocalStack {
   readonly stateDir: string;
   readonly environment: DeploymentEnvironment;
   readonly registry: LocalRegistryInfo;
+  /** The registry front every client goes through: in `ecr` mode, or when `registryFront` was given. */
+  readonly registryFront: RegistryFront | undefined;
   readonly standIn: AwsStandIn;
   readonly dynamo: RunningDynamo;
   readonly deployment: LocalDeployment;
@@ -151,25 +183,65 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     // Check and synthesize before starting anything: a missing binary, an unreachable registry or a bad
     // configuration fails fast, with nothing to clean up.
     const external = options.registry;
+    const mode = options.registryMode ?? registryModeOf();
     if (external !== undefined) await checkRegistry(external);
     else requireRegistryBinary();
+    if (mode === 'ecr' && external?.protocol === 'https') {
+      throw new LocalStackError(
+        `the registry front speaks plain HTTP to the registry behind it, and ${external.url} is HTTPS`,
+        'run with TOLLGATE_REGISTRY_MODE=distribution to use it directly',
+      );
+    }
     const template = options.template ?? synthesize(options, environment);
 
     const logs = functionLogSink(options, stateDir);
     stops.push(logs.close);
 
     // The stand-in needs the registry's URL and the registry the stand-in's: the registry's port is
-    // chosen first, and the registry started last, with notifications pointing at the stand-in.
+    // chosen first, and the registry started last, with notifications pointing at the stand-in. The front
+    // before it only forwards, so it starts now.
     const registryPort = external === undefined ? await freePort() : undefined;
-    const registry: LocalRegistryInfo =
+    const storage =
       external === undefined
-        ? { host: `127.0.0.1:${registryPort}`, url: `http://127.0.0.1:${registryPort}`, managed: true }
-        : {
-            host: external.host,
-            url: external.url,
-            managed: false,
-            ...(external.credentials === undefined ? {} : { credentials: external.credentials }),
-          };
+        ? { host: `127.0.0.1:${registryPort}`, url: `http://127.0.0.1:${registryPort}` }
+        : { host: external.host, url: external.url };
+    let registryFront: RegistryFront | undefined;
+    if (mode === 'ecr' || options.registryFront !== undefined) {
+      const trace = options.registryFront?.trace;
+      const quirks = options.registryFront?.quirks;
+      // In a thread of its own: it is in every client's path, the main thread's synchronous ones included.
+      registryFront = await startRegistryFrontThread({
+        target: storage.url,
+        ...(trace === undefined ? {} : { trace }),
+        ...(mode === 'ecr'
+          ? {
+              referrers: {
+                // With the registry's storage, so the two are kept (or wiped) together.
+                journalFile: join(
+                  stateDir,
+                  external === undefined ? 'registry' : 'registry-front',
+                  'referrers.jsonl',
+                ),
+                ...(external?.credentials === undefined ? {} : { credentials: external.credentials }),
+                ...(quirks === undefined ? {} : { quirks }),
+              },
+            }
+          : {}),
+      });
+      const front = registryFront;
+      stops.push(() => front.stop());
+      progress(
+        `registry front on ${registryFront.url} before ${storage.url}${mode === 'ecr' ? ': the referrers API, OCI-Subject and ECR’s refusals' : ' (counting only)'}`,
+      );
+    }
+    const registry: LocalRegistryInfo = {
+      host: registryFront?.host ?? storage.host,
+      url: registryFront?.url ?? storage.url,
+      managed: external === undefined,
+      mode,
+      ...(registryFront === undefined ? {} : { storage }),
+      ...(external?.credentials === undefined ? {} : { credentials: external.credentials }),
+    };
 
     const dynamo = await startDynamo({
       region: environment.region,
@@ -245,9 +317,11 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     stops.push(() => runtime.stop());
     router = new EventRouter(deployment, runtime, {
       log: progress,
-      ...(options.retryDelayMs === undefined
-        ? {}
-        : { apiDestinations: { retryDelayMs: options.retryDelayMs } }),
+      apiDestinations: {
+        ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+        // A connection's `{{resolve:secretsmanager:…}}`, from the stand-in's secrets, as CloudFormation resolves it.
+        secrets: (name) => options.standIn?.secrets?.[name],
+      },
     });
     for (const deliver of early.splice(0)) deliver();
 
@@ -289,6 +363,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       stateDir,
       environment,
       registry,
+      registryFront,
       standIn,
       dynamo,
       deployment,

@@ -4,7 +4,7 @@ import type { DeadLetter } from '../../local/lambda';
 import type { VerdictRecordView } from '../../local/verdict-records';
 import { IMAGE_VERDICT } from '../../shared/core/events/tollgate-detail-types';
 import type { OciRegistryClient } from '../../shared/adapters/oci';
-import { referrersTag } from '../../shared/adapters/oci';
+import { listReferrers, referrersTag } from '../../shared/adapters/oci';
 import { BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../shared/core/formats/manifest/bundle-referrer';
 
 export interface PushedImage {
@@ -16,7 +16,10 @@ export interface PushedImage {
 export interface StoredSignatures {
   /** Layers of the cosign `sha256-<hex>.sig` manifest. */
   readonly legacyLayers: number;
-  /** Referrers in the `sha256-<hex>` index (Distribution has no referrers API), by artifact and predicate type. */
+  /**
+   * Referrers by artifact and predicate type: as the referrers API lists them (the ECR front), or the
+   * `sha256-<hex>` index where the registry has no API (plain Distribution), as signing and verifiers read them.
+   */
   readonly referrersByType: Readonly<Record<string, number>>;
 }
 
@@ -30,18 +33,13 @@ export const readSignatures = async (
     legacy === undefined
       ? 0
       : ((JSON.parse(legacy.bytes.toString('utf8')) as { layers?: unknown[] }).layers ?? []).length;
-  const index = await client.findManifest(image.repository, tag);
+  const { descriptors } = await listReferrers(client, image.repository, image.digest as Digest);
   const referrersByType: Record<string, number> = {};
-  if (index !== undefined) {
-    const { manifests = [] } = JSON.parse(index.bytes.toString('utf8')) as {
-      manifests?: { artifactType?: string; annotations?: Record<string, string> }[];
-    };
-    for (const descriptor of manifests) {
-      // A Sigstore bundle and a vulnerability attestation share the artifact type; the predicate tells them apart.
-      const predicate = descriptor.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION];
-      const type = `${descriptor.artifactType ?? '(none)'}${predicate === undefined ? '' : ` ${predicate}`}`;
-      referrersByType[type] = (referrersByType[type] ?? 0) + 1;
-    }
+  for (const descriptor of descriptors) {
+    // A Sigstore bundle and a vulnerability attestation share the artifact type; the predicate tells them apart.
+    const predicate = descriptor.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION];
+    const type = `${descriptor.artifactType ?? '(none)'}${predicate === undefined ? '' : ` ${predicate}`}`;
+    referrersByType[type] = (referrersByType[type] ?? 0) + 1;
   }
   return { legacyLayers, referrersByType };
 };

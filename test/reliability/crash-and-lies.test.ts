@@ -1,4 +1,4 @@
-import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../../local/fault-proxy';
+import { startRegistryFront, type ProxiedRequest, type RegistryFront } from '../../local/registry-front';
 import { startLocalStackHarness, type LocalStackHarness } from '../e2e/harness';
 import { deadLettersFor, readSignatures, verdictEventsFor } from './audit';
 import { DeliveryControl } from './delivery';
@@ -23,8 +23,8 @@ const isLyingRead = (request: ProxiedRequest): boolean =>
 
 describe('a crash between two steps, and a registry that lies', () => {
   let harness: LocalStackHarness;
-  let dynamoProxy: FaultProxy;
-  let registryProxy: FaultProxy;
+  let dynamoProxy: RegistryFront;
+  let registryProxy: RegistryFront;
   let control: DeliveryControl;
   /** How many more saveSignatures calls fail with a 500: more than the SDK's 3 attempts ends the invocation. */
   let failSaves = 0;
@@ -32,7 +32,7 @@ describe('a crash between two steps, and a registry that lies', () => {
   let ambiguousVerdictOf: string | undefined;
 
   beforeAll(async () => {
-    dynamoProxy = await startFaultProxy({
+    dynamoProxy = await startRegistryFront({
       dialect: 'dynamodb',
       decide: (request) => {
         if (failSaves > 0 && isSaveSignatures(request)) {
@@ -46,7 +46,7 @@ describe('a crash between two steps, and a registry that lies', () => {
         return undefined;
       },
     });
-    registryProxy = await startFaultProxy({
+    registryProxy = await startRegistryFront({
       dialect: 'registry',
       // One extra byte: the JSON still parses, but no longer hashes to the digest that was asked for.
       tamper: (request) =>

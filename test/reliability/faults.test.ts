@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { AwsFaults } from '../../local/aws';
-import { startFaultProxy, type FaultProxy } from '../../local/fault-proxy';
+import { startRegistryFront, type RegistryFront } from '../../local/registry-front';
 import { startLocalStackHarness, type LocalStackHarness } from '../e2e/harness';
 import { auditImage, summarize, type ImageAudit, type PushedImage } from './audit';
 import { reliabilityImages, reliabilitySeed, report, seededRandom } from './settings';
@@ -28,14 +28,14 @@ const standInPhase = (phase: number): AwsFaults => {
 
 describe(`faults: ${IMAGES} images, ~${FAULT_RATE * 100}% of calls to ECR, KMS, EventBridge, Scheduler, DynamoDB and the registry fail (seed ${SEED})`, () => {
   let harness: LocalStackHarness;
-  let dynamoProxy: FaultProxy;
-  let registryProxy: FaultProxy;
+  let dynamoProxy: RegistryFront;
+  let registryProxy: RegistryFront;
   let phases: NodeJS.Timeout | undefined;
   const random = seededRandom(SEED);
 
   beforeAll(async () => {
-    dynamoProxy = await startFaultProxy({ dialect: 'dynamodb', random });
-    registryProxy = await startFaultProxy({ dialect: 'registry', random });
+    dynamoProxy = await startRegistryFront({ dialect: 'dynamodb', random });
+    registryProxy = await startRegistryFront({ dialect: 'registry', random });
     const proxies = { dynamodb: dynamoProxy, registry: registryProxy };
     harness = await startLocalStackHarness({
       // Long enough that scans end after on-push ran (it has a backlog: signature pushes are events too), so
@@ -148,6 +148,12 @@ describe(`faults: ${IMAGES} images, ~${FAULT_RATE * 100}% of calls to ECR, KMS, 
         standIn: harness.stack.standIn.calls(),
         dynamodb: dynamoProxy.counts(),
         registry: registryProxy.counts(),
+      },
+      // Behind the fault front: the registry endpoint itself (the ECR front's referrers API, or plain Distribution),
+      // and the functions' requests to it by route; `referrers tag` is the sha256-<hex> tag-schema index.
+      registryEndpoint: {
+        mode: harness.stack.registry.mode,
+        calls: harness.stack.registryFront?.calls().pipeline,
       },
     });
 

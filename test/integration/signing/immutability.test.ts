@@ -24,15 +24,16 @@ import { SigstoreOciAttacher } from '../../helpers/sigstore-oci-attacher';
 import { type VerificationResult } from '../../../shared/app/verify';
 import { verifyImageSignatures } from '../../helpers/verify-formats';
 import { localKms, pushTestImage, startTestRegistry, type TestRegistry } from '../../helpers/oci';
-import { startImmutableTagsProxy, type ImmutableTagsProxy } from './immutable-tags-proxy';
+import { startRegistryFront, type RegistryFront } from '../../../local/registry-front';
 
 jest.setTimeout(60_000);
 
 /**
- * Signing against ECR's tag immutability settings. Distribution has no such setting, so a loopback proxy in front of
- * the real registry refuses pushes to existing immutable tags as ECR's OCI endpoint does (400 TAG_INVALID); everything else is the
- * production code against the real registry. Distribution lacks the referrers API, so bundles also go through the
- * `sha256-<hex>` tag-schema index here, which ECR (with the referrers API) does not need.
+ * Signing against ECR's tag immutability settings. Distribution has no such setting, so the registry front
+ * (local/registry-front, `immutableTags`) before the real registry refuses pushes to existing immutable tags as ECR's
+ * OCI endpoint does (400 TAG_INVALID); everything else is the
+ * production code against the real registry. The front serves no referrers API here (it is not in ECR mode), so
+ * bundles also go through the `sha256-<hex>` tag-schema index, which ECR (with the referrers API) does not need.
  */
 const approved = (image: ImageRef): ApprovedVerdict => ({
   schemaVersion: VERDICT_SCHEMA_VERSION,
@@ -55,7 +56,7 @@ const valid = (results: readonly VerificationResult[]): string[] =>
     .sort();
 
 let registry: TestRegistry;
-let proxy: ImmutableTagsProxy;
+let proxy: RegistryFront;
 let client: OciRegistryClient;
 let ours: SigningDeps;
 let theirs: SigningDeps;
@@ -77,6 +78,13 @@ const signerDeps = (keyArn: string, wiring: 'tollgate' | 'sigstore-oci'): Signin
   };
 };
 
+/** Tag pushes the front refused, as `repository:tag`. */
+const refusedTags = (): string[] =>
+  proxy
+    .refused()
+    .filter((refusal) => refusal.reason === 'tag-immutable')
+    .map((refusal) => `${refusal.repository}:${refusal.reference}`);
+
 const freshImage = async (): Promise<ImageRef> => {
   const repository = `team/immutable-${(counter += 1)}`;
   const pushed = await pushTestImage(client, repository);
@@ -92,7 +100,7 @@ const sigLayers = async (image: ImageRef): Promise<number> =>
 
 beforeAll(async () => {
   registry = await startTestRegistry('anonymous');
-  proxy = await startImmutableTagsProxy(registry.host, { mutability: 'IMMUTABLE' });
+  proxy = await startRegistryFront({ target: registry.url, immutableTags: { mutability: 'IMMUTABLE' } });
   client = new OciRegistryClient({ host: proxy.host });
   ours = signerDeps('arn:aws:kms:us-west-2:123456789012:key/tollgate', 'tollgate');
   theirs = signerDeps('arn:aws:kms:us-west-2:210987654321:key/someone-else', 'sigstore-oci');
@@ -140,7 +148,7 @@ describe('IMMUTABLE_WITH_EXCLUSION with sha256-* excluded (what immutability: en
     expect(
       valid(await verifyImageSignatures({ registry: client, publicKey: theirs.publicKey }, image)),
     ).toEqual(['cosign-legacy', 'sigstore-bundle']);
-    expect(proxy.refused.filter((tag) => tag.startsWith(`${image.repository}:`))).toEqual([]);
+    expect(refusedTags().filter((tag) => tag.startsWith(`${image.repository}:`))).toEqual([]);
   });
 
   it('lets a revocation take our layer out and a later approval sign again', async () => {
@@ -200,7 +208,7 @@ describe('plain IMMUTABLE: only the first signature of each tag ever lands', () 
     const signing = signImage(ours, image, approved(image), ['sigstore-bundle', 'vuln-attestation']);
 
     await expect(signing).rejects.toBeInstanceOf(TerminalError);
-    expect(proxy.refused).toContain(`${image.repository}:${image.digest.replace(':', '-')}`);
+    expect(refusedTags()).toContain(`${image.repository}:${image.digest.replace(':', '-')}`);
     const results = await verifyImageSignatures({ registry: client, publicKey: ours.publicKey }, image, {
       formats: ['sigstore-bundle', 'vuln-attestation'],
     });

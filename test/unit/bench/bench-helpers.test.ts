@@ -1,4 +1,4 @@
-import { routeKind } from '../../../bench/counting-proxy';
+import { routeKind } from '../../../local/registry-front';
 import { formatReport } from '../../../bench/report';
 import { percentile } from '../../../bench/stats';
 

@@ -1,6 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFaultProxy, type FaultProxy, type ProxyFaultKind } from '../../local/fault-proxy';
+import {
+  startRegistryFront,
+  type ProxyFaultKind,
+  type RegistryFront,
+  type RegistryFrontOptions,
+} from '../../local/registry-front';
 
 /** A target that counts what reached it and echoes the request body. */
 const startTarget = async (): Promise<{ url: string; hits: () => number; stop: () => Promise<void> }> => {
@@ -22,11 +27,11 @@ const startTarget = async (): Promise<{ url: string; hits: () => number; stop: (
   };
 };
 
-describe('the fault proxy', () => {
+describe('the registry front’s faults (local/registry-front)', () => {
   let target: Awaited<ReturnType<typeof startTarget>>;
-  const proxies: FaultProxy[] = [];
-  const proxy = async (...args: Parameters<typeof startFaultProxy>): Promise<FaultProxy> => {
-    const started = await startFaultProxy(...args);
+  const proxies: RegistryFront[] = [];
+  const proxy = async (options: RegistryFrontOptions): Promise<RegistryFront> => {
+    const started = await startRegistryFront(options);
     started.setTarget(target.url);
     proxies.push(started);
     return started;
