@@ -10,6 +10,7 @@ import { startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from './aws'
 import { startDynamo, type RunningDynamo } from './dynamo';
 import { LocalStackError } from './errors';
 import { LocalLambdaRuntime, type LambdaActivity } from './lambda';
+import { scheduleSweep, type LocalSweep } from './sweep-schedule';
 import { freePort } from './ports';
 import { requireRegistryBinary, startRegistry } from './registry';
 import {
@@ -82,7 +83,7 @@ export interface LocalStackOptions {
   readonly standIn?: Partial<
     Pick<
       AwsStandInOptions,
-      'scanning' | 'findingsFile' | 'faults' | 'scanEvents' | 'scanDelayMs' | 'now' | 'secrets'
+      'scanning' | 'findingsFile' | 'faults' | 'scanEvents' | 'scanDelayMs' | 'now' | 'secrets' | 'eventLoss'
     >
   >;
   /** One line of progress: events seen, handlers run. @default discarded */
@@ -119,6 +120,12 @@ export interface LocalStackOptions {
     readonly quirks?: Partial<EcrQuirks>;
     readonly trace?: (line: string) => void;
   };
+  /**
+   * Run the sweep as its schedule does: first this long after the start, then every interval of the template's
+   * rate() schedule. Off, the sweep runs only when invoked (Lambda Invoke, `tollgate backfill`, tests).
+   * @default off
+   */
+  readonly sweep?: { readonly firstRunAfterMs: number };
 }
 
 export interface LocalRegistryInfo {
@@ -139,6 +146,8 @@ export interface LocalStack {
   readonly registry: LocalRegistryInfo;
   /** The registry front every client goes through: in `ecr` mode, or when `registryFront` was given. */
   readonly registryFront: RegistryFront | undefined;
+  /** The sweep on its schedule, when `sweep` was asked for and the template has one. */
+  readonly sweep: LocalSweep | undefined;
   readonly standIn: AwsStandIn;
   readonly dynamo: RunningDynamo;
   readonly deployment: LocalDeployment;
@@ -263,6 +272,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       else deliver();
     };
 
+    let invocable: LocalLambdaRuntime | undefined;
     const standIn = await startAwsStandIn({
       stateDir: join(stateDir, 'aws'),
       registry: {
@@ -277,6 +287,24 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       scanDelayMs: DEFAULT_SCAN_DELAY_MS,
       ...options.standIn,
       onEvent,
+      // `tollgate backfill` (and any Lambda client) invoking a function of the deployment.
+      onInvoke: async (name, payload, type) => {
+        const fn = invocable?.find(name);
+        if (invocable === undefined || fn === undefined) return { kind: 'not-found' };
+        if (type === 'DryRun') return { kind: 'accepted' };
+        if (type === 'Event') {
+          void invocable.invokeAsync(name, payload);
+          return { kind: 'accepted' };
+        }
+        const outcome = await invocable.invoke(name, payload);
+        return outcome.ok
+          ? { kind: 'result', payload: outcome.result }
+          : {
+              kind: 'function-error',
+              errorType: outcome.error.errorType,
+              errorMessage: outcome.error.errorMessage,
+            };
+      },
       onSchedule: ({ name, targetArn, input }) => {
         if (router === undefined) return;
         const target = router.schedule(targetArn, input);
@@ -315,6 +343,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       onLog: logs.write,
     });
     stops.push(() => runtime.stop());
+    invocable = runtime;
     router = new EventRouter(deployment, runtime, {
       log: progress,
       apiDestinations: {
@@ -351,6 +380,15 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       stops.push(watcher.stop);
     }
 
+    const sweep =
+      options.sweep === undefined
+        ? undefined
+        : scheduleSweep(deployment, template, runtime, {
+            firstRunAfterMs: options.sweep.firstRunAfterMs,
+            log: progress,
+          });
+    if (sweep !== undefined) stops.push(() => Promise.resolve(sweep.stop()));
+
     const stages = new Map<string, PipelineStage>();
     for (const fn of deployment.functions) {
       const stage = /^functions\/([^/]+)\//.exec(fn.entry ?? '')?.[1];
@@ -364,6 +402,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       environment,
       registry,
       registryFront,
+      sweep,
       standIn,
       dynamo,
       deployment,

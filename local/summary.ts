@@ -16,12 +16,23 @@ export interface ImageSummary {
    */
   readonly verdict: string;
   readonly signatures: readonly { readonly format: string; readonly reference: string }[];
+  /** `event` (ECR's push event started it) or `sweep` (the sweep found it); absent while there is no record. */
+  readonly decidedBy?: 'event' | 'sweep';
 }
 
 export interface LocalSummary {
   /** `host:port` of the registry the images are in. */
   readonly registry: string;
   readonly images: readonly ImageSummary[];
+  /**
+   * What the first sweep found in the registry before the samples were pushed: images no event had brought,
+   * now judged (`record`), and those already current. Absent when the template has no sweep.
+   */
+  readonly firstSweep?: {
+    readonly images: number;
+    readonly judged: number;
+    readonly actions: Readonly<Record<string, number>>;
+  };
 }
 
 export interface PushedImage {
@@ -62,7 +73,14 @@ export const imageProgress = async (stack: LocalStack, image: PushedImage): Prom
   const event = verdictEventFor(stack, image);
   if (event !== undefined) {
     const signatures = record?.signatures.length ? record.signatures : event.signatures;
-    return { final: true, summary: summary(event.verdict, { tags: recordTags, signatures }) };
+    return {
+      final: true,
+      summary: summary(event.verdict, {
+        tags: recordTags,
+        signatures,
+        ...(record === undefined ? {} : { decidedBy: record.decidedBy }),
+      }),
+    };
   }
   // A pipeline stage that gave up on this image (its retries ran out) ends its way through the pipeline.
   // Side stages (alerts) failing do not: the verdict stands without them.
@@ -87,7 +105,11 @@ export const imageProgress = async (stack: LocalStack, image: PushedImage): Prom
     // APPROVED is final once the signer has published it; the other verdicts once on-scan has.
     return {
       final: false,
-      summary: summary(record.outcome, { tags: recordTags, signatures: record.signatures }),
+      summary: summary(record.outcome, {
+        tags: recordTags,
+        signatures: record.signatures,
+        decidedBy: record.decidedBy,
+      }),
     };
   }
   if (record.status === 'PENDING_SCAN' && !stack.stageBuilt('on-scan')) {
@@ -173,6 +195,7 @@ export const renderSummary = (
     `${image.digest.slice(0, 19)}…`,
     image.tags.join(', ') || '-',
     image.verdict,
+    image.decidedBy ?? '-',
     image.signatures.length === 0
       ? '-'
       : image.signatures.map((s) => `${s.format} ${s.reference}`).join('\n'),
@@ -180,8 +203,15 @@ export const renderSummary = (
   const lines = [
     `Registry ${summary.registry}   Pipeline: ${options.stages}`,
     '',
-    ...table(['REPOSITORY', 'DIGEST', 'TAGS', 'VERDICT', 'SIGNATURES'], rows),
+    ...table(['REPOSITORY', 'DIGEST', 'TAGS', 'VERDICT', 'BY', 'SIGNATURES'], rows),
   ];
+  if (summary.firstSweep !== undefined) {
+    const { images, judged } = summary.firstSweep;
+    lines.push(
+      '',
+      `First sweep: ${images} image(s) already in the registry; ${judged} had no verdict and were judged by the sweep (BY sweep), the rest were current.`,
+    );
+  }
   if (options.deadLetters > 0) {
     lines.push(
       '',

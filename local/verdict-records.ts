@@ -1,3 +1,4 @@
+import { decisionOrigin, type DecisionOrigin } from '../shared/core/domain/origin';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalDeployment } from './template';
@@ -12,6 +13,8 @@ export interface VerdictRecordView {
   readonly outcome?: string;
   readonly reasons: readonly string[];
   readonly signatures: readonly { readonly format: string; readonly reference: string }[];
+  /** How the pipeline was started: by ECR's push event, or by the sweep finding an image no event brought. */
+  readonly decidedBy: DecisionOrigin;
 }
 
 /**
@@ -47,6 +50,7 @@ export class VerdictRecords {
       reasons: Array.isArray(verdict?.reasons)
         ? verdict.reasons.filter((reason) => typeof reason === 'string')
         : [],
+      decidedBy: decisionOrigin(typeof Item.correlationId === 'string' ? Item.correlationId : undefined),
       signatures: signatures.flatMap((signature) => {
         const { format, reference } = (signature ?? {}) as { format?: unknown; reference?: unknown };
         return typeof format === 'string' && typeof reference === 'string' ? [{ format, reference }] : [];

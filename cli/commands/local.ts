@@ -19,20 +19,26 @@ import {
   type PushedImage,
   type PushedSample,
 } from '../../local';
+import { REGISTRY_MODES, type RegistryMode } from '../../local/registry-front/mode';
 import { IMAGE_VERDICT } from '../../shared/core/events/tollgate-detail-types';
 
-const USAGE = `Usage: tollgate local [--registry URL] [--state DIR] [--keep-running] [--public-key-out FILE]
-                      [--config FILE] [--timeout SECONDS] [--json]
+const USAGE = `Usage: tollgate local [--registry URL] [--registry-mode ecr|distribution] [--state DIR] [--keep-running]
+                      [--public-key-out FILE] [--config FILE] [--timeout SECONDS] [--json]
 
 Runs Tollgate on this machine, end to end, with no AWS account: a real OCI registry (Debian's
 docker-registry), DynamoDB on dynalite, a loopback stand-in for ECR, KMS, EventBridge, Scheduler and SNS, and
 the production handlers, routed by the rules of the synthesized CDK template. Pushes two sample images
 (one clean, one with a simulated critical finding), shows the pipeline's progress, and prints each
-image's verdict, its signatures and the \`tollgate verify\` command that checks it.
+image's verdict, its signatures and the \`tollgate verify\` command that checks it. Before pushing, the
+sweep runs once, as it would on an install: images already in the registry are judged too (column BY says
+whether a verdict came from a push event or the sweep), and then every interval of its schedule.
 
   --registry URL          use a registry that is already running: http://host:port (anonymous) or
                           http://user:password@host:port (basic auth); it is polled for pushes
                           (default: start docker-registry on a free loopback port)
+  --registry-mode MODE    ecr: the registry front serves what ECR serves (the referrers API, OCI-Subject,
+                          ECR's refusals), so signing takes ECR's path; distribution: plain Distribution 2.8,
+                          signing uses the sha256-<hex> tag schema (default: $TOLLGATE_REGISTRY_MODE, else ecr)
   --state DIR             registry storage, tables, keys and function logs (default: .state/local)
   --keep-running          stay up after the summary and judge pushes from other clients until Ctrl-C
   --public-key-out FILE   write the signing public key as PEM here (default: DIR/signing-key.pem)
@@ -45,6 +51,7 @@ message says what to install or which flag to use).`;
 
 interface LocalOptions {
   readonly registry?: ExternalRegistry;
+  readonly registryMode?: RegistryMode;
   readonly stateDir: string;
   readonly keepRunning: boolean;
   readonly publicKeyOut?: string;
@@ -73,6 +80,9 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
       stateDir: options.stateDir,
       ...(options.registry === undefined ? {} : { registry: options.registry }),
       ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+      ...(options.registryMode === undefined ? {} : { registryMode: options.registryMode }),
+      // The schedule's later runs; the first is run below, before the samples, and waited for.
+      sweep: { firstRunAfterMs: SWEEP_FIRST_RUN_NEVER },
       progress,
     });
     stack = await Promise.race([starting, interrupted.promise]);
@@ -87,6 +97,7 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
     );
     progress(`pipeline: ${stagesLine(stack)}`);
 
+    const firstSweep = await runFirstSweep(stack, progress);
     const publicKeyFile = await writePublicKey(stack, options, progress);
     const pushed: PushedImage[] = [];
     for (const sample of sampleImages()) {
@@ -103,7 +114,11 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
       interrupted.promise,
     ]);
     if (images === undefined) return interruptedExit(interrupted.signal());
-    const summary: LocalSummary = { registry: stack.registry.host, images };
+    const summary: LocalSummary = {
+      registry: stack.registry.host,
+      images,
+      ...(firstSweep === undefined ? {} : { firstSweep }),
+    };
     io.stdout(
       options.json
         ? `${JSON.stringify(summary, null, 2)}\n`
@@ -149,6 +164,27 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
       process.exit(process.exitCode ?? 0);
     }, 5000).unref();
   }
+};
+
+// The timer of the first run never fires: it is run, and waited for, before the samples are pushed.
+const SWEEP_FIRST_RUN_NEVER = 2 ** 31 - 1;
+
+/** The sweep's first run, as on an install: what is already in the registry gets judged. */
+const runFirstSweep = async (
+  stack: LocalStack,
+  progress: (line: string) => void,
+): Promise<LocalSummary['firstSweep']> => {
+  if (stack.sweep === undefined) return undefined;
+  const outcome = (await stack.sweep.run()) as
+    { ok: true; result: { images?: number; actions?: Record<string, number> } } | { ok: false };
+  if (!outcome.ok) return undefined;
+  await stack.runtime.idle();
+  const actions = outcome.result.actions ?? {};
+  const judged = actions.record ?? 0;
+  progress(
+    `first sweep: ${outcome.result.images ?? 0} image(s) in the registry, ${judged} judged by the sweep`,
+  );
+  return { images: outcome.result.images ?? 0, judged, actions };
 };
 
 const awaitVerdicts = async (
@@ -249,6 +285,7 @@ const parseOptions = (argv: readonly string[]): LocalOptions => {
       allowPositionals: false,
       options: {
         registry: { type: 'string' },
+        'registry-mode': { type: 'string' },
         state: { type: 'string' },
         'keep-running': { type: 'boolean', default: false },
         'public-key-out': { type: 'string' },
@@ -274,8 +311,18 @@ const parseOptions = (argv: readonly string[]): LocalOptions => {
       );
     }
   }
+  let registryMode: RegistryMode | undefined;
+  if (values['registry-mode'] !== undefined) {
+    if (!(REGISTRY_MODES as readonly string[]).includes(values['registry-mode'])) {
+      throw new UsageError(
+        `--registry-mode: expected ${REGISTRY_MODES.join(' or ')}, got ${JSON.stringify(values['registry-mode'])}`,
+      );
+    }
+    registryMode = values['registry-mode'] as RegistryMode;
+  }
   return {
     ...(registry === undefined ? {} : { registry }),
+    ...(registryMode === undefined ? {} : { registryMode }),
     stateDir: resolve(values.state ?? join('.state', 'local')),
     keepRunning: values['keep-running'],
     ...(values['public-key-out'] === undefined ? {} : { publicKeyOut: values['public-key-out'] }),

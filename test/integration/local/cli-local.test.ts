@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startRegistry } from '../../../local/registry';
+import { pushSampleImage } from '../../../local/sample-images';
+import { OciRegistryClient } from '../../../shared/adapters/oci';
 
 jest.setTimeout(240_000);
 
@@ -104,16 +107,50 @@ describe('tollgate local', () => {
 
     expect(run.code).toBe(0);
     expect(readFileSync(join(stateDir, 'signing-key.pem'), 'utf8')).toBe(key);
-    expect(run.stdout).toMatch(/REPOSITORY\s+DIGEST\s+TAGS\s+VERDICT\s+SIGNATURES/);
+    expect(run.stdout).toMatch(/REPOSITORY\s+DIGEST\s+TAGS\s+VERDICT\s+BY\s+SIGNATURES/);
     expect(run.stdout).toMatch(
-      /samples\/clean\s+sha256:\S+\s+sample-\d{8}-\d{6}\s+APPROVED\s+cosign-legacy /,
+      /samples\/clean\s+sha256:\S+\s+sample-\d{8}-\d{6}\s+APPROVED\s+event\s+cosign-legacy /,
     );
+    // The first run's images were judged then: the second run's first sweep finds them current.
+    expect(run.stdout).toMatch(/First sweep: \d+ image\(s\) already in the registry; 0 had no verdict/);
     expect(run.stdout).toMatch(
       new RegExp(
         `tollgate verify 127\\.0\\.0\\.1:\\d+/samples/critical@sha256:[0-9a-f]{64} --key ${join(stateDir, 'signing-key.pem')}`,
       ),
     );
     expect(existsSync(join(stateDir, 'signing-key.pem'))).toBe(true);
+  });
+
+  it('images already in the registry before Tollgate started are judged by the first sweep', async () => {
+    const outerState = mkdtempSync(join(tmpdir(), 'tollgate-cli-outer-'));
+    const registry = await startRegistry({ stateDir: outerState });
+    try {
+      const client = new OciRegistryClient({ host: registry.host, protocol: 'http' });
+      await pushSampleImage(client, {
+        repository: 'legacy/app',
+        tag: 'v1',
+        description: 'pushed before Tollgate',
+        findings: [],
+      });
+      const run = await tollgateLocal([
+        '--state',
+        mkdtempSync(join(tmpdir(), 'tollgate-cli-sweep-')),
+        '--registry',
+        registry.url,
+        '--json',
+      ]);
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout) as { firstSweep?: { judged: number } };
+      expect(summary.firstSweep?.judged).toBe(1);
+      expect(run.stderr).toMatch(
+        new RegExp(`first sweep: \\d+ image\\(s\\) in the registry, 1 judged by the sweep`),
+      );
+      // The one image there was recorded and judged by the sweep, as on-push would have: nothing else brought it.
+      expect(summary.firstSweep).toMatchObject({ images: 1, actions: { record: 1 } });
+    } finally {
+      await registry.stop();
+      rmSync(outerState, { recursive: true, force: true });
+    }
   });
 
   it('Ctrl-C in the middle of a run stops everything it started and exits 130', async () => {
