@@ -272,7 +272,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       else deliver();
     };
 
-    let invocable: LocalLambdaRuntime | undefined;
+    // Set once the runtime exists; an Invoke before that finds no function.
+    const invocable: { runtime?: LocalLambdaRuntime } = {};
     const standIn = await startAwsStandIn({
       stateDir: join(stateDir, 'aws'),
       registry: {
@@ -289,14 +290,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       onEvent,
       // `tollgate backfill` (and any Lambda client) invoking a function of the deployment.
       onInvoke: async (name, payload, type) => {
-        const fn = invocable?.find(name);
-        if (invocable === undefined || fn === undefined) return { kind: 'not-found' };
+        const runtime = invocable.runtime;
+        if (runtime?.find(name) === undefined) return { kind: 'not-found' };
         if (type === 'DryRun') return { kind: 'accepted' };
         if (type === 'Event') {
-          void invocable.invokeAsync(name, payload);
+          void runtime.invokeAsync(name, payload);
           return { kind: 'accepted' };
         }
-        const outcome = await invocable.invoke(name, payload);
+        const outcome = await runtime.invoke(name, payload);
         return outcome.ok
           ? { kind: 'result', payload: outcome.result }
           : {
@@ -343,7 +344,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       onLog: logs.write,
     });
     stops.push(() => runtime.stop());
-    invocable = runtime;
+    invocable.runtime = runtime;
     router = new EventRouter(deployment, runtime, {
       log: progress,
       apiDestinations: {
