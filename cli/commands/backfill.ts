@@ -211,6 +211,7 @@ const dryRun = async ({ options, settings, request, io, deps, env }: RunContext)
         // Planning only: every action is refused, so a slip can never act.
         push: refuse('record images'),
         reattest: refuse('re-attest'),
+        judge: refuse('judge'),
         timeout: refuse('time out scans'),
         rejudge: refuse('judge again'),
         rescan: refuse('start scans'),

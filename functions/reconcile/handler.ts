@@ -40,6 +40,7 @@ const sweep = tollgateHandler({
         scanning: () => deps.ecr.scanningConfiguration(),
         push: (event) => handlePush({ ...deps, judge, log, once: onceFor(context) }, event),
         reattest: (image, correlationId) => judgeImage(judging, image, correlationId, { reattest: true }),
+        judge: (image, correlationId) => judge(image, correlationId),
         timeout: (image) =>
           handleScanTimeout({ ...judging, scanTimeoutMinutes: deps.sweep.scanTimeoutMinutes }, image),
         rejudge: (image, note) => rejudge(judging, image, note),

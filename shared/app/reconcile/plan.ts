@@ -43,6 +43,8 @@ export type ReconcileAction =
   | { readonly kind: 'record' }
   /** Pending within the scan timeout: its scan event or timeout comes. */
   | { readonly kind: 'pending' }
+  /** Pending, but the registry says its scan has ended: the scan event was lost, so it is judged now, as on-scan would. */
+  | { readonly kind: 'judge' }
   /** Pending past the scan timeout: handled as the timeout handles it (the schedule may have been lost). */
   | { readonly kind: 'timeout' }
   /** Decided under another policy digest: judged again. */
@@ -93,9 +95,8 @@ export const planImage = (
   if (record.status === 'PENDING_SCAN') {
     // From when the pipeline was recorded, not from the push: an image the sweep found long after its push
     // gets the whole scan timeout too.
-    return olderThan(record.updatedAt, settings.scanTimeoutMinutes * 60_000, now)
-      ? { kind: 'timeout' }
-      : { kind: 'pending' };
+    if (olderThan(record.updatedAt, settings.scanTimeoutMinutes * 60_000, now)) return { kind: 'timeout' };
+    return image.scanCompletedAt === undefined ? { kind: 'pending' } : { kind: 'judge' };
   }
   const verdict = record.verdict;
   if (verdict === undefined) return { kind: 'record' };

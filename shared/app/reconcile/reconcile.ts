@@ -37,6 +37,8 @@ export interface ReconcileDeps {
   /** judgeImage with `reattest`: an approval whose scan is newer than its attestation is decided again. */
   readonly reattest: (image: ImageKeyParts, correlationId: string) => Promise<JudgeOutcome>;
   readonly timeout: (image: ImageKeyParts) => Promise<TimeoutOutcome>;
+  /** judgeImage, as on-scan calls it for a scan event. */
+  readonly judge: (image: ImageKeyParts, correlationId: string) => Promise<JudgeOutcome>;
   readonly rejudge: (request: RejudgeRequest, note: string) => Promise<string>;
   readonly rescan: (image: ImageKeyParts) => Promise<StartScanResult>;
   /** record-verdict's `announce`: publishes what the record's verdict announces (Signing Requested for APPROVED). */
@@ -273,6 +275,11 @@ const act = async (
     case 'timeout':
       await deps.timeout(key);
       return action.kind;
+    case 'judge': {
+      const outcome = await deps.judge(key, correlationId);
+      if (outcome.kind === 'decided' && outcome.verdict.outcome === 'APPROVED') tally.signingQueued++;
+      return action.kind;
+    }
     case 'rejudge': {
       const held = await deps.rejudge(
         { ...key, children: record?.children ?? [] },

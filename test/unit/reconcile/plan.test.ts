@@ -88,6 +88,10 @@ describe('planImage', () => {
     // Recorded by the sweep a minute ago for an image pushed long before: it still gets its whole timeout.
     const fresh = record({ status: 'PENDING_SCAN', pushedAt: at(200 * DAY), updatedAt: at(60_000) });
     expect(planImage(image(), fresh, settings, NOW)).toEqual({ kind: 'pending' });
+    // Its scan has ended, the registry says, but no scan event judged it (lost): judged now.
+    expect(planImage(image({ scanCompletedAt: at(30_000) }), fresh, settings, NOW)).toEqual({
+      kind: 'judge',
+    });
   });
 
   it('judges again what another policy decided', () => {

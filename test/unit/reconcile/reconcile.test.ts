@@ -97,6 +97,7 @@ const harness = (
     },
     reattest: () => Promise.reject(new Error('not expected')),
     timeout: () => Promise.reject(new Error('not expected')),
+    judge: () => Promise.reject(new Error('not expected')),
     rejudge: () => Promise.reject(new Error('not expected')),
     rescan: () => Promise.reject(new Error('not expected')),
     announce: () => Promise.reject(new Error('not expected')),
