@@ -1,8 +1,9 @@
 import { DYNAMIC_REFERENCE, type LocalApiDestination, type TargetHttpParameters } from './template';
 
 /**
- * A Secrets Manager secret by name (and JSON key, when the reference names one). Undefined: not known
- * locally, and the call is not made, as EventBridge cannot authorize a connection whose secret is missing.
+ * A Secrets Manager secret by name (and JSON key, when the reference names one): the local stack looks it up
+ * in the stand-in's secrets. Undefined: not known locally, and the call is not made, as EventBridge cannot
+ * authorize a connection whose secret is missing.
  */
 export type SecretLookup = (name: string) => string | undefined;
 
@@ -161,7 +162,7 @@ export class ApiDestinationCaller {
         const secret = this.options.secrets?.(name);
         if (secret === undefined) {
           throw new Error(
-            `the connection's secret ${name} is in Secrets Manager, which the local stack does not have`,
+            `the connection's secret ${name} is not among the stand-in's Secrets Manager secrets (its secrets option)`,
           );
         }
         if (jsonKey === undefined || jsonKey === '') return secret;

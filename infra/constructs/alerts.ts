@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_TOPIC_ENV } from '../../shared/app/alerts/alert-messages';
+import { webhookDelivery } from '../../shared/core/alerts/delivery';
 import { verdictAlertPatterns } from '../../shared/core/alerts/should-alert';
 import type { TollgateConfig } from '../../shared/core/config';
 import { ConfigValidationError } from '../../shared/core/domain/errors';
@@ -34,13 +35,16 @@ export interface AlertsProps {
   readonly topicName?: string;
 }
 
-/** What one configured webhook is made of. */
+/** What one configured webhook that EventBridge calls is made of. */
 export interface WebhookResources {
   readonly name: string;
   readonly connection: events.Connection;
   readonly destination: events.ApiDestination;
   readonly rule: events.Rule;
 }
+
+/** The stack output `tollgate alerts test --function` takes. */
+export const NOTIFY_FUNCTION_OUTPUT = 'NotifyFunctionName';
 
 /**
  * Alerts for people and webhooks.
@@ -52,7 +56,13 @@ export interface WebhookResources {
  * - publishes the people's message to the `tollgate-alerts` topic (e-mail subscriptions from the config);
  * - puts one `Tollgate Alert` per webhook on the bus, already formatted; a rule per webhook sends its
  *   `detail.body` through an API destination, whose connection holds the secret from Secrets Manager.
- * Delivery, retries and rate limits to the webhook stay EventBridge's job.
+ *   Delivery, retries and rate limits to the webhook stay EventBridge's job.
+ * - except for receivers that report a refusal in a 2xx answer (Slack's Web API: `200 {"ok":false}`), or
+ *   need their credential in the body (PagerDuty) or their answer read (Sysdig): an API destination would
+ *   count those as delivered. Their `Tollgate Alert` events come back to notify (rule `DeliveredAlerts`),
+ *   which calls the receiver with the token from Secrets Manager, checks the answer and throws on a
+ *   refusal: Lambda retries, then the event waits in notify's DLQ; `AlertsFailed` counts each failure and
+ *   alarms (infra/constructs/operations.ts).
  */
 export class Alerts extends Construct {
   /** Customer managed: CloudWatch alarms cannot publish to a topic under the AWS managed SNS key. */
@@ -62,7 +72,10 @@ export class Alerts extends Construct {
   public readonly notify?: TollgateFunction;
   /** The rules that feed the notifier. */
   public readonly rules: readonly events.Rule[];
+  /** The webhooks EventBridge calls, through an API destination. */
   public readonly webhooks: readonly WebhookResources[];
+  /** The webhooks notify calls itself (Slack chat.postMessage, Sysdig, PagerDuty), by name. */
+  public readonly deliveredByNotify: readonly string[];
   /** Events the rules here could not deliver after their retries. */
   public readonly ruleDeadLetters: sqs.Queue;
 
@@ -99,7 +112,13 @@ export class Alerts extends Construct {
     });
     const retry = { deadLetterQueue: this.ruleDeadLetters, retryAttempts: 8, maxEventAge: Duration.hours(2) };
 
-    const verdictPatterns = verdictAlertPatterns(props.alerts);
+    const direct = props.alerts.webhooks.filter((webhook) => webhookDelivery(webhook) === 'notify');
+    const viaApiDestination = props.alerts.webhooks.filter(
+      (webhook) => webhookDelivery(webhook) === 'api-destination',
+    );
+    // A PagerDuty receiver resolves an image's alert on its next plain APPROVED verdict.
+    const resolveOnApproval = props.alerts.webhooks.some((webhook) => webhook.format === 'pagerduty');
+    const verdictPatterns = verdictAlertPatterns({ ...props.alerts, resolveOnApproval });
     const alerting: {
       readonly id: string;
       readonly description: string;
@@ -108,7 +127,7 @@ export class Alerts extends Construct {
     if (verdictPatterns.length > 0) {
       alerting.push({
         id: 'VerdictAlerts',
-        description: `Verdicts ${props.alerts.verdicts.join(', ')}${props.alerts.verdicts.includes('REJECTED') ? ', warn-mode warnings' : ''} → Tollgate notify`,
+        description: `Verdicts ${props.alerts.verdicts.join(', ')}${props.alerts.verdicts.includes('REJECTED') ? ', warn-mode warnings' : ''}${resolveOnApproval ? ', approvals (PagerDuty resolves)' : ''} → Tollgate notify`,
         pattern: {
           source: [TOLLGATE_SOURCE],
           detailType: [IMAGE_VERDICT],
@@ -121,6 +140,17 @@ export class Alerts extends Construct {
         id: 'TagViolationAlerts',
         description: 'Tag violations → Tollgate notify',
         pattern: { source: [TOLLGATE_SOURCE], detailType: [TAG_VIOLATION] },
+      });
+    }
+    if (alerting.length > 0 && direct.length > 0) {
+      alerting.push({
+        id: 'DeliveredAlerts',
+        description: `Formatted Tollgate alerts for ${direct.map((webhook) => webhook.name).join(', ')} → notify, which delivers them and checks the answer`,
+        pattern: {
+          source: [TOLLGATE_SOURCE],
+          detailType: [TOLLGATE_ALERT],
+          detail: { channel: direct.map((webhook) => webhook.name) },
+        },
       });
     }
 
@@ -136,7 +166,25 @@ export class Alerts extends Construct {
       });
       this.topic.grantPublish(notify.function);
       props.bus.grantPutEventsTo(notify.function);
+      // The receivers' tokens: read to deliver (chat.postMessage, Sysdig, PagerDuty), and for `tollgate alerts
+      // test` to probe the receivers behind an API destination with the header their connection sends.
+      const secretNames = [
+        ...new Set(props.alerts.webhooks.flatMap((webhook) => webhook.secretName ?? [])),
+      ].sort();
+      if (secretNames.length > 0) {
+        notify.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: secretNames.map((name) => secretArn(this, name)),
+          }),
+        );
+      }
       this.notify = notify;
+      const output = new CfnOutput(this, 'NotifyFunctionName', {
+        value: notify.function.functionName,
+        description: 'The notifier: tollgate alerts test --function <NotifyFunctionName>',
+      });
+      output.overrideLogicalId(NOTIFY_FUNCTION_OUTPUT);
       const target = new targets.LambdaFunction(notify.function, retry);
       for (const { id: ruleId, description, pattern } of alerting) {
         rules.push(
@@ -154,7 +202,8 @@ export class Alerts extends Construct {
     this.rules = rules;
 
     assertUniqueNames(props.alerts.webhooks);
-    this.webhooks = props.alerts.webhooks.map((webhook) => {
+    this.deliveredByNotify = direct.map((webhook) => webhook.name);
+    this.webhooks = viaApiDestination.map((webhook) => {
       if (!webhook.url.startsWith('https://')) {
         Annotations.of(this).addWarningV2(
           'tollgate:webhook-not-https',
@@ -215,6 +264,20 @@ const ignoreReplays = (rule: events.Rule): events.Rule => {
   ]);
   return rule;
 };
+
+/**
+ * The ARN a secret name grants: Secrets Manager appends six random characters to a secret's name in its ARN.
+ * A full ARN is taken as it is.
+ */
+const secretArn = (scope: Construct, name: string): string =>
+  name.startsWith('arn:')
+    ? name
+    : Stack.of(scope).formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${name}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
 
 /** Names become construct ids and `detail.channel` values: two webhooks may not share one. */
 const assertUniqueNames = (webhooks: readonly { readonly name: string }[]): void => {

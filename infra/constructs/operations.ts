@@ -20,6 +20,7 @@ export const METRIC = {
   eventsFailed: 'EventsFailed',
   scanTimeouts: 'ScanTimeouts',
   alertsSent: 'AlertsSent',
+  alertsFailed: 'AlertsFailed',
   imagesWithoutVerdict: 'ImagesWithoutVerdict',
   attestationsRefreshed: 'AttestationsRefreshed',
 } as const;
@@ -52,6 +53,8 @@ export class Operations extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   /** Fires on any scan timeout (an ERROR SCAN_TIMEOUT verdict). */
   public readonly scanTimeoutAlarm: cloudwatch.Alarm;
+  /** Fires when a receiver refused an alert notify delivered (or could not be reached): `AlertsFailed` > 0. */
+  public readonly alertsFailedAlarm: cloudwatch.Alarm;
   private readonly period: Duration;
   private readonly action: actions.SnsAction;
   private readonly errors: cloudwatch.GraphWidget;
@@ -130,6 +133,17 @@ export class Operations extends Construct {
         expression: `SELECT SUM(${METRIC.scanTimeouts}) FROM SCHEMA(${METRICS_NAMESPACE}, "function", service)`,
         period: this.period,
         label: 'Scan timeouts',
+      }),
+      threshold: 0,
+    });
+    // Each attempt that a receiver refused counts; the alert itself is retried, then waits in notify's DLQ.
+    this.alertsFailedAlarm = this.alarm('AlertsFailed', {
+      alarmDescription:
+        'Tollgate: an alert receiver (Slack chat.postMessage, Sysdig, PagerDuty) refused an alert or could not be reached; notify retries it, then it waits in notify’s dead-letter queue (docs/operations.md)',
+      metric: new cloudwatch.MathExpression({
+        expression: `SELECT SUM(${METRIC.alertsFailed}) FROM SCHEMA(${METRICS_NAMESPACE}, "function", service)`,
+        period: this.period,
+        label: 'Alerts failed',
       }),
       threshold: 0,
     });

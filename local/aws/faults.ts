@@ -1,5 +1,5 @@
 /** `<service>:<Operation>`, e.g. `ecr:DescribeImages`: the key of call counts and faults. */
-export type ApiName = `${'ecr' | 'kms' | 'events' | 'scheduler' | 'sns'}:${string}`;
+export type ApiName = `${'ecr' | 'kms' | 'events' | 'scheduler' | 'sns' | 'secretsmanager'}:${string}`;
 
 /** What goes wrong with one API, from the moment it is set. */
 export interface FaultSpec {

@@ -60,6 +60,11 @@ export interface AwsStandInOptions {
   /** @default no faults */
   readonly faults?: AwsFaults;
   /**
+   * Secrets Manager's secrets by name (GetSecretValue answers them): the alert receivers' tokens.
+   * @default none: every GetSecretValue answers ResourceNotFoundException
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /**
    * AWS delivers ECR and Inspector events on a best-effort basis: these never reach any rule. The sweep
    * (docs/reconcile.md) is what makes up for them.
    * @default none lost

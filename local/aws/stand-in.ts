@@ -11,13 +11,15 @@ import type { AwsStandIn, AwsStandInOptions } from './options';
 import { SchedulerService } from './scheduler';
 import { SimulatedScanner } from './scan/simulated-scan';
 import { SnsService } from './sns';
+import { secretsManagerService } from './secrets-manager';
 import { listen } from './server';
 import { AwsApiError } from './protocol';
 
 /**
  * Starts the AWS stand-in: ECR (over a real OCI registry), KMS (real P-256 keys), EventBridge,
- * EventBridge Scheduler and SNS Publish on one loopback port, speaking the real wire protocols, so that the production
- * SDK clients work against it unchanged through `AWS_ENDPOINT_URL_<SERVICE>`. Image scanning is simulated.
+ * EventBridge Scheduler, SNS Publish and Secrets Manager GetSecretValue on one loopback port, speaking the
+ * real wire protocols, so that the production SDK clients work against it unchanged through
+ * `AWS_ENDPOINT_URL_<SERVICE>`. Image scanning is simulated.
  */
 export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsStandIn> => {
   const log = options.log ?? ((line: string) => process.stderr.write(`[aws] ${line}\n`));
@@ -67,6 +69,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
           faults,
           options.eventBuses === undefined ? {} : { eventBuses: options.eventBuses },
         ),
+        secretsManagerService(context, options.secrets ?? {}),
       ],
       query: [sns.service()],
       scheduler,
@@ -95,6 +98,7 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
       AWS_ENDPOINT_URL_EVENTBRIDGE: url,
       AWS_ENDPOINT_URL_SCHEDULER: url,
       AWS_ENDPOINT_URL_SNS: url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
       AWS_ENDPOINT_URL_LAMBDA: url,
       AWS_REGION: context.region,
       AWS_DEFAULT_REGION: context.region,

@@ -16,6 +16,8 @@
  *   same key as a plain sigstore Signer.
  * - lambdaContext, captureOutput: the Lambda runtime's context, and the log and metric lines it would collect.
  * - verdictFor, approvedVerdict, recordFor: the verdicts and records these doubles are seeded with.
+ * - RecordingTransport (WebhookTransport), staticSecrets (SecretSource), RecordingTopic (AlertTopic): the alert
+ *   receivers, their tokens in Secrets Manager, and the SNS topic.
  */
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory-registry';
 export { MemoryReferrers } from './memory-referrers';
@@ -25,3 +27,4 @@ export { RecordingPublisher } from './recording-publisher';
 export { localKms, signDigestP256, TEST_KEY_ARN, type LocalKms, type LocalKmsOptions } from './kms';
 export { captureOutput, emittedMetrics, lambdaContext } from './lambda';
 export { approvedVerdict, recordFor, verdictFor } from './verdicts';
+export { RecordingTopic, RecordingTransport, staticSecrets } from './webhook-receivers';

@@ -8,7 +8,7 @@ const resources = (template: Template, type: string): Resources => template.find
 const webhooks = [
   {
     name: 'security-slack',
-    url: 'https://slack.com/api/chat.postMessage',
+    url: 'https://hooks.slack.com/services/T0/B0/xyz',
     format: 'slack' as const,
     secretName: 'tollgate/slack-bot-token',
   },
@@ -114,8 +114,26 @@ describe('Alerts: topic, notifier and rules', () => {
       }
     ).Statement;
     expect(statements.map((statement) => statement.Action)).toEqual(
-      expect.arrayContaining(['sns:Publish', ['kms:Decrypt', 'kms:GenerateDataKey*'], 'events:PutEvents']),
+      expect.arrayContaining([
+        'sns:Publish',
+        ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        'events:PutEvents',
+        'secretsmanager:GetSecretValue',
+      ]),
     );
+    // Only the configured secrets (for `tollgate alerts test`'s probe of the API destination receivers).
+    expect(
+      statements.find((statement) => statement.Action === 'secretsmanager:GetSecretValue')?.Resource,
+    ).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':secretsmanager:us-west-2:123456789012:secret:tollgate/slack-bot-token-??????',
+        ],
+      ],
+    });
     expect(statements.find((statement) => statement.Action === 'sns:Publish')?.Resource).toEqual({
       Ref: topicKey,
     });
@@ -149,7 +167,7 @@ describe('Alerts: topic, notifier and rules', () => {
 
   it('posts each webhook its formatted body through an API destination, with a DLQ and retries', () => {
     template.hasResourceProperties('AWS::Events::ApiDestination', {
-      InvocationEndpoint: 'https://slack.com/api/chat.postMessage',
+      InvocationEndpoint: 'https://hooks.slack.com/services/T0/B0/xyz',
       HttpMethod: 'POST',
       InvocationRateLimitPerSecond: 1,
       ConnectionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ConnectionsecurityslackConnection'), 'Arn'] },
@@ -231,5 +249,167 @@ describe('Alerts follow the config', () => {
   it('refuses two webhooks with one name', () => {
     const twice = { name: 'chat', url: 'https://hooks.example.com/a', format: 'slack' as const };
     expect(() => synth(baseConfig({ alerts: { webhooks: [twice, twice] } }))).toThrow(ConfigValidationError);
+  });
+});
+
+describe('receivers notify delivers itself: Slack chat.postMessage, Sysdig, PagerDuty', () => {
+  const direct = [
+    {
+      name: 'security-slack',
+      url: 'https://slack.com/api/chat.postMessage',
+      format: 'slack' as const,
+      channel: 'C0SECURITY',
+      secretName: 'tollgate/slack-bot',
+    },
+    {
+      name: 'sysdig',
+      url: 'https://us2.app.sysdig.com/api/v2/events/',
+      format: 'sysdig' as const,
+      secretName: 'tollgate/sysdig',
+    },
+    {
+      name: 'pagerduty',
+      url: 'https://events.pagerduty.com/v2/enqueue',
+      format: 'pagerduty' as const,
+      secretName: 'tollgate/pagerduty',
+    },
+    { name: 'hooks', url: 'https://hooks.slack.com/services/T/B/x', format: 'slack' as const },
+  ];
+  const { template, stack } = synth(baseConfig({ alerts: { webhooks: direct } }));
+  const notifyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('AlertsNotifyFunction'), 'Arn'] };
+
+  it('gives them no API destination (which would count a 200 ok:false as delivered), only the incoming webhook', () => {
+    expect(stack.tollgate.alerts.webhooks.map((webhook) => webhook.name)).toEqual(['hooks']);
+    expect(stack.tollgate.alerts.deliveredByNotify).toEqual(['security-slack', 'sysdig', 'pagerduty']);
+    template.resourceCountIs('AWS::Events::ApiDestination', 1);
+    template.resourceCountIs('AWS::Events::Connection', 1);
+  });
+
+  it('routes their Tollgate Alert events back to notify, which retries, then dead-letters', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['tollgate'],
+        'detail-type': ['Tollgate Alert'],
+        detail: { channel: ['security-slack', 'sysdig', 'pagerduty'] },
+        'replay-name': [{ exists: false }],
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: notifyArn,
+          RetryPolicy: Match.anyValue(),
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('AlertsNotifyFunction') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('routes approvals to notify too, so PagerDuty resolves an image’s alert', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        'detail-type': ['Tollgate Image Verdict'],
+        detail: { verdict: ['APPROVED', 'ERROR', 'REJECTED', 'REVOKED'] },
+      }),
+    });
+  });
+
+  it('lets notify read exactly the configured secrets', () => {
+    const statements = Object.entries(resources(template, 'AWS::IAM::Policy'))
+      .filter(([id]) => id.includes('AlertsNotify'))
+      .flatMap(
+        ([, policy]) =>
+          (policy.Properties!.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+            .Statement,
+      );
+    const secrets = statements.find((statement) => statement.Action === 'secretsmanager:GetSecretValue')!;
+    expect(JSON.stringify(secrets.Resource)).toContain('secret:tollgate/pagerduty-??????');
+    expect((secrets.Resource as unknown[]).length).toBe(3);
+  });
+
+  it('names the notifier in a stack output, for tollgate alerts test', () => {
+    template.hasOutput('NotifyFunctionName', {
+      Value: { Ref: Match.stringLikeRegexp('AlertsNotifyFunction') },
+    });
+  });
+
+  it('alarms on AlertsFailed, to the alert topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('alert receiver'),
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Metrics: [
+        Match.objectLike({
+          Expression: 'SELECT SUM(AlertsFailed) FROM SCHEMA(Tollgate, "function", service)',
+        }),
+      ],
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('AlertsTopic') }],
+    });
+  });
+});
+
+describe('webhook configuration is validated at synth', () => {
+  const failure = (webhook: Record<string, unknown>): ConfigValidationError => {
+    try {
+      synth(baseConfig({ alerts: { webhooks: [webhook as never] } }));
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      return error as ConfigValidationError;
+    }
+    throw new Error('synth succeeded');
+  };
+
+  it('refuses a chat.postMessage URL without a channel, naming the field', () => {
+    const error = failure({
+      name: 'chat',
+      url: 'https://slack.com/api/chat.postMessage',
+      format: 'slack',
+      secretName: 'tollgate/slack-bot',
+    });
+    expect(error.field).toBe('alerts.webhooks.0.channel');
+    expect(error.message).toContain('channel_not_found');
+  });
+
+  it('refuses chat.postMessage, sysdig and pagerduty without a secret', () => {
+    expect(
+      failure({ name: 'chat', url: 'https://slack.com/api/chat.postMessage', format: 'slack', channel: 'C1' })
+        .field,
+    ).toBe('alerts.webhooks.0.secretName');
+    expect(
+      failure({ name: 'pd', url: 'https://events.pagerduty.com/v2/enqueue', format: 'pagerduty' }).message,
+    ).toContain('routing key');
+    expect(
+      failure({ name: 'sd', url: 'https://app.sysdig.com/api/v2/events/', format: 'sysdig' }).field,
+    ).toBe('alerts.webhooks.0.secretName');
+  });
+
+  it('refuses a channel on a format that has none, and a malformed channel', () => {
+    expect(failure({ name: 'j', url: 'https://example.com/x', format: 'json', channel: 'C1' }).field).toBe(
+      'alerts.webhooks.0.channel',
+    );
+    expect(
+      failure({
+        name: 'chat',
+        url: 'https://slack.com/api/chat.postMessage',
+        format: 'slack',
+        channel: '<!channel>',
+        secretName: 's',
+      }).field,
+    ).toBe('alerts.webhooks.0.channel');
+  });
+
+  it('accepts an incoming webhook without a channel or a secret', () => {
+    expect(() =>
+      synth(
+        baseConfig({
+          alerts: {
+            webhooks: [{ name: 'hook', url: 'https://hooks.slack.com/services/x', format: 'slack' }],
+          },
+        }),
+      ),
+    ).not.toThrow();
   });
 });

@@ -2,17 +2,50 @@ import { FUNCTION_ENV } from '../../core/env-contract';
 import { TOLLGATE_ALERT } from '../../core/events/tollgate-detail-types';
 import type { OutgoingEvent } from '../ports/event-publisher';
 import type { Alert } from '../../core/alerts/alert';
+import { webhookDelivery, type WebhookDelivery, type WebhookFormat } from '../../core/alerts/delivery';
 import { renderJson, type AlertJsonBody } from '../../core/alerts/render-json';
+import { renderPagerDuty, type PagerDutyEvent } from '../../core/alerts/render-pagerduty';
 import { renderSlack, type SlackMessage } from '../../core/alerts/render-slack';
+import { renderSysdig, type SysdigEventBody } from '../../core/alerts/render-sysdig';
 import { renderText } from '../../core/alerts/render-text';
 
-export type WebhookFormat = 'slack' | 'json';
+export type { WebhookFormat, WebhookDelivery };
 
+/** One entry of `alerts.webhooks`, as the notifier needs it. */
 export interface AlertWebhook {
-  /** The config's webhook name: the `detail.channel` its API destination rule matches. */
+  /** The config's webhook name: the `detail.channel` its rule matches. */
   readonly name: string;
   readonly format: WebhookFormat;
+  /** Where it is called. Needed by the notifier to deliver or probe it; @default unknown (an API destination) */
+  readonly url?: string;
+  /** Slack `chat.postMessage`: the channel the message goes to. */
+  readonly channel?: string;
+  /** The Secrets Manager secret of its credential. */
+  readonly secretName?: string;
 }
+
+/** The body of a `Tollgate Alert`: what the receiver gets, less the credential notify adds when it sends it. */
+export type WebhookBody = SlackMessage | AlertJsonBody | SysdigEventBody | PagerDutyEvent;
+
+/** The webhook's body for an alert. Pure. */
+export const webhookBody = (alert: Alert, webhook: AlertWebhook): WebhookBody => {
+  switch (webhook.format) {
+    case 'slack': {
+      const message = renderSlack(alert);
+      // chat.postMessage needs the channel; an incoming webhook has its own and ignores it.
+      return webhook.channel === undefined ? message : { channel: webhook.channel, ...message };
+    }
+    case 'json':
+      return renderJson(alert);
+    case 'sysdig':
+      return renderSysdig(alert);
+    case 'pagerduty':
+      return renderPagerDuty(alert);
+  }
+};
+
+/** Who calls the webhook: notify itself, or an EventBridge API destination. */
+export const deliveryOf = (webhook: AlertWebhook): WebhookDelivery => webhookDelivery(webhook);
 
 export const ALERT_EVENT_SCHEMA_VERSION = '1.0' as const;
 
@@ -23,14 +56,18 @@ export interface AlertEventDetail {
   readonly format: WebhookFormat;
   readonly kind: Alert['kind'];
   readonly status: string;
-  /** Sent as the request body, as it is (input path `$.detail.body`). */
-  readonly body: SlackMessage | AlertJsonBody;
+  /**
+   * Sent as the request body: as it is through an API destination (input path `$.detail.body`); by notify
+   * with the credential added (PagerDuty's `routing_key`) for the webhooks notify delivers itself.
+   */
+  readonly body: WebhookBody;
 }
 
 /**
  * One `Tollgate Alert` per webhook. EventBridge cannot run code between a rule and an API
  * destination, and an input transformer cannot escape; so the body is formatted here and the
- * destination's rule only picks it out of the event.
+ * destination's rule only picks it out of the event. The webhooks notify delivers itself get one too,
+ * routed back to notify: each channel is then retried and dead-lettered on its own.
  */
 export const alertEvents = (alert: Alert, webhooks: readonly AlertWebhook[]): OutgoingEvent[] =>
   webhooks.map((webhook) => {
@@ -40,7 +77,7 @@ export const alertEvents = (alert: Alert, webhooks: readonly AlertWebhook[]): Ou
       format: webhook.format,
       kind: alert.kind,
       status: alert.status,
-      body: webhook.format === 'slack' ? renderSlack(alert) : renderJson(alert),
+      body: webhookBody(alert, webhook),
     };
     return { detailType: TOLLGATE_ALERT, detail };
   });

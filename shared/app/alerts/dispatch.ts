@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { EventValidationError } from '../../core/domain/errors';
 import { toValidationIssues } from '../../core/events/parse';
-import { IMAGE_VERDICT, TAG_VIOLATION } from '../../core/events/tollgate-detail-types';
+import { IMAGE_VERDICT, TAG_VIOLATION, TOLLGATE_ALERT } from '../../core/events/tollgate-detail-types';
 import type { EventPublisher } from '../ports/event-publisher';
 import { tagViolationAlert, verdictAlert, type Alert } from '../../core/alerts/alert';
 import {
@@ -9,14 +9,14 @@ import {
   verdictAlertInputSchema,
   type AlertOrigin,
 } from '../../core/alerts/alert-input';
-import { alertEvents, topicMessage, type AlertTopic, type AlertWebhook } from './alert-messages';
-import { verdictAlerts, type AlertPolicy } from '../../core/alerts/should-alert';
+import { alertEvents, topicMessage, type AlertTopic } from './alert-messages';
+import { deliverAlertEvent, type DeliveryDeps, type DeliveryResult } from './delivery';
+import { verdictAlerts, verdictResolves, type AlertPolicy } from '../../core/alerts/should-alert';
 
-export interface DispatchDeps {
+export interface DispatchDeps extends DeliveryDeps {
   readonly topic: AlertTopic;
   readonly publisher: EventPublisher;
   readonly policy: AlertPolicy;
-  readonly webhooks: readonly AlertWebhook[];
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -31,6 +31,10 @@ export interface AlertSourceEvent extends AlertOrigin {
 
 export type DispatchOutcome =
   | { readonly kind: 'sent'; readonly alert: Alert; readonly webhookEvents: number }
+  /** An approval that alerts nobody, sent only to PagerDuty to resolve the image's alert. */
+  | { readonly kind: 'resolved'; readonly alert: Alert; readonly webhookEvents: number }
+  /** A `Tollgate Alert` notify delivered itself, and the receiver accepted. */
+  | { readonly kind: 'delivered'; readonly result: DeliveryResult }
   | { readonly kind: 'replay' }
   | { readonly kind: 'not-alerting' }
   | { readonly kind: 'ignored' };
@@ -47,6 +51,10 @@ const parse = <S extends z.ZodType>(schema: S, detail: unknown): z.output<S> => 
  * Turns one Tollgate event into alerts: the people's message on the topic, then one formatted
  * `Tollgate Alert` per webhook. At least once: when publishing fails the error is thrown and the
  * invocation retried, so a retried alert may reach the topic twice, but never zero times.
+ *
+ * A `Tollgate Alert` for a webhook notify delivers itself (Slack chat.postMessage, Sysdig, PagerDuty)
+ * comes back here and is delivered; a refusal throws (AlertDeliveryError), so that one channel is retried
+ * and dead-lettered on its own, without the topic or the other webhooks getting the alert twice.
  */
 export const dispatchAlert = async (
   deps: DispatchDeps,
@@ -65,7 +73,15 @@ export const dispatchAlert = async (
   switch (event.detailType) {
     case IMAGE_VERDICT: {
       const detail = parse(verdictAlertInputSchema, event.detail);
-      if (!verdictAlerts(deps.policy, detail)) return { kind: 'not-alerting' };
+      if (!verdictAlerts(deps.policy, detail)) {
+        const pagers = deps.webhooks.filter((webhook) => webhook.format === 'pagerduty');
+        if (!verdictResolves(deps.policy, detail) || pagers.length === 0) return { kind: 'not-alerting' };
+        // A plain approval: no message for people, a resolve for the image's PagerDuty alert.
+        const approved = verdictAlert(detail, options);
+        const events = alertEvents(approved, pagers);
+        await deps.publisher.publish(events);
+        return { kind: 'resolved', alert: approved, webhookEvents: events.length };
+      }
       alert = verdictAlert(detail, options);
       break;
     }
@@ -73,6 +89,10 @@ export const dispatchAlert = async (
       if (!deps.policy.tagViolations) return { kind: 'not-alerting' };
       alert = tagViolationAlert(parse(tagViolationAlertInputSchema, event.detail), options);
       break;
+    }
+    case TOLLGATE_ALERT: {
+      const delivered = await deliverAlertEvent(deps, event.detail);
+      return delivered.kind === 'delivered' ? delivered : { kind: 'ignored' };
     }
     default:
       return { kind: 'ignored' };

@@ -52,6 +52,8 @@ export const verdictAlertInputSchema = z.object({
   error: z.object({ code: z.string(), message: z.string().optional() }).optional(),
   revokedAt: z.string().optional(),
   decidedAt: z.string().optional(),
+  /** The policy file that judged the image (Sysdig's tags, PagerDuty's details). */
+  policyDigest: z.string().optional(),
   correlationId: z.string().optional(),
 });
 export type VerdictAlertInput = z.input<typeof verdictAlertInputSchema>;

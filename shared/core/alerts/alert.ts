@@ -9,17 +9,24 @@ import { clean } from './text';
  * escapes it for its own markup. Labels and enum values are ours and need no escaping.
  */
 export interface Alert {
-  readonly kind: 'verdict' | 'tag-violation';
+  /** `test`: a test alert (`tollgate alerts test`), about no image; every channel says so. */
+  readonly kind: 'verdict' | 'tag-violation' | 'test';
   /** For routing in JSON consumers (PagerDuty-style): REJECTED and REVOKED are critical. */
   readonly severity: AlertSeverity;
   /** The verdict, or the tag rule that was broken. */
   readonly status: string;
+  /** The verdict itself, for a verdict alert (PagerDuty resolves on a plain APPROVED). */
+  readonly verdict?: AlertVerdict;
   /** `<status> <repository>:<tag>`, or `@<short digest>` when untagged. */
   readonly headline: string;
   readonly repository: string;
   readonly digest: string;
   readonly tag?: string;
   readonly tags: readonly string[];
+  /** The registry host, when the event names it. */
+  readonly registry?: string;
+  /** The policy that judged the image (`sha256:…`), when the verdict names it. */
+  readonly policyDigest?: string;
   readonly consoleUrl?: string;
   /** Other facts shown as `label: value`, in order. */
   readonly facts: readonly AlertFact[];
@@ -106,11 +113,14 @@ export const verdictAlert = (detail: VerdictAlertInput, options: BuildOptions = 
     kind: 'verdict',
     severity: warned ? 'warning' : SEVERITY_BY_VERDICT[detail.verdict],
     status,
+    verdict: detail.verdict,
     headline: headline(status, repository, digest, tag),
     repository,
     digest,
     ...(tag === undefined ? {} : { tag }),
     tags,
+    ...(detail.image.registry === undefined ? {} : { registry: name(detail.image.registry) }),
+    ...(detail.policyDigest === undefined ? {} : { policyDigest: name(detail.policyDigest) }),
     ...(consoleUrl === undefined ? {} : { consoleUrl }),
     facts: [
       ...fact('Mode', detail.mode),
@@ -174,6 +184,7 @@ export const tagViolationAlert = (detail: TagViolationAlertInput, options: Build
     digest,
     ...(tag === undefined ? {} : { tag }),
     tags: tag === undefined ? [] : [tag],
+    ...(detail.registry === undefined ? {} : { registry: name(detail.registry) }),
     ...(consoleUrl === undefined ? {} : { consoleUrl }),
     facts: [
       ...fact('Rule', name(detail.rule)),
@@ -193,3 +204,42 @@ export const tagViolationAlert = (detail: TagViolationAlertInput, options: Build
     ...(detail.correlationId === undefined ? {} : { correlationId: name(detail.correlationId) }),
   };
 };
+
+/** What a test alert says, on every channel. */
+export const TEST_ALERT_TEXT = 'Tollgate test alert — no action needed';
+/** The repository and digest a test alert names: no image has them (ECR names cannot hold `_`). */
+export const TEST_ALERT_IMAGE = { repository: '_tollgate-test', digest: `sha256:${'0'.repeat(64)}` } as const;
+
+export interface TestAlertOptions {
+  /** When it was sent. */
+  readonly now: Date;
+  /** Who or what asked for it (a principal, `tollgate alerts test`). */
+  readonly requestedBy?: string;
+  /** Ties the receivers' copies together (the invocation's request id). */
+  readonly id?: string;
+}
+
+/** The alert `tollgate alerts test` sends: clearly marked, about no image, severity info. Pure. */
+export const testAlert = (options: TestAlertOptions): Alert => ({
+  kind: 'test',
+  severity: 'info',
+  status: 'TEST',
+  // Renderers put "Tollgate " before the headline.
+  headline: TEST_ALERT_TEXT.replace(/^Tollgate /, ''),
+  repository: TEST_ALERT_IMAGE.repository,
+  digest: TEST_ALERT_IMAGE.digest,
+  tags: [],
+  facts: [
+    { label: 'Test', value: 'yes: no image was judged, nothing was refused' },
+    { label: 'Sent at', value: options.now.toISOString() },
+    ...fact('Requested by', options.requestedBy === undefined ? undefined : name(options.requestedBy)),
+  ],
+  findings: [],
+  findingsTotal: 0,
+  expiringExceptions: [],
+  warnings: [],
+  reasons: [
+    'This message checks that the channel reaches you. Real alerts come the same way, for REJECTED, ERROR and REVOKED verdicts and tag violations.',
+  ],
+  ...(options.id === undefined ? {} : { correlationId: name(options.id) }),
+});

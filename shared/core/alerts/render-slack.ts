@@ -26,6 +26,8 @@ export type SlackBlock =
   | { readonly type: 'divider' };
 
 export interface SlackMessage {
+  /** chat.postMessage: the channel (id or name) from the webhook's config; an incoming webhook has its own. */
+  readonly channel?: string;
   /** The notification and screen-reader text. */
   readonly text: string;
   readonly blocks: readonly SlackBlock[];

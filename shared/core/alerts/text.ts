@@ -33,6 +33,8 @@ export const SNS_SUBJECT_MAX = 99;
 
 export const asciiSubject = (value: string): string => {
   const ascii = oneLine(value)
+    // Dashes (‐ ‑ ‒ – — ―) read as a hyphen, rather than `?`.
+    .replace(/[\u2010-\u2015]/g, '-')
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^\x20-\x7e]/gu, '?')

@@ -1,22 +1,65 @@
 import { z } from 'zod';
 
+import { isSlackPostMessageUrl, needsSecret, WEBHOOK_FORMATS } from '../alerts/delivery';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../domain/signature-format';
 
 export { SIGNATURE_FORMATS, type SignatureFormat };
 
 export const ALERTING_VERDICTS = ['REJECTED', 'ERROR', 'REVOKED', 'APPROVED'] as const;
 
-const webhookSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'expected 1-40 letters, digits, - or _' }),
-  url: z.url({ protocol: /^https?$/ }),
-  /** `slack`: Slack Block Kit; `json`: a generic JSON body for Sysdig, PagerDuty, Teams and the like. */
-  format: z.enum(['slack', 'json']).default('slack'),
-  /**
-   * Secrets Manager secret whose value is sent as the Authorization header. The URL itself is not a secret;
-   * a Slack incoming-webhook URL is, so put it here as `secretName` and leave `url` as the base.
-   */
-  secretName: z.string().min(1).optional(),
-});
+const webhookSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'expected 1-40 letters, digits, - or _' }),
+    url: z.url({ protocol: /^https?$/ }),
+    /**
+     * `slack`: Slack Block Kit (an incoming webhook, or `chat.postMessage` with `channel`); `json`: a generic JSON
+     * body; `sysdig`: Sysdig's events API (`/api/v2/events`); `pagerduty`: PagerDuty Events API v2.
+     */
+    format: z.enum(WEBHOOK_FORMATS).default('slack'),
+    /**
+     * The Slack channel (`C0123ABCD` or `#security`) for `chat.postMessage`, which refuses a message without one
+     * (`channel_not_found`, at HTTP 200).
+     */
+    channel: z
+      .string()
+      .regex(/^[#@]?[A-Za-z0-9._-]{1,80}$/, { message: 'expected a Slack channel id (C0123ABCD) or #name' })
+      .optional(),
+    /**
+     * Secrets Manager secret (name or ARN) of the receiver's credential: the bot token (`chat.postMessage`), the
+     * API token (`sysdig`), the routing key (`pagerduty`), or for the others the whole `Authorization` header value.
+     */
+    secretName: z.string().min(1).optional(),
+  })
+  .superRefine((webhook, context) => {
+    const postMessage = webhook.format === 'slack' && isSlackPostMessageUrl(webhook.url);
+    if (postMessage && webhook.channel === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['channel'],
+        message:
+          'chat.postMessage needs the channel to post to (e.g. channel: C0123ABCD); without it Slack answers ok:false channel_not_found',
+      });
+    }
+    if (webhook.channel !== undefined && webhook.format !== 'slack') {
+      context.addIssue({
+        code: 'custom',
+        path: ['channel'],
+        message: `channel is for format: slack, not ${webhook.format}`,
+      });
+    }
+    if (webhook.secretName === undefined && needsSecret(webhook)) {
+      const what = postMessage
+        ? 'a bot token (xoxb-…)'
+        : webhook.format === 'pagerduty'
+          ? 'the routing key'
+          : 'an API token';
+      context.addIssue({
+        code: 'custom',
+        path: ['secretName'],
+        message: `${webhook.format === 'slack' ? 'chat.postMessage' : webhook.format} needs ${what}: name its Secrets Manager secret`,
+      });
+    }
+  });
 
 const tagRulesSchema = z.strictObject({
   forbidden: z.array(z.string().min(1)).default(['latest']),
@@ -112,7 +155,12 @@ export const configSchema = z.strictObject({
   attestation: z
     .strictObject({
       /** An approved image's vulnerability attestation older than this is re-issued from a newer scan. */
-      refreshAfterHours: z.number().int().min(1).max(24 * 30).default(24),
+      refreshAfterHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30)
+        .default(24),
     })
     .default({ refreshAfterHours: 24 }),
   signing: z

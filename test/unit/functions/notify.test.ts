@@ -34,7 +34,7 @@ const sns = mockClient(SNSClient);
 const eventBridge = mockClient(EventBridgeClient);
 const context = { functionName: 'notify', awsRequestId: 'request-1' } as unknown as Context;
 
-type Handler = (event: unknown, context: Context) => Promise<string>;
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let handler: Handler;
 beforeAll(async () => {
   ({ handler } = await import('../../../functions/notify/handler'));
