@@ -119,7 +119,12 @@ describe(`faults: ${IMAGES} images, ~${FAULT_RATE * 100}% of calls to ECR, KMS, 
       // Quiet for a while with images not done: what a lost event left behind. The sweep runs as its schedule
       // would, under the same faults; a run that fails is simply followed by the next.
       if (unchanged >= 3) {
-        sweeps.push(await harness.sweep().then((run) => run.actions, (error: unknown) => String(error)));
+        sweeps.push(
+          await harness.sweep().then(
+            (run) => run.actions,
+            (error: unknown) => String(error),
+          ),
+        );
         unchanged = 0;
       }
       await new Promise((resolve) => setTimeout(resolve, 500));

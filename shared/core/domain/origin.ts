@@ -6,7 +6,8 @@ export const SWEEP_CORRELATION_PREFIX = 'tollgate-sweep:';
 
 export type DecisionOrigin = 'event' | 'sweep';
 
-export const sweepCorrelationId = (passStartedAt: string): string => `${SWEEP_CORRELATION_PREFIX}${passStartedAt}`;
+export const sweepCorrelationId = (passStartedAt: string): string =>
+  `${SWEEP_CORRELATION_PREFIX}${passStartedAt}`;
 
 export const decisionOrigin = (correlationId: string | undefined): DecisionOrigin =>
   correlationId?.startsWith(SWEEP_CORRELATION_PREFIX) === true ? 'sweep' : 'event';

@@ -19,7 +19,7 @@ export class DynamoReconcileCursor implements ReconcileCursorStore {
     );
     if (Item === undefined || typeof Item.passStartedAt !== 'string') return undefined;
     const text = (name: string): string | undefined =>
-      typeof Item[name] === 'string' ? (Item[name]) : undefined;
+      typeof Item[name] === 'string' ? Item[name] : undefined;
     const repositoriesToken = text('repositoriesToken');
     const repository = text('repository');
     const imagesToken = text('imagesToken');
