@@ -1,6 +1,6 @@
+import { parseCommandArgs } from '../args';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { ALERT_TEST, type TestAlertReport, type TestChannelResult } from '../../shared/app/alerts';
 import { printable } from '../../shared/core/findings/scanners';
@@ -99,21 +99,15 @@ interface AlertsOptions {
 }
 
 const parseOptions = (argv: readonly string[], env: AlertsDeps['env']): AlertsOptions => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        channel: { type: 'string' },
-        function: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      channel: { type: 'string' },
+      function: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
   const { values, positionals } = parsed;
   if (positionals[0] !== 'test' || positionals.length !== 1) {
     throw new UsageError(

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -552,25 +552,19 @@ export const formatSeconds = (seconds: number): string => {
 };
 
 const parseOptions = (argv: readonly string[]): BackfillOptions => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        since: { type: 'string' },
-        repositories: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean', default: false },
-        config: { type: 'string' },
-        table: { type: 'string' },
-        function: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      since: { type: 'string' },
+      repositories: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean', default: false },
+      config: { type: 'string' },
+      table: { type: 'string' },
+      function: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
   const { values, positionals } = parsed;
   // `--repositories a b c`: the globs after the first arrive as positionals.
   if (positionals.length > 0 && values.repositories === undefined) {

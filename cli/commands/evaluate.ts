@@ -1,5 +1,5 @@
+import { parseCommandArgs } from '../args';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CliIo, type Command } from '../command';
 import { ValidationError, errorVerdict, imageKey } from '../../shared/core/domain';
 import { parseEventTime } from '../../shared/core/events';
@@ -152,25 +152,15 @@ const exitCode = (verdict: EvaluatedVerdict): number => {
 };
 
 const parseOptions = (argv: readonly string[]): EvaluateOptions => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        findings: { type: 'string' },
-        policy: { type: 'string' },
-        format: { type: 'string' },
-        image: { type: 'string' },
-        repository: { type: 'string' },
-        now: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseCommandArgs(argv, {
+    findings: { type: 'string' },
+    policy: { type: 'string' },
+    format: { type: 'string' },
+    image: { type: 'string' },
+    repository: { type: 'string' },
+    now: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
   if (values.findings === undefined) throw new UsageError('--findings FILE is required');
   if (values.policy === undefined) throw new UsageError('--policy FILE is required');
   const image = values.image === undefined ? undefined : parseImageOption(values.image);

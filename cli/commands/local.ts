@@ -1,6 +1,6 @@
+import { parseCommandArgs } from '../args';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CliIo, type Command } from '../command';
 import {
   imageProgress,
@@ -277,26 +277,16 @@ const signalled = (): Signalled => {
 const interruptedExit = (signal: NodeJS.Signals | undefined): number => (signal === 'SIGTERM' ? 143 : 130);
 
 const parseOptions = (argv: readonly string[]): LocalOptions => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        registry: { type: 'string' },
-        'registry-mode': { type: 'string' },
-        state: { type: 'string' },
-        'keep-running': { type: 'boolean', default: false },
-        'public-key-out': { type: 'string' },
-        config: { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseCommandArgs(argv, {
+    registry: { type: 'string' },
+    'registry-mode': { type: 'string' },
+    state: { type: 'string' },
+    'keep-running': { type: 'boolean', default: false },
+    'public-key-out': { type: 'string' },
+    config: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
   const timeoutSeconds = values.timeout === undefined ? 120 : Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
     throw new UsageError(`--timeout: expected a number of seconds, got ${JSON.stringify(values.timeout)}`);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args';
 import {
   AdmissionInputError,
   checkPublicPem,
@@ -100,27 +100,21 @@ const readPem = async (
 };
 
 const parseOptions = (argv: readonly string[]): PolicyOptions => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        key: { type: 'string' },
-        'key-id': { type: 'string' },
-        registry: { type: 'string' },
-        repositories: { type: 'string', multiple: true },
-        mode: { type: 'string', default: 'enforce' },
-        'kyverno-api': { type: 'string' },
-        'require-attestation': { type: 'boolean', default: false },
-        'max-age': { type: 'string' },
-        name: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      key: { type: 'string' },
+      'key-id': { type: 'string' },
+      registry: { type: 'string' },
+      repositories: { type: 'string', multiple: true },
+      mode: { type: 'string', default: 'enforce' },
+      'kyverno-api': { type: 'string' },
+      'require-attestation': { type: 'boolean', default: false },
+      'max-age': { type: 'string' },
+      name: { type: 'string' },
+    },
+    true,
+  );
   const { values, positionals } = parsed;
   const [engineName, ...extra] = positionals;
   if (engineName === undefined) throw new UsageError(`ENGINE is required: one of ${ENGINES.join(', ')}`);

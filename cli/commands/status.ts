@@ -1,5 +1,5 @@
+import { oneImage, parseCommandArgs } from '../args';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
@@ -250,31 +250,23 @@ const notesOn = (record: ImageRecord | undefined, registry: RegistryState): stri
 };
 
 const parseOptions = (argv: readonly string[], env: Environment): StatusOptions => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        table: { type: 'string' },
-        key: { type: 'string' },
-        'key-id': { type: 'string' },
-        config: { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      table: { type: 'string' },
+      key: { type: 'string' },
+      'key-id': { type: 'string' },
+      config: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'IMAGE is required' : 'give exactly one IMAGE');
-  }
+  const reference = oneImage(positionals);
   let image: ImageReference;
   try {
-    image = parseImageReference(positionals[0]!);
+    image = parseImageReference(reference);
   } catch (error) {
     if (error instanceof InvalidImageReferenceError) throw new UsageError(error.message);
     throw error;

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { oneImage, parseCommandArgs } from '../args';
 import {
   defaultGateDeps,
   InvalidDurationError,
@@ -92,34 +92,26 @@ const run = async (argv: readonly string[], io: CliIo, deps: () => GateDeps): Pr
 };
 
 const parseOptions = (argv: readonly string[]): VerifyOptions => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        key: { type: 'string' },
-        'key-id': { type: 'string' },
-        'require-attestation': { type: 'boolean', default: false },
-        'max-age': { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      key: { type: 'string' },
+      'key-id': { type: 'string' },
+      'require-attestation': { type: 'boolean', default: false },
+      'max-age': { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'IMAGE is required' : 'give exactly one IMAGE');
-  }
+  const image = oneImage(positionals);
   if (values['max-age'] !== undefined && !values['require-attestation']) {
     // Silently ignoring it would let a pipeline believe it checks scan freshness when it does not.
     throw new UsageError('--max-age applies to the attestation: add --require-attestation');
   }
   return {
-    image: positionals[0]!,
+    image,
     key: values.key ?? DEFAULT_KEY,
     ...(values['key-id'] === undefined ? {} : { keyId: values['key-id'] }),
     requireAttestation: values['require-attestation'],

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -80,8 +81,46 @@ export class OnPush extends Construct {
       bundledFiles: props.bundledFiles,
     });
     const fn = this.function.function;
+    this.grantPipelineStart(fn, props.repositories, props.table, props.bus);
+
+    const ruleDlq = new sqs.Queue(this, 'RuleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.rule = new events.Rule(this, 'ImageAction', {
+      description: 'ECR pushes and deletes of covered repositories → Tollgate on-push',
+      eventPattern: {
+        source: ['aws.ecr'],
+        detailType: ['ECR Image Action'],
+        detail: {
+          'action-type': ['PUSH', 'DELETE'],
+          result: ['SUCCESS'],
+          'repository-name': repositoryNamePattern(props.repositories),
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue: ruleDlq,
+          retryAttempts: props.ruleRetryAttempts ?? 8,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+  }
+
+  /**
+   * What starting an image's pipeline takes (handlePush: record, immutability, scan, timeout schedule, judging an
+   * ended scan): on-push's own grants, and the sweep's, which starts the same pipeline for an image no event brought.
+   */
+  public grantPipelineStart(
+    fn: lambda.IFunction,
+    repositories: readonly string[],
+    table: dynamodb.Table,
+    bus: events.EventBus,
+  ): void {
     // Read, create and conditionally update records and tag pointers; nothing else on the table.
-    props.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     // What the Powertools DynamoDB persistence layer calls.
     this.idempotencyTable.grant(
       fn,
@@ -90,7 +129,7 @@ export class OnPush extends Construct {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     );
-    props.bus.grantPutEventsTo(fn);
+    bus.grantPutEventsTo(fn);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'CoveredRepositories',
@@ -105,7 +144,7 @@ export class OnPush extends Construct {
           // A scan that ended before the push was recorded (its event found no record) is judged on push.
           'ecr:DescribeImageScanFindings',
         ],
-        resources: repositoryArns(this, props.repositories),
+        resources: repositoryArns(this, repositories),
       }),
     );
     fn.addToRolePolicy(
@@ -147,30 +186,5 @@ export class OnPush extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
-
-    const ruleDlq = new sqs.Queue(this, 'RuleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.rule = new events.Rule(this, 'ImageAction', {
-      description: 'ECR pushes and deletes of covered repositories → Tollgate on-push',
-      eventPattern: {
-        source: ['aws.ecr'],
-        detailType: ['ECR Image Action'],
-        detail: {
-          'action-type': ['PUSH', 'DELETE'],
-          result: ['SUCCESS'],
-          'repository-name': repositoryNamePattern(props.repositories),
-        },
-      },
-      targets: [
-        new targets.LambdaFunction(fn, {
-          deadLetterQueue: ruleDlq,
-          retryAttempts: props.ruleRetryAttempts ?? 8,
-          maxEventAge: Duration.hours(2),
-        }),
-      ],
-    });
   }
 }

@@ -7,7 +7,6 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { FUNCTION_ENV } from '../../shared/core/env-contract';
 import type { OnPush } from './on-push';
-import { repositoryArns } from './repository-scope';
 import { TollgateFunction } from './tollgate-function';
 
 export interface ReconcilerProps {
@@ -61,7 +60,8 @@ export class Reconciler extends Construct {
     const fn = this.function.function;
     (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
 
-    props.table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // Recording an image no event brought starts its pipeline as on-push does, with on-push's grants.
+    onPush.grantPipelineStart(fn, props.repositories, props.table, props.bus);
     // Deleting is for the cursor's item only (a finished pass), never for an image's record.
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -71,68 +71,13 @@ export class Reconciler extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['reconcile#cursor'] } },
       }),
     );
-    onPush.idempotencyTable.grant(
-      fn,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    );
-    props.bus.grantPutEventsTo(fn);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'CoveredRepositories',
-        actions: [
-          'ecr:DescribeImages',
-          'ecr:DescribeRepositories',
-          'ecr:PutImageTagMutability',
-          'ecr:StartImageScan',
-          'ecr:BatchGetImage',
-          'ecr:BatchDeleteImage',
-          'ecr:DescribeImageScanFindings',
-        ],
-        resources: repositoryArns(this, props.repositories),
-      }),
-    );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ListRepositories',
         // Listing the registry's repositories is how the sweep finds the covered ones, a glob being no list. Only
-        // their names and settings: every call that reads or changes an image is scoped above.
+        // their names and settings: every call that reads or changes an image is scoped to the covered ones.
         actions: ['ecr:DescribeRepositories'],
         resources: [Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' })],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'RegistryLevel',
-        actions: [
-          'ecr:GetRegistryScanningConfiguration',
-          'ecr:GetAuthorizationToken',
-          'inspector2:ListFindings',
-        ],
-        resources: ['*'],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ScanTimeoutSchedules',
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'scheduler',
-            resource: 'schedule',
-            resourceName: `${onPush.scheduleGroup.scheduleGroupName}/*`,
-          }),
-        ],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'PassSchedulerRole',
-        actions: ['iam:PassRole'],
-        resources: [onPush.schedulerRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
 
