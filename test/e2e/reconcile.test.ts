@@ -17,6 +17,7 @@ import { RegistryReferrerAttacher } from '../../shared/adapters/oci';
 import { startRegistry, type RunningRegistry } from '../../local/registry';
 import { approvedVerdict } from '../doubles';
 import { localKms } from '../helpers/oci';
+import { loadSampleEvent } from '../helpers/shared-data';
 import { startLocalStackHarness, type LocalStackHarness } from './harness';
 
 jest.setTimeout(300_000);
@@ -255,5 +256,57 @@ describe('an ageing attestation: the sweep re-attests from a newer scan', () => 
     } finally {
       await today.stop();
     }
+  });
+});
+
+describe('a finding that arrives after the approval revokes it', () => {
+  let h: LocalStackHarness;
+  const theirs = localKms('arn:aws:kms:us-east-1:000000000000:key/theirs');
+  beforeAll(async () => {
+    h = await startLocalStackHarness({ config: { revocation: 'remove-signatures' } });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('REVOKED, alerted, our signatures removed, another signer’s kept', async () => {
+    const image = await h.pushImage('payments/api', { tag: 'v1' });
+    await h.awaitRecord('payments/api', image.digest, (r) => r.signatures.length === 3);
+    const client = h.stack.registryClient();
+    const subject: ImageRef = { registry: h.registryHost, repository: 'payments/api', digest: image.digest };
+    await signImage(
+      {
+        signer: theirs.signer(),
+        publicKey: pemPublicKey(theirs.publicKeyPem),
+        registry: client,
+        referrers: new RegistryReferrerAttacher(client),
+      },
+      subject,
+      approvedVerdict(subject),
+      ['cosign-legacy', 'sigstore-bundle'],
+    );
+
+    // Inspector's event for a new CRITICAL finding on that digest, as AWS delivers it (the real sample, re-aimed).
+    // The stand-in has no Inspector to emit it, so it is put on the default bus with Inspector's source.
+    const sample = loadSampleEvent('inspector2-finding-critical.json');
+    const detail = structuredClone(sample.detail) as {
+      resources: { details: { awsEcrContainerImage: Record<string, unknown> }; id: string }[];
+    };
+    const resource = detail.resources[0]!;
+    resource.details.awsEcrContainerImage.repositoryName = 'payments/api';
+    resource.details.awsEcrContainerImage.imageHash = image.digest;
+    resource.details.awsEcrContainerImage.registry = h.stack.environment.accountId;
+    resource.id = `arn:aws:ecr:${h.stack.environment.region}:${h.stack.environment.accountId}:repository/payments/api/${image.digest}`;
+    await h.putEvent({ source: 'aws.inspector2', detailType: 'Inspector2 Finding', detail });
+
+    const revoked = await h.awaitRecord('payments/api', image.digest, (r) => r.outcome === 'REVOKED');
+    expect(revoked.reasons.join(' ')).toMatch(/CVE-2026-12345/);
+    await h.idle();
+    expect((await verify(h, 'payments/api', image.digest)).verified).toBe(false);
+    const listed = await readBundleReferrers(client, 'payments/api', image.digest);
+    expect(listed.bundles.filter((bundle) => bundleSignedBy(bundle, theirs.publicKey))).toHaveLength(1);
+    expect(
+      h.stack.standIn.sns.published().some((message) => JSON.stringify(message).includes('REVOKED')),
+    ).toBe(true);
   });
 });
