@@ -54,6 +54,12 @@ export const sign = async (
       metrics.addMetric('SigningDuration', MetricUnit.Milliseconds, performance.now() - started);
       metrics.addMetric('ImagesSigned', MetricUnit.Count, 1);
       metrics.addMetric('SignaturesWritten', MetricUnit.Count, outcome.signatures.length);
+      if (outcome.refusals !== undefined) {
+        metrics.addMetric('IndexReferrersRefused', MetricUnit.Count, outcome.refusals.length);
+        logger.warn('the registry refused referrers for the index; its platform images are signed', {
+          refusals: outcome.refusals,
+        });
+      }
       logger.info('signed and published', { signatures: outcome.signatures });
       return 'signed';
     case 'rejudged':

@@ -110,8 +110,13 @@ export const planImage = (
   if (settled && record.announcementPending === true) return { kind: 'announce', why: 'pending' };
   if (verdict.outcome !== 'APPROVED') return { kind: 'current' };
   const signed = new Set((record.signatures ?? []).map((signature) => signature.format));
-  if (settled && settings.formats.some((format) => !signed.has(format)))
-    return { kind: 'announce', why: 'unsigned' };
+  // ECR refuses referrers whose subject is an index: an index may lack the bundle formats by the registry's choice
+  // (its verdict says so, its platform images carry them), and asking again would be refused again.
+  const required =
+    record.children === undefined
+      ? settings.formats
+      : settings.formats.filter((format) => format === 'cosign-legacy');
+  if (settled && required.some((format) => !signed.has(format))) return { kind: 'announce', why: 'unsigned' };
 
   const attestedScanAt = verdict.scan.completedAt ?? verdict.decidedAt;
   if (

@@ -16,6 +16,11 @@ export interface SigningDeps {
    * verdict revoked while we were signing the children of an index stops the rest.
    */
   readonly beforeSign?: (image: ImageRef) => Promise<void>;
+  /**
+   * Told of a format the registry refused for an index while its platform images were signed anyway (ECR answers
+   * 405 to a referrer whose subject is an index): the caller puts it in the verdict, so it is never silent.
+   */
+  readonly onIndexRefusal?: (note: string) => void;
   /** Pause between conflicting attempts. @default a random 20-120 ms */
   readonly backoff?: (attempt: number) => Promise<void>;
 }

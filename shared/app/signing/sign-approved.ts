@@ -54,7 +54,12 @@ export interface SigningRequest extends ImageKeyParts {
 
 export type SignApprovedOutcome =
   /** Signed in every configured format, recorded, and the APPROVED verdict published with the references. */
-  | { readonly kind: 'signed'; readonly signatures: readonly SignatureRef[] }
+  | {
+      readonly kind: 'signed';
+      readonly signatures: readonly SignatureRef[];
+      /** Formats the registry refused for an index (its platform images signed all the same). */
+      readonly refusals?: readonly string[];
+    }
   /** Nothing was signed: the record does not (or no longer does) allow it, or the registry disagrees. */
   | { readonly kind: 'refused'; readonly reason: string }
   /**
@@ -133,8 +138,14 @@ export const signApproved = async (
   };
 
   let signatures: SignatureRef[];
+  const refusals: string[] = [];
   try {
-    signatures = await signImage({ ...deps.signing, beforeSign }, latest.image, latest.verdict, deps.formats);
+    signatures = await signImage(
+      { ...deps.signing, beforeSign, onIndexRefusal: (note) => refusals.push(note) },
+      latest.image,
+      latest.verdict,
+      deps.formats,
+    );
   } catch (error) {
     if (error instanceof NoLongerApprovedError) return revokedWhileSigning(deps, key, error.message);
     if (error instanceof UnjudgedEntryError) {
@@ -147,15 +158,20 @@ export const signApproved = async (
   const saved = await recordSignatures(deps.store, key, latest, signatures);
   if (!saved.ok) return revokedWhileSigning(deps, key, saved.reason);
   const correlationId = saved.record.correlationId ?? request.correlationId;
+  // What the registry would not take for an index is said in the verdict every consumer reads.
+  const verdict =
+    refusals.length === 0
+      ? saved.record.verdict
+      : { ...saved.record.verdict, warnings: [...saved.record.verdict.warnings, ...refusals] };
   await deps.publisher.publish([
     verdictEvent({
       record: saved.record,
-      verdict: saved.record.verdict,
+      verdict,
       signatures,
       ...(correlationId === undefined ? {} : { correlationId }),
     }),
   ]);
-  return { kind: 'signed', signatures };
+  return { kind: 'signed', signatures, ...(refusals.length === 0 ? {} : { refusals }) };
 };
 
 /**

@@ -1,3 +1,4 @@
+import { RegistryRequestError } from '../../core/oci/errors';
 import { SIGNATURE_FORMATS } from '../../core/domain/signature-format';
 import {
   mayBeSigned,
@@ -65,7 +66,10 @@ export const signImage = async (
   const refs: SignatureRef[] = [];
   for (const [position, { target, subject }] of targets.entries()) {
     if (targets.length === 1 || position > 0) await deps.beforeSign?.(target);
-    refs.push(...(await signFormats(deps, target, subject, verdict, formats)));
+    // The index itself is the first target of several: a referrer the registry will not take for an index subject
+    // leaves the index without that format, and its platform images, which runtimes pull, are signed all the same.
+    const index = targets.length > 1 && position === 0;
+    refs.push(...(await signFormats(deps, target, subject, verdict, formats, index)));
   }
   return refs;
 };
@@ -97,6 +101,7 @@ const signFormats = async (
   subject: Descriptor,
   verdict: ApprovedVerdict,
   formats: readonly SignatureFormat[],
+  index = false,
 ): Promise<SignatureRef[]> => {
   const legacy = formats.includes('cosign-legacy')
     ? signFormat(deps, image, subject, verdict, 'cosign-legacy')
@@ -104,18 +109,30 @@ const signFormats = async (
   const bundles = (async () => {
     const signed = new Map<SignatureFormat, SignatureRef>();
     for (const format of formats) {
-      if (format !== 'cosign-legacy')
+      if (format === 'cosign-legacy') continue;
+      try {
         signed.set(format, await signFormat(deps, image, subject, verdict, format));
+      } catch (error) {
+        if (!index || !refusesIndexSubject(error)) throw error;
+        deps.onIndexRefusal?.(
+          `${format}: the registry refused a referrer whose subject is the index ${image.digest} (${(error as Error).message}); the index has no ${format}, each platform image has its own`,
+        );
+      }
     }
     return signed;
   })();
   const [legacyRef, bundleRefs] = await Promise.allSettled([legacy, bundles]);
   if (legacyRef.status === 'rejected') throw legacyRef.reason;
   if (bundleRefs.status === 'rejected') throw bundleRefs.reason;
-  return formats.map((format) =>
-    format === 'cosign-legacy' ? legacyRef.value! : bundleRefs.value.get(format)!,
-  );
+  return formats.flatMap((format) => {
+    const ref = format === 'cosign-legacy' ? legacyRef.value : bundleRefs.value.get(format);
+    return ref === undefined ? [] : [ref];
+  });
 };
+
+/** ECR's answer to a referrer with an index as its subject (aws/containers-roadmap#2783): 405 Method Not Allowed. */
+const refusesIndexSubject = (error: unknown): boolean =>
+  error instanceof RegistryRequestError && error.status === 405;
 
 const signFormat = (
   deps: SigningDeps,
