@@ -208,9 +208,11 @@ export class OciRegistryClient implements RegistryClient {
   public async putBlob(
     repository: string,
     bytes: Buffer,
+    options: { readonly fresh?: boolean } = {},
   ): Promise<{ readonly digest: Digest; readonly size: number }> {
     const digest = sha256Digest(bytes);
-    if (await this.hasBlob(repository, digest)) return { digest, size: bytes.length };
+    if (options.fresh !== true && (await this.hasBlob(repository, digest)))
+      return { digest, size: bytes.length };
     const { response: started } = await this.call({
       method: 'POST',
       path: `/v2/${repository}/blobs/uploads/`,

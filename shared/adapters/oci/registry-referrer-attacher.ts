@@ -52,7 +52,8 @@ export class RegistryReferrerAttacher implements ReferrerAttacher {
   ): Promise<{ readonly bytes: Buffer; readonly stored: PutManifestResult }> {
     for (let round = 1; ; round += 1) {
       const [layer, config] = await Promise.all([
-        this.registry.putBlob(request.repository, request.artifact),
+        // A bundle holds a signature made for this write: new by construction.
+        this.registry.putBlob(request.repository, request.artifact, { fresh: true }),
         this.registry.putBlob(request.repository, EMPTY_JSON),
       ]);
       const bytes = manifestBytes({

@@ -100,8 +100,9 @@ export class RememberingRegistryClient implements RegistryClient {
   public async putBlob(
     repository: string,
     bytes: Buffer,
+    options?: { readonly fresh?: boolean },
   ): Promise<{ readonly digest: Digest; readonly size: number }> {
-    const stored = await this.inner.putBlob(repository, bytes);
+    const stored = await this.inner.putBlob(repository, bytes, options);
     this.#rememberBlob(repository, stored.digest, bytes);
     return stored;
   }

@@ -37,7 +37,15 @@ export interface RegistryClient {
   getBlob(repository: string, digest: Digest, limits?: ReadLimits): Promise<Buffer>;
   hasBlob(repository: string, digest: Digest): Promise<boolean>;
   /** Uploads monolithically (POST then PUT) unless the registry already has the blob. */
-  putBlob(repository: string, bytes: Buffer): Promise<{ readonly digest: Digest; readonly size: number }>;
+  /**
+   * `fresh`: the bytes were made just now (they hold a new signature), so they cannot be in the registry yet and the
+   * existence check before the upload would be a wasted round trip. An upload of bytes already there is harmless.
+   */
+  putBlob(
+    repository: string,
+    bytes: Buffer,
+    options?: { readonly fresh?: boolean },
+  ): Promise<{ readonly digest: Digest; readonly size: number }>;
   listTags(repository: string): Promise<string[]>;
   /** The referrers API; `undefined` when the registry does not implement it (then use the tag schema). */
   referrers(repository: string, digest: Digest): Promise<readonly Descriptor[] | undefined>;

@@ -165,6 +165,21 @@ describe('OciRegistryClient', () => {
     expect(put.searchParams.get('_state')).toBe('s');
   });
 
+  it('checks whether a blob exists before uploading it, except a fresh one (a new signature) it cannot hold', async () => {
+    const answer = (_url: string, init: RequestInit): Response => {
+      if (init.method === 'HEAD') return new Response(null, { status: 200 });
+      if (init.method === 'POST')
+        return new Response(null, { status: 202, headers: { location: '/v2/team/app/blobs/uploads/abc' } });
+      return new Response(null, { status: 201 });
+    };
+    const known = client(answer);
+    await known.registry.putBlob('team/app', Buffer.from('config'));
+    expect(known.calls.map((call) => call.init.method)).toEqual(['HEAD']);
+    const fresh = client(answer);
+    await fresh.registry.putBlob('team/app', Buffer.from('bundle'), { fresh: true });
+    expect(fresh.calls.map((call) => call.init.method)).toEqual(['POST', 'PUT']);
+  });
+
   it('uses plain http for loopback registries only', async () => {
     const calls: string[] = [];
     const fetch: FetchLike = (url) => {

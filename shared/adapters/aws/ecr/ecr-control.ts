@@ -20,10 +20,28 @@ import { MANIFEST_MEDIA_TYPES } from '../../../core/oci/media-types';
 /** EcrControl over the AWS SDK v3. Throttling and 5xx are retried by the SDK; what is left is thrown. */
 export class SdkEcrControl implements EcrControl {
   private scanning: Promise<RegistryScanning> | undefined;
+  readonly #mutability = new Map<string, { readonly value: RepositoryMutability; readonly at: number }>();
 
-  public constructor(private readonly client: ECRClient) {}
+  /**
+   * @param mutabilityCacheMs how long a repository's tag mutability, read or set here, is taken as known: every push
+   *   needs it, and a repository's setting changes seldom (and Tollgate is what changes it). A change made outside is
+   *   seen at the latest this much later. @default 5 minutes
+   */
+  public constructor(
+    private readonly client: ECRClient,
+    private readonly mutabilityCacheMs = 5 * 60_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
 
   public async repositoryMutability(repository: string): Promise<RepositoryMutability> {
+    const known = this.#mutability.get(repository);
+    if (known !== undefined && this.now() - known.at < this.mutabilityCacheMs) return known.value;
+    const value = await this.readMutability(repository);
+    this.#mutability.set(repository, { value, at: this.now() });
+    return value;
+  }
+
+  private async readMutability(repository: string): Promise<RepositoryMutability> {
     try {
       const { repositories } = await this.client.send(
         new DescribeRepositoriesCommand({ repositoryNames: [repository] }),
@@ -45,6 +63,7 @@ export class SdkEcrControl implements EcrControl {
   }
 
   public async putRepositoryMutability(repository: string, target: RepositoryMutability): Promise<void> {
+    this.#mutability.delete(repository);
     await this.client.send(
       new PutImageTagMutabilityCommand({
         repositoryName: repository,
@@ -52,6 +71,7 @@ export class SdkEcrControl implements EcrControl {
         imageTagMutabilityExclusionFilters: target.exclusionFilters.map((filter) => ({ ...filter })),
       }),
     );
+    this.#mutability.set(repository, { value: target, at: this.now() });
   }
 
   public scanningConfiguration(): Promise<RegistryScanning> {

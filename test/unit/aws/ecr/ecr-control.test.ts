@@ -43,6 +43,30 @@ describe('SdkEcrControl', () => {
       });
     });
 
+    it('reads a repository once per cache period, and knows what it set itself', async () => {
+      ecr.on(DescribeRepositoriesCommand).resolves({
+        repositories: [{ repositoryName: 'payments/api', imageTagMutability: 'MUTABLE' }],
+      });
+      let now = 0;
+      const cached = new SdkEcrControl(new ECRClient({}), 60_000, () => now);
+      await cached.repositoryMutability('payments/api');
+      await cached.repositoryMutability('payments/api');
+      expect(ecr).toHaveReceivedCommandTimes(DescribeRepositoriesCommand, 1);
+      const target = {
+        mutability: 'IMMUTABLE_WITH_EXCLUSION' as const,
+        exclusionFilters: [{ filterType: 'WILDCARD' as const, filter: 'sha256-*' }],
+      };
+      await cached.putRepositoryMutability('payments/api', target);
+      await expect(cached.repositoryMutability('payments/api')).resolves.toEqual(target);
+      expect(ecr).toHaveReceivedCommandTimes(DescribeRepositoriesCommand, 1);
+      // A change made outside Tollgate is seen once the period is over.
+      now = 60_001;
+      await expect(cached.repositoryMutability('payments/api')).resolves.toMatchObject({
+        mutability: 'MUTABLE',
+      });
+      expect(ecr).toHaveReceivedCommandTimes(DescribeRepositoriesCommand, 2);
+    });
+
     it('turns RepositoryNotFoundException into a terminal UnknownRepositoryError', async () => {
       ecr
         .on(DescribeRepositoriesCommand)
