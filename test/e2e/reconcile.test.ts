@@ -65,6 +65,24 @@ const verify = async (h: LocalStackHarness, repository: string, digest: string, 
     },
   );
 
+/** Another signer's `.sig` and signature bundle on the same digest, written by the same code with its own key. */
+const signAsAnother = (
+  theirs: ReturnType<typeof localKms>,
+  client: ReturnType<LocalStackHarness['stack']['registryClient']>,
+  subject: ImageRef,
+): Promise<unknown> =>
+  signImage(
+    {
+      signer: theirs.signer(),
+      publicKey: pemPublicKey(theirs.publicKeyPem),
+      registry: client,
+      referrers: new RegistryReferrerAttacher(client),
+    },
+    subject,
+    approvedVerdict(subject),
+    ['cosign-legacy', 'sigstore-bundle'],
+  );
+
 /** Our vulnerability attestations on `digest`: bundle referrers and `.att` layers our key signed. */
 const ourAttestations = async (h: LocalStackHarness, repository: string, digest: Digest) => {
   const client = h.stack.registryClient();
@@ -169,24 +187,14 @@ describe('a new policy: the sweep judges every approval again', () => {
       image = await first.pushImage('team/app', { tag: 'v1', findings: [FINDING] });
       const approved = await first.awaitRecord('team/app', image.digest, (r) => r.signatures.length === 3);
       expect(approved.outcome).toBe('APPROVED');
-      // Another signer's signature on the same digest, in the same three formats.
+      // Another signer's signatures on the same digest.
       const client = first.stack.registryClient();
       const subject: ImageRef = {
         registry: first.registryHost,
         repository: 'team/app',
         digest: image.digest,
       };
-      await signImage(
-        {
-          signer: theirs.signer(),
-          publicKey: pemPublicKey(theirs.publicKeyPem),
-          registry: client,
-          referrers: new RegistryReferrerAttacher(client),
-        },
-        subject,
-        approvedVerdict(subject),
-        ['cosign-legacy', 'sigstore-bundle'],
-      );
+      await signAsAnother(theirs, client, subject);
     } finally {
       await first.stop();
     }
@@ -274,17 +282,7 @@ describe('a finding that arrives after the approval revokes it', () => {
     await h.awaitRecord('payments/api', image.digest, (r) => r.signatures.length === 3);
     const client = h.stack.registryClient();
     const subject: ImageRef = { registry: h.registryHost, repository: 'payments/api', digest: image.digest };
-    await signImage(
-      {
-        signer: theirs.signer(),
-        publicKey: pemPublicKey(theirs.publicKeyPem),
-        registry: client,
-        referrers: new RegistryReferrerAttacher(client),
-      },
-      subject,
-      approvedVerdict(subject),
-      ['cosign-legacy', 'sigstore-bundle'],
-    );
+    await signAsAnother(theirs, client, subject);
 
     // Inspector's event for a new CRITICAL finding on that digest, as AWS delivers it (the real sample, re-aimed).
     // The stand-in has no Inspector to emit it, so it is put on the default bus with Inspector's source.
