@@ -98,9 +98,54 @@ export const formatReport = (results: BenchResults): string => {
       ]),
     );
   }
+  const sweep = results.reconcile;
+  if (sweep !== undefined) {
+    const kinds = Object.entries(sweep.actions)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ');
+    lines.push(
+      row([
+        `sweep of ${sweep.seededImages.toLocaleString('en-US')} images in ${sweep.seededRepositories.toLocaleString('en-US')} repositories`,
+        `${sweep.seconds} s, ${sweep.imagesPerSecond} images/s, ${sweep.calls ?? '?'} calls, ${sweep.rssMb.peak} MB peak RSS, complete ${String(sweep.complete)}`,
+        'reported',
+        '',
+      ]),
+      row(['sweep actions', kinds, '', '']),
+      row([
+        `sweep lost-event images judged (of ${sweep.unjudged})`,
+        `${sweep.judged.recorded} recorded, ${sweep.judged.decided} decided, ${sweep.judged.signed} signed`,
+        `${sweep.unjudged}`,
+        verdict(sweep.judged.signed === sweep.unjudged),
+      ]),
+    );
+    const budget = sweep.atDefaultBudget;
+    if (budget !== undefined) {
+      lines.push(
+        row([
+          `sweep at ${budget.maxApiCallsPerRun.toLocaleString('en-US')} calls`,
+          `${budget.images} images in ${budget.seconds} s, complete ${String(budget.complete)}${budget.stoppedBy === undefined ? '' : `, stopped by ${budget.stoppedBy}`}`,
+          'reported',
+          '',
+        ]),
+      );
+    }
+  }
   if (calls !== undefined) {
     lines.push('', row(['remote call (per approved image)', 'count']), row(['---', '---:']));
     for (const [api, n] of Object.entries({ ...calls.byApi, ...calls.dynamodb }))
+      lines.push(row([api, String(n)]));
+  }
+  if (sweep !== undefined) {
+    lines.push(
+      '',
+      row(['call during the sweep run (and the pipelines it started)', 'count']),
+      row(['---', '---:']),
+    );
+    for (const [api, n] of Object.entries({
+      ...sweep.awsCalls,
+      ...sweep.dynamodbCalls,
+      ...sweep.registryCalls,
+    }))
       lines.push(row([api, String(n)]));
   }
   return lines.join('\n');

@@ -3,7 +3,8 @@
  * table against the targets on stderr, and with `--json` the figures in bench/results/latest.json, in the
  * shape the issue fixes, so that runs can be compared. Benchmarks report; they never fail on a target.
  * Options: --scan-delay-ms N (default 0: scan completion is immediate), --sequential N (30), --concurrent N
- * (64), --concurrency N (16), --burst-images N (1000).
+ * (64), --concurrency N (16), --burst-images N (1000), --reconcile-repositories N (1000), --reconcile-images N
+ * (10000), --reconcile-unjudged N (100), --reconcile-budget N (1000000), --reconcile-default-budget N (5000).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,9 +14,10 @@ import { benchColdInit, type ColdInitResult } from './cold-init';
 import { benchEvaluate, type EvaluateBenchResult } from './evaluate';
 import { describeMachine, type MachineInfo } from './machine';
 import type { PipelineOptions, PipelineResult } from './pipeline';
+import type { ReconcileBenchOptions, ReconcileResult } from './reconcile';
 import { formatReport } from './report';
 
-const BENCHMARKS = ['cold-init', 'evaluate', 'pipeline', 'burst'] as const;
+const BENCHMARKS = ['cold-init', 'evaluate', 'pipeline', 'burst', 'reconcile'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 export interface BenchResults {
@@ -25,6 +27,7 @@ export interface BenchResults {
   readonly remoteCallsPerApprovedImage?: PipelineResult['calls'];
   readonly evaluate?: readonly EvaluateBenchResult[];
   readonly burst?: BurstResult;
+  readonly reconcile?: ReconcileResult;
 }
 
 const log = (line: string): void => {
@@ -61,20 +64,28 @@ const inChild = <T>(which: string, options: object): Promise<T> =>
     });
   });
 
-const USAGE = `Usage: npm run bench -- [--json] [--only cold-init,evaluate,pipeline,burst] [--scan-delay-ms N]
+const USAGE = `Usage: npm run bench -- [--json] [--only cold-init,evaluate,pipeline,burst,reconcile] [--scan-delay-ms N]
                       [--sequential N] [--concurrent N] [--concurrency N] [--burst-images N]
+                      [--reconcile-repositories N] [--reconcile-images N] [--reconcile-unjudged N]
+                      [--reconcile-budget N] [--reconcile-default-budget N]
 
 Runs the benchmarks of docs/benchmarks.md and prints a table against the targets on stderr (progress too).
 Benchmarks report; they never fail on a target. The full run takes about 15 minutes on 2 cores, most of it
 the burst of 1,000 pushes.
 
   --json               also write the figures to bench/results/latest.json
+  --out NAME           with --json, write bench/results/NAME instead
   --only LIST          run only these benchmarks (comma-separated)
   --scan-delay-ms N    simulated scan time (default 0: completion is immediate)
   --sequential N       images pushed one at a time for p50/p95 (default 30)
   --concurrent N       images pushed for the throughput figure (default 64)
   --concurrency N      pushes in flight for the throughput figure (default 16)
   --burst-images N     size of the burst (default 1000)
+  --reconcile-repositories N  repositories the sweep's registry holds (default 1000)
+  --reconcile-images N        images over them (default 10000)
+  --reconcile-unjudged N      of which without a record, as if their events were lost (default 100)
+  --reconcile-budget N        maxApiCallsPerRun of the measured run (default 1000000: it finishes)
+  --reconcile-default-budget N  budget of the second run (default 5000, the config's default; 0: none)
 `;
 
 const main = async (argv: readonly string[]): Promise<void> => {
@@ -138,12 +149,34 @@ const main = async (argv: readonly string[]): Promise<void> => {
     );
   }
 
+  if (only.has('reconcile')) {
+    const options: Omit<ReconcileBenchOptions, 'log'> = {
+      repositories: option(argv, 'reconcile-repositories', 1000),
+      images: option(argv, 'reconcile-images', 10_000),
+      unjudged: option(argv, 'reconcile-unjudged', 100),
+      maxApiCallsPerRun: option(argv, 'reconcile-budget', 1_000_000),
+      budgetCalls: option(argv, 'reconcile-default-budget', 5000),
+      putImagePerSecond: 1000,
+      pushConcurrency: 16,
+    };
+    log(
+      `reconcile: ${options.images} images over ${options.repositories} repositories, ${options.unjudged} unjudged`,
+    );
+    const reconcile = await inChild<ReconcileResult>('reconcile', options);
+    results = { ...results, reconcile };
+    log(
+      `reconcile: ${reconcile.images} images in ${reconcile.seconds} s (${reconcile.imagesPerSecond} images/s), ${reconcile.calls ?? '?'} calls, peak RSS ${reconcile.rssMb.peak} MB`,
+    );
+  }
+
   log('');
   log(formatReport(results));
   if (argv.includes('--json')) {
     const dir = join(__dirname, 'results');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'latest.json');
+    const outAt = argv.indexOf('--out');
+    // `--out NAME`: another file under bench/results, so a run of one benchmark leaves latest.json whole.
+    const file = join(dir, outAt === -1 ? 'latest.json' : (argv[outAt + 1] ?? 'latest.json'));
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     log(`written ${file}`);
   }
