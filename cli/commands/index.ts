@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { alertsCommand } from './alerts';
 import { backfillCommand } from './backfill';
+import { boardCommand } from './board';
 import { evaluateCommand } from './evaluate';
 import { localCommand } from './local';
 import { policyCommand } from './policy';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   backfillCommand,
   alertsCommand,
+  boardCommand,
 ];

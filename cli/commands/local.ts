@@ -21,6 +21,7 @@ import {
 } from '../../local';
 import { REGISTRY_MODES, type RegistryMode } from '../../local/registry-front/mode';
 import { IMAGE_VERDICT } from '../../shared/core/events/tollgate-detail-types';
+import { verdictTableOf } from '../../local/verdict-records';
 
 const USAGE = `Usage: tollgate local [--registry URL] [--registry-mode ecr|distribution] [--state DIR] [--keep-running]
                       [--public-key-out FILE] [--config FILE] [--timeout SECONDS] [--json]
@@ -133,6 +134,10 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
     if (options.keepRunning) {
       progress(
         `\nstill running: push to ${stack.registry.host} (e.g. skopeo copy --dest-tls-verify=false ...); Ctrl-C stops`,
+      );
+      // The verdict board over this stack's table (docs/board.md): a command of its own, so Ctrl-C here stops only this.
+      progress(
+        `board: AWS_REGION=${stack.environment.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_ENDPOINT_URL_DYNAMODB=${stack.dynamo.endpoint} npx tollgate board --table ${verdictTableOf(stack.deployment) ?? '<verdict table>'}${publicKeyFile === undefined ? '' : ` --key ${publicKeyFile}`} → http://127.0.0.1:8080/`,
       );
       await followVerdicts(
         stack,
