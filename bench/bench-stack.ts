@@ -134,6 +134,9 @@ export const startBenchStack = async (options: {
         repositories: ['*'],
         policy: 'tollgate.policy.yaml',
         signatures: { formats: ['cosign-legacy', 'sigstore-bundle', 'vuln-attestation'] },
+        // The bench measures Tollgate, not the signing budget: at the default (5 PUTs a second, shared by 5 sign
+        // environments) every image after the first waits about 4 s for its tokens (docs/reconcile.md, docs/benchmarks.md).
+        signing: { putImagePerSecond: 1000, concurrency: 5 },
       },
       registryMode,
       registryFront: options.trace === undefined ? {} : { trace: options.trace },
