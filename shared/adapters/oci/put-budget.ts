@@ -44,6 +44,8 @@ export interface PutBudgetOptions {
   readonly backoff?: (attempt: number) => Promise<unknown>;
 }
 
+const REFERRERS_TAG = /^sha256-[0-9a-f]{64}$/;
+
 const defaultBackoff = (attempt: number): Promise<unknown> => sleep(Math.random() * 200 * 2 ** attempt);
 
 const throttled = (error: unknown): boolean =>
@@ -70,8 +72,12 @@ export const withPutBudget = (inner: RegistryClient, options: PutBudgetOptions):
     referrers: (...args) => inner.referrers(...args),
     requiresAuth: () => inner.requiresAuth(),
     putManifest: async (...args) => {
+      const [, reference] = args;
       for (let attempt = 0; ; attempt++) {
-        await options.bucket.take();
+        // The referrers tag-schema index is written only where the registry has no referrers API, never on ECR, whose
+        // quota the budget keeps; and it is a read-modify-write, so a wait between its read and its write would only
+        // widen the window in which concurrent signers overwrite each other.
+        if (!REFERRERS_TAG.test(reference)) await options.bucket.take();
         try {
           return await inner.putManifest(...args);
         } catch (error) {

@@ -55,6 +55,20 @@ describe('withPutBudget', () => {
     expect(time.now()).toBeCloseTo(2000, 5);
   });
 
+  it('does not make the referrers tag-schema index wait (never written on ECR; a read-modify-write)', async () => {
+    const time = fakeTime();
+    const bucket = new TokenBucket(1, 1, time.clock, time.wait);
+    const budgeted = withPutBudget(
+      registry(() => Promise.resolve(ok)),
+      { bucket },
+    );
+    for (let i = 0; i < 3; i++) await budgeted.putManifest('repo', `sha256-${'a'.repeat(64)}`, upload);
+    expect(time.now()).toBe(0);
+    await budgeted.putManifest('repo', `sha256-${'a'.repeat(64)}.sig`, upload);
+    await budgeted.putManifest('repo', `sha256-${'a'.repeat(64)}.sig`, upload);
+    expect(time.now()).toBeCloseTo(1000, 5);
+  });
+
   it('throws what is not throttling at once, and throttling after its attempts (Lambda retries then)', async () => {
     const bucket = new TokenBucket(1000, 10);
     let calls = 0;
