@@ -121,11 +121,12 @@ export interface LocalStackOptions {
     readonly trace?: (line: string) => void;
   };
   /**
-   * Run the sweep as its schedule does: first this long after the start, then every interval of the template's
-   * rate() schedule. Off, the sweep runs only when invoked (Lambda Invoke, `tollgate backfill`, tests).
+   * Run the sweep as its schedule does: every interval of the template's rate() schedule, first `firstRunAfterMs`
+   * after the start (without it, the caller starts the first run with `sweep.run()`). Off, the sweep runs only when
+   * invoked (Lambda Invoke, `tollgate backfill`, tests).
    * @default off
    */
-  readonly sweep?: { readonly firstRunAfterMs: number };
+  readonly sweep?: { readonly firstRunAfterMs?: number };
 }
 
 export interface LocalRegistryInfo {
@@ -385,7 +386,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       options.sweep === undefined
         ? undefined
         : scheduleSweep(deployment, template, runtime, {
-            firstRunAfterMs: options.sweep.firstRunAfterMs,
+            ...(options.sweep.firstRunAfterMs === undefined
+              ? {}
+              : { firstRunAfterMs: options.sweep.firstRunAfterMs }),
             log: progress,
           });
     if (sweep !== undefined) stops.push(() => Promise.resolve(sweep.stop()));

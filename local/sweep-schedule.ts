@@ -1,5 +1,5 @@
 import type { LocalLambdaRuntime } from './lambda';
-import type { CfnTemplate, LocalDeployment } from './template';
+import type { CfnTemplate, LocalDeployment, LocalFunction } from './template';
 
 /** The handler the sweep runs; the template's rate() schedule targets its function. */
 export const SWEEP_ENTRY = 'functions/reconcile/handler.ts';
@@ -9,6 +9,10 @@ export interface LocalSweep {
   readonly run: () => Promise<unknown>;
   readonly stop: () => void;
 }
+
+/** The deployment's sweep function, when its template has one. */
+export const sweepFunction = (deployment: LocalDeployment): LocalFunction | undefined =>
+  deployment.functions.find((candidate) => candidate.entry === SWEEP_ENTRY);
 
 /** `rate(N minutes)` (or hours) of the template's schedule that targets the sweep, in ms; undefined when none. */
 export const sweepIntervalMs = (template: CfnTemplate): number | undefined => {
@@ -32,9 +36,9 @@ export const scheduleSweep = (
   deployment: LocalDeployment,
   template: CfnTemplate,
   runtime: LocalLambdaRuntime,
-  options: { readonly firstRunAfterMs: number; readonly log: (line: string) => void },
+  options: { readonly firstRunAfterMs?: number; readonly log: (line: string) => void },
 ): LocalSweep | undefined => {
-  const fn = deployment.functions.find((candidate) => candidate.entry === SWEEP_ENTRY);
+  const fn = sweepFunction(deployment);
   const interval = sweepIntervalMs(template);
   if (fn === undefined || interval === undefined) return undefined;
   let running: Promise<unknown> | undefined;
@@ -51,9 +55,11 @@ export const scheduleSweep = (
       });
     return running;
   };
-  const first = setTimeout(() => void run(), options.firstRunAfterMs);
+  // Without a first run of its own, the caller runs the first one (and may wait for it); the interval follows.
+  const first =
+    options.firstRunAfterMs === undefined ? undefined : setTimeout(() => void run(), options.firstRunAfterMs);
   const every = setInterval(() => void run(), interval);
-  first.unref();
+  first?.unref();
   every.unref();
   return {
     run,

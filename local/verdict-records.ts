@@ -1,10 +1,10 @@
+import { FUNCTION_ENV } from '../shared/core/env-contract';
 import { decisionOrigin, type DecisionOrigin } from '../shared/core/domain/origin';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalDeployment } from './template';
 
 /** The environment variable the Tollgate construct names the verdict table in (infra/tollgate.ts). */
-const TABLE_ENV = 'TOLLGATE_TABLE_NAME';
 
 /** What the summary needs of one verdict-table item (shared/adapters/aws/dynamodb/items.ts is the writer). */
 export interface VerdictRecordView {
@@ -62,7 +62,7 @@ export class VerdictRecords {
 /** The verdict table: the one the functions are told to use, else one keyed pk + sk. */
 export const verdictTableOf = (deployment: LocalDeployment): string | undefined => {
   for (const fn of deployment.functions) {
-    const name = fn.environment[TABLE_ENV];
+    const name = fn.environment[FUNCTION_ENV.table];
     if (name !== undefined) return name;
   }
   return deployment.tables.find(

@@ -83,7 +83,7 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
       ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
       ...(options.registryMode === undefined ? {} : { registryMode: options.registryMode }),
       // The schedule's later runs; the first is run below, before the samples, and waited for.
-      sweep: { firstRunAfterMs: SWEEP_FIRST_RUN_NEVER },
+      sweep: {},
       progress,
     });
     stack = await Promise.race([starting, interrupted.promise]);
@@ -170,9 +170,6 @@ const run = async (options: LocalOptions, io: CliIo): Promise<number> => {
     }, 5000).unref();
   }
 };
-
-// The timer of the first run never fires: it is run, and waited for, before the samples are pushed.
-const SWEEP_FIRST_RUN_NEVER = 2 ** 31 - 1;
 
 /** The sweep's first run, as on an install: what is already in the registry gets judged. */
 const runFirstSweep = async (

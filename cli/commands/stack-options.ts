@@ -1,3 +1,4 @@
+import { FUNCTION_ENV } from '../../shared/core/env-contract';
 import { ValidationError } from '../../shared/core/domain';
 import { printable } from '../../shared/core/findings/scanners';
 import { loadConfigFile, type ResolvedSettings } from '../../infra/config-file';
@@ -5,8 +6,8 @@ import { UsageError } from '../command';
 
 /** Where `tollgate status` and `tollgate backfill` find the deployed stack when no flag names it. */
 export const STACK_ENV = {
-  /** The stack output VerdictTableName. */
-  table: 'TOLLGATE_TABLE_NAME',
+  /** The stack output VerdictTableName; the same name the functions read it by. */
+  table: FUNCTION_ENV.table,
   /** The stack output ReconcileFunctionName. */
   reconcileFunction: 'TOLLGATE_RECONCILE_FUNCTION',
 } as const;

@@ -6,7 +6,7 @@ import { envelopeSignedBy, verifyAttestationEnvelope } from '../../shared/core/v
 import { verifyBundle } from '../../shared/core/verify/bundle';
 import { verifyLegacySignature } from '../../shared/core/verify/legacy';
 import { namesRepository, signedStatement, subjectNames } from '../../shared/core/gate/bundle-statement';
-import { attestedScanFinishedOn } from '../../shared/core/formats/payload/attested-scan';
+import { attestedScanFinishedOn, dsseEnvelopeIn } from '../../shared/core/formats/payload/attested-scan';
 import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from '../../shared/core/formats/payload/statement';
 import { signatureTag } from '../../shared/core/formats/manifest/cosign-signature';
 import { attestationTag } from '../../shared/core/formats/manifest/cosign-attestation';
@@ -178,7 +178,7 @@ export const readRegistryState = async (
           key,
           reference,
         );
-        const scanFinishedOn = attestedScanFinishedOn(parseObject(layer.envelope));
+        const scanFinishedOn = attestedScanFinishedOn(dsseEnvelopeIn(layer.envelope, 'envelope'));
         ours['vuln-attestation-att'].push({
           reference,
           valid: result.valid,
@@ -230,19 +230,8 @@ const ownBundle = (
   };
 };
 
-const bundleScanFinishedOn = (bundle: Buffer): string | undefined => {
-  const parsed = parseObject(bundle) as { dsseEnvelope?: { payload?: unknown } };
-  return parsed.dsseEnvelope === undefined ? undefined : attestedScanFinishedOn(parsed.dsseEnvelope);
-};
+const bundleScanFinishedOn = (bundle: Buffer): string | undefined =>
+  attestedScanFinishedOn(dsseEnvelopeIn(bundle, 'bundle'));
 
 const referrerType = (descriptor: Descriptor, stored?: StoredBundle): string =>
   stored?.claimedPredicateType ?? descriptor.artifactType ?? descriptor.mediaType;
-
-const parseObject = (bytes: Buffer): { readonly payload?: unknown } => {
-  try {
-    const parsed = JSON.parse(bytes.toString('utf8')) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? parsed : {};
-  } catch {
-    return {};
-  }
-};

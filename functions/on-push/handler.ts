@@ -1,8 +1,7 @@
 import { ecrImageActionEventSchema, normalizeImageActionEvent } from '../../shared/core/events';
-import { judgeImage } from '../../shared/app/judge';
 import { handlePush, type PushOutcome } from '../../shared/app/push';
 import { parseWithSchema, tollgateHandler } from '../../shared/adapters/runtime/tollgate-handler';
-import { emitVerdictMetrics } from '../../shared/adapters/runtime/verdict-metrics';
+import { countedJudge } from '../../shared/adapters/runtime/verdict-metrics';
 import { pushAdapters } from './deps';
 import { onceFor, resetOnce } from '../../shared/adapters/runtime/once';
 import { reportPush } from './report';
@@ -25,11 +24,7 @@ const onPush = tollgateHandler({
     const outcome = await handlePush(
       {
         ...ports,
-        judge: async (image, correlationId) => {
-          const judged = await judgeImage(judging, image, correlationId);
-          emitVerdictMetrics(metrics, judged);
-          return judged;
-        },
+        judge: countedJudge(judging, metrics),
         log: (message, fields) => logger.info(message, { ...fields }),
         once: onceFor(context),
       },

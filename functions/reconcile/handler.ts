@@ -5,7 +5,7 @@ import { handlePush } from '../../shared/app/push';
 import { reconcile, type ReconcileReport } from '../../shared/app/reconcile';
 import { onceFor, resetOnce } from '../../shared/adapters/runtime/once';
 import { parseWithSchema, tollgateHandler } from '../../shared/adapters/runtime/tollgate-handler';
-import { emitVerdictMetrics } from '../../shared/adapters/runtime/verdict-metrics';
+import { countedJudge } from '../../shared/adapters/runtime/verdict-metrics';
 import { exhausted, reconcileAdapters } from './deps';
 import { reportSweep } from './report';
 
@@ -26,11 +26,7 @@ const sweep = tollgateHandler({
     const { judging } = deps;
     const log = (message: string, fields?: Readonly<Record<string, unknown>>): void =>
       logger.info(message, { ...fields });
-    const judge = async (image: Parameters<typeof judgeImage>[1], correlationId?: string) => {
-      const judged = await judgeImage(judging, image, correlationId);
-      emitVerdictMetrics(metrics, judged);
-      return judged;
-    };
+    const judge = countedJudge(judging, metrics);
     const report = await reconcile(
       {
         inventory: deps.inventory,
@@ -40,7 +36,7 @@ const sweep = tollgateHandler({
         scanning: () => deps.ecr.scanningConfiguration(),
         push: (event) => handlePush({ ...deps, judge, log, once: onceFor(context) }, event),
         reattest: (image, correlationId) => judgeImage(judging, image, correlationId, { reattest: true }),
-        judge: (image, correlationId) => judge(image, correlationId),
+        judge,
         timeout: (image) =>
           handleScanTimeout({ ...judging, scanTimeoutMinutes: deps.sweep.scanTimeoutMinutes }, image),
         rejudge: (image, note) => rejudge(judging, image, note),

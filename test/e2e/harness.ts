@@ -10,6 +10,7 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 import type { CfnTemplate, DeploymentEnvironment } from '../../local/template';
 import { LOCAL_ENVIRONMENT } from '../../local/template';
 import type { VerdictRecordView } from '../../local/verdict-records';
+import { sweepFunction } from '../../local/sweep-schedule';
 import type { ReconcileReport } from '../../shared/app/reconcile';
 
 export interface LocalStackHarnessOptions {
@@ -227,9 +228,7 @@ export const startLocalStackHarness = async (
       }),
     idle,
     sweep: async (request = { trigger: 'schedule' }) => {
-      const fn = stack.deployment.functions.find(
-        (candidate) => candidate.entry === 'functions/reconcile/handler.ts',
-      );
+      const fn = sweepFunction(stack.deployment);
       if (fn === undefined) throw new Error('the template has no sweep (functions/reconcile/handler.ts)');
       const outcome = await stack.runtime.invoke(fn.logicalId, request);
       if (!outcome.ok) throw new Error(`the sweep failed: ${JSON.stringify(outcome.error)}`);

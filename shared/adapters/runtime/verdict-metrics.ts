@@ -1,5 +1,6 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { JudgeOutcome } from '../../app/judge';
+import { judgeImage, type JudgeDeps, type JudgeOptions, type JudgeOutcome } from '../../app/judge';
+import type { ImageKeyParts } from '../../app/ports/verdict-store';
 
 /**
  * `Verdicts` (dimension `outcome`) and, for a first verdict, `PushToVerdictSeconds` for one judged image.
@@ -24,3 +25,12 @@ export const emitVerdictMetrics = (metrics: Metrics, outcome: JudgeOutcome): voi
     emitVerdictMetric(metrics, current);
   }
 };
+
+/** judgeImage, with the verdict metrics of what it decides: the one judge every function that judges is handed. */
+export const countedJudge =
+  (deps: JudgeDeps, metrics: Metrics) =>
+  async (image: ImageKeyParts, correlationId?: string, options?: JudgeOptions): Promise<JudgeOutcome> => {
+    const judged = await judgeImage(deps, image, correlationId, options);
+    emitVerdictMetrics(metrics, judged);
+    return judged;
+  };

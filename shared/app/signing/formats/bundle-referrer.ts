@@ -9,6 +9,7 @@ import { rewriteReferrersIndex } from '../../registry/referrers';
 import type { Descriptor } from '../../../core/oci/types';
 import type { BundleExpectation } from '../../../core/verify/bundle';
 import { cosignKeyHint } from '../../../core/verify/key-ids';
+import { dsseEnvelopeIn } from '../../../core/formats/payload/attested-scan';
 import { readBundleReferrers, type StoredBundle, type StoredBundles } from '../../verify/read-signatures';
 import { defaultBackoff, MAX_ATTEMPTS, untilSettled, type SigningDeps } from '../deps';
 import { SignatureConflictError } from '../errors';
@@ -112,16 +113,9 @@ const isCurrentOfOurs = (
   expected: BundleExpectation,
   key: KeyObject,
   current: BundleRequest['current'],
-): boolean => bundleIsOurs(bundle, expected, key) && (current === undefined || current(envelopeOf(bundle)));
-
-const envelopeOf = (bundle: StoredBundle): { readonly payload?: unknown } => {
-  try {
-    const parsed = JSON.parse(bundle.bundle.toString('utf8')) as { dsseEnvelope?: { payload?: unknown } };
-    return parsed.dsseEnvelope ?? {};
-  } catch {
-    return {};
-  }
-};
+): boolean =>
+  bundleIsOurs(bundle, expected, key) &&
+  (current === undefined || current(dsseEnvelopeIn(bundle.bundle, 'bundle')));
 
 /** Our bundle when exactly one is listed; otherwise unlists the duplicates (or finds none) and asks to re-read. */
 const converge = async (

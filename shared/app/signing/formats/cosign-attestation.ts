@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Digest, ImageRef } from '../../../core/domain';
 import { sha256Digest } from '../../../core/oci/digest';
+import { dsseEnvelopeIn } from '../../../core/formats/payload/attested-scan';
 import { RegistryRequestError } from '../../../core/oci/errors';
 import { MediaType } from '../../../core/oci/media-types';
 import type { RegistryClient } from '../../ports/registry-client';
@@ -47,7 +48,7 @@ export const signCosignAttestation = async (
     const isOurs = (existing: (typeof layers)[number]): boolean =>
       existing.claimedPredicateType === predicateType &&
       verifyAttestationEnvelope(existing.envelope, expected, key).valid;
-    if (layers.some((existing) => isOurs(existing) && current(parseEnvelope(existing.envelope))))
+    if (layers.some((existing) => isOurs(existing) && current(dsseEnvelopeIn(existing.envelope, 'envelope'))))
       return undefined;
     // Ours of an older scan go as the new one comes in, in the same write: one of ours per digest. Others' stay.
     const outdated = new Set(layers.flatMap((existing, index) => (isOurs(existing) ? [index] : [])));
@@ -158,12 +159,4 @@ const rewriteAttestationTag = async (
     return landed ? ('written' as const) : undefined;
   });
   return settled ?? 'conflict';
-};
-
-const parseEnvelope = (envelope: Buffer): { readonly payload?: unknown } => {
-  try {
-    return JSON.parse(envelope.toString('utf8')) as { payload?: unknown };
-  } catch {
-    return {};
-  }
 };
