@@ -14,6 +14,7 @@ export type SignResult =
   | 'replay'
   | 'signed'
   | 'refused'
+  | 'duplicate'
   | 'rejudged'
   | 'failed'
   | 'revoked-while-signing'
@@ -25,6 +26,8 @@ export const sign = async (
   deps: SignFunctionDeps,
   detail: SigningRequestedDetail,
   { logger, metrics }: { readonly logger: Logger; readonly metrics: Metrics },
+  /** The Signing Requested event's id: one request at a time signs a decision. */
+  requestId?: string,
 ): Promise<SignResult> => {
   const started = performance.now();
   const { judging } = deps;
@@ -47,7 +50,7 @@ export const sign = async (
               ),
           }),
     },
-    detail,
+    requestId === undefined ? detail : { ...detail, requestId },
   );
   switch (outcome.kind) {
     case 'signed':
@@ -70,6 +73,11 @@ export const sign = async (
         verdict: outcome.verdict,
       });
       return 'rejudged';
+    case 'duplicate':
+      // Two announcements of one decision: the other request signs, records and publishes it.
+      metrics.addMetric('SigningDuplicatesSkipped', MetricUnit.Count, 1);
+      logger.info('another request is signing this decision', { reason: outcome.reason });
+      return 'duplicate';
     case 'refused':
       // Fail closed, without retry: the record says this digest must not be signed (now).
       metrics.addMetric('SigningRefused', MetricUnit.Count, 1);

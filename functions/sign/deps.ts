@@ -69,7 +69,13 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
         bucket,
       }),
     );
-    return { signer, publicKey: signer, registry, referrers: new RegistryReferrerAttacher(registry) };
+    return {
+      signer,
+      publicKey: signer,
+      registry,
+      referrers: new RegistryReferrerAttacher(registry),
+      legacyAttestationTag: config.signatures.legacyAttestationTag,
+    };
   };
   return {
     store: verdictStore(tracer.captureAWSv3Client(new DynamoDBClient({}))),

@@ -36,7 +36,9 @@ export const createHandler = (adapters: (tracer: Parameters<typeof signAdapters>
       }
       const { detail } = request;
       try {
-        return await (detail.action === 'sign' ? sign : remove)(deps, detail, { logger, metrics });
+        return detail.action === 'sign'
+          ? await sign(deps, detail, { logger, metrics }, request.id)
+          : await remove(deps, detail, { logger, metrics });
       } catch (error) {
         // Thrown either way so the failure is never silent: Lambda retries, then the event waits in the DLQ.
         metrics.addMetric(isRetryable(error) ? 'SigningRetried' : 'SigningFailed', MetricUnit.Count, 1);

@@ -6,7 +6,13 @@ import {
   type Verdict,
 } from '../../shared/core/domain';
 import { imageKey } from '../../shared/core/domain/image-ref';
-import type { ImageKeyParts, PushRecordInput, PushRecordResult, VerdictStore } from '../../shared/app/ports';
+import type {
+  ImageKeyParts,
+  PushRecordInput,
+  PushRecordResult,
+  SigningLease,
+  VerdictStore,
+} from '../../shared/app/ports';
 import { mergePush } from '../../shared/adapters/aws/dynamodb/verdict-store';
 
 /**
@@ -83,6 +89,24 @@ export class MemoryVerdictStore implements VerdictStore {
     const { announcementPending: _cleared, ...rest } = current;
     this.put(rest);
     return Promise.resolve(true);
+  }
+
+  /** Signing leases by `repository@digest`, as the adapter keeps them on the record. */
+  public readonly leases = new Map<string, { readonly holder: string; readonly until: string }>();
+
+  public claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean> {
+    const key = imageKey(image);
+    if (this.records.get(key)?.verdict?.decidedAt !== lease.decidedAt) return Promise.resolve(false);
+    const held = this.leases.get(key);
+    if (held !== undefined && held.holder !== lease.holder && held.until >= lease.now)
+      return Promise.resolve(false);
+    this.leases.set(key, { holder: lease.holder, until: lease.until });
+    return Promise.resolve(true);
+  }
+
+  public releaseSigning(image: ImageKeyParts, holder: string): Promise<void> {
+    if (this.leases.get(imageKey(image))?.holder === holder) this.leases.delete(imageKey(image));
+    return Promise.resolve();
   }
 
   public markDeleted(image: ImageKeyParts, at: string): Promise<void> {

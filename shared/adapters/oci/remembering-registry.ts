@@ -1,4 +1,6 @@
 import { isDigest, type Digest } from '../../core/domain';
+import { RegistryRequestError } from '../../core/oci/errors';
+import { sha256Digest } from '../../core/oci/digest';
 import type { ReadLimits } from '../../core/oci/limits';
 import type { ManifestUpload, RegistryClient } from '../../app/ports/registry-client';
 import type { Descriptor, FetchedManifest, PutManifestResult } from '../../core/oci/types';
@@ -8,6 +10,13 @@ export interface RememberingRegistryOptions {
   readonly maxEntries?: number;
   /** Blobs larger than this are not kept: signing only reads small ones (payloads, bundles). @default 64 KiB */
   readonly maxBlobBytes?: number;
+  /**
+   * How long a blob this container uploaded or found stays known to exist, so the next upload of the same bytes
+   * (the empty `{}` config every referrer shares) is neither checked nor sent again. @default 5 minutes
+   */
+  readonly blobExistsMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 /**
@@ -21,6 +30,11 @@ export class RememberingRegistryClient implements RegistryClient {
   readonly #manifests: BoundedMap<FetchedManifest>;
   readonly #blobs: BoundedMap<Buffer>;
   readonly #maxBlobBytes: number;
+  /** `repository@digest` of blobs known to be in the registry, with when that was last confirmed. */
+  readonly #blobExists: BoundedMap<number>;
+  readonly #blobExistsMs: number;
+  readonly #now: () => number;
+  readonly #uploading = new Map<string, Promise<{ readonly digest: Digest; readonly size: number }>>();
   #noReferrersApi = false;
 
   public constructor(
@@ -31,6 +45,9 @@ export class RememberingRegistryClient implements RegistryClient {
     this.#manifests = new BoundedMap(options.maxEntries ?? 512);
     this.#blobs = new BoundedMap(options.maxEntries ?? 512);
     this.#maxBlobBytes = options.maxBlobBytes ?? 64 * 1024;
+    this.#blobExists = new BoundedMap(options.maxEntries ?? 512);
+    this.#blobExistsMs = options.blobExistsMs ?? 5 * 60_000;
+    this.#now = options.now ?? Date.now;
   }
 
   // What is remembered was read within the inner client's limits; `limits` only bound reads that reach it.
@@ -70,7 +87,16 @@ export class RememberingRegistryClient implements RegistryClient {
     manifest: ManifestUpload,
     options?: { readonly ifMatch?: string },
   ): Promise<PutManifestResult> {
-    const result = await this.inner.putManifest(repository, reference, manifest, options);
+    let result: PutManifestResult;
+    try {
+      result = await this.inner.putManifest(repository, reference, manifest, options);
+    } catch (error) {
+      // A blob remembered as there is not (garbage-collected, deleted with its last referrer): forget them all
+      // for this repository, so the caller's retry uploads them again.
+      if (error instanceof RegistryRequestError && error.registryCodes.includes('MANIFEST_BLOB_UNKNOWN'))
+        this.#blobExists.deleteWhere((name) => name.startsWith(`${repository}@`));
+      throw error;
+    }
     this.#manifests.set(key(repository, result.digest), {
       digest: result.digest,
       mediaType: manifest.mediaType,
@@ -96,15 +122,38 @@ export class RememberingRegistryClient implements RegistryClient {
     return this.#blobs.get(key(repository, digest)) !== undefined || this.inner.hasBlob(repository, digest);
   }
 
-  /** Always asks the registry: a blob nothing refers to may be garbage-collected between invocations. */
+  /**
+   * Skips what this container put or found within `blobExistsMs`: the manifest that refers to it follows at
+   * once, and should the blob be gone after all, the registry refuses that manifest (MANIFEST_BLOB_UNKNOWN),
+   * which forgets it (above) and makes the caller upload again.
+   */
   public async putBlob(
     repository: string,
     bytes: Buffer,
     options?: { readonly fresh?: boolean },
   ): Promise<{ readonly digest: Digest; readonly size: number }> {
-    const stored = await this.inner.putBlob(repository, bytes, options);
-    this.#rememberBlob(repository, stored.digest, bytes);
-    return stored;
+    if (options?.fresh !== true) {
+      const digest = sha256Digest(bytes);
+      const confirmed = this.#blobExists.get(key(repository, digest));
+      if (confirmed !== undefined && this.#now() - confirmed < this.#blobExistsMs)
+        return { digest, size: bytes.length };
+    }
+    // One upload for concurrent puts of the same bytes (two formats' `{}` config): Distribution may answer a
+    // manifest naming a blob whose concurrent uploads have not settled with MANIFEST_BLOB_UNKNOWN.
+    const name = key(repository, sha256Digest(bytes));
+    const running = this.#uploading.get(name);
+    if (running !== undefined) return running;
+    const upload = this.inner.putBlob(repository, bytes, options).then((stored) => {
+      this.#blobExists.set(key(repository, stored.digest), this.#now());
+      this.#rememberBlob(repository, stored.digest, bytes);
+      return stored;
+    });
+    this.#uploading.set(name, upload);
+    try {
+      return await upload;
+    } finally {
+      this.#uploading.delete(name);
+    }
   }
 
   public listTags(repository: string): Promise<string[]> {
@@ -162,5 +211,9 @@ class BoundedMap<V> {
 
   public delete(name: string): void {
     this.#entries.delete(name);
+  }
+
+  public deleteWhere(matches: (name: string) => boolean): void {
+    for (const name of [...this.#entries.keys()]) if (matches(name)) this.#entries.delete(name);
   }
 }

@@ -1,4 +1,10 @@
-export type { ImageKeyParts, PushRecordInput, PushRecordResult, VerdictStore } from './verdict-store';
+export type {
+  ImageKeyParts,
+  PushRecordInput,
+  PushRecordResult,
+  SigningLease,
+  VerdictStore,
+} from './verdict-store';
 export type { EventPublisher, OutgoingEvent } from './event-publisher';
 export type { ScanTimeoutScheduler } from './scan-timeout-scheduler';
 export type { EcrControl, StartScanResult, StoredManifest } from './ecr-control';

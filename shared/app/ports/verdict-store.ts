@@ -45,10 +45,29 @@ export interface VerdictStore {
    * another verdict: its own writer announces that one.
    */
   markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean>;
+  /**
+   * Takes the right to sign the verdict decided at `decidedAt` until `lease.until`, unless another holder has it
+   * and it has not expired. The same holder (a retry of the same request) takes it again. Not a change either:
+   * the version stays. False when someone else holds it, or the record holds another verdict.
+   */
+  claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean>;
+  /** Gives the lease back, if `holder` still has it, so a later request is not turned away. */
+  releaseSigning(image: ImageKeyParts, holder: string): Promise<void>;
   markDeleted(image: ImageKeyParts, at: string): Promise<void>;
   /**
    * Points `repository:tag` at `digest` and returns the digest it pointed at before, when that
    * differs: how a moved tag in a mutable repository is detected.
    */
   moveTag(repository: string, tag: string, digest: Digest, at: string): Promise<Digest | undefined>;
+}
+
+/** Who is signing a decision, and until when: two announcements of one decision must not both sign it. */
+export interface SigningLease {
+  readonly decidedAt: string;
+  /** The signing request's event id: stable across Lambda's retries of that event, different for a duplicate. */
+  readonly holder: string;
+  /** ISO 8601. */
+  readonly now: string;
+  /** ISO 8601. */
+  readonly until: string;
 }

@@ -21,6 +21,11 @@ export interface SigningDeps {
    * 405 to a referrer whose subject is an index): the caller puts it in the verdict, so it is never silent.
    */
   readonly onIndexRefusal?: (note: string) => void;
+  /**
+   * Whether the vulnerability attestation is also written into the legacy `.att` tag
+   * (`signatures.legacyAttestationTag`). @default true
+   */
+  readonly legacyAttestationTag?: boolean;
   /** Pause between conflicting attempts. @default a random 20-120 ms */
   readonly backoff?: (attempt: number) => Promise<void>;
 }

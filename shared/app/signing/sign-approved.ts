@@ -44,12 +44,23 @@ export interface SignApprovedDeps {
     image: ImageKeyParts & { readonly children: readonly Digest[] },
     because: string,
   ) => Promise<string>;
+  /**
+   * How long a request holds the right to sign a decision: longer than one signing takes (the function's
+   * timeout), so a second announcement of the same decision, handled at the same time, signs nothing.
+   * @default 3 minutes (the sign function's default timeout)
+   */
+  readonly signingLeaseMs?: number;
 }
 
 /** What the signer is asked: an image by digest, and the registry the requester believes it lives in. */
 export interface SigningRequest extends ImageKeyParts {
   readonly registry: string;
   readonly correlationId?: string | undefined;
+  /**
+   * The request's own id (the Signing Requested event's): with it, only one request at a time signs a decision.
+   * @default none: no lease is taken (callers that are the only signer, such as tests of signing alone)
+   */
+  readonly requestId?: string | undefined;
 }
 
 export type SignApprovedOutcome =
@@ -62,6 +73,11 @@ export type SignApprovedOutcome =
     }
   /** Nothing was signed: the record does not (or no longer does) allow it, or the registry disagrees. */
   | { readonly kind: 'refused'; readonly reason: string }
+  /**
+   * Another request is signing this very decision right now (two judges announced it): this one signs nothing,
+   * and the other records and publishes. Should that one fail, Lambda retries its own event.
+   */
+  | { readonly kind: 'duplicate'; readonly reason: string }
   /**
    * The approval was recorded under another policy than the one deployed: the image was judged again instead of
    * signed. The judge recorded and announced the new verdict (`verdict`); an APPROVED one asks for signing anew.
@@ -116,7 +132,36 @@ export const signApproved = async (
     return rejudge(deps, first.record, request);
   }
 
-  let latest: ApprovedRecord = first.record;
+  const holder = request.requestId;
+  if (holder !== undefined) {
+    const now = deps.now?.() ?? new Date();
+    const held = await deps.store.claimSigning(key, {
+      decidedAt: first.record.verdict.decidedAt,
+      holder,
+      now: now.toISOString(),
+      until: new Date(now.getTime() + (deps.signingLeaseMs ?? DEFAULT_SIGNING_LEASE_MS)).toISOString(),
+    });
+    if (!held) {
+      return { kind: 'duplicate', reason: 'another request is signing this decision (its lease is live)' };
+    }
+  }
+  try {
+    return await signClaimed(deps, request, key, first.record);
+  } finally {
+    // Given back whatever happened: a later request (a retry, the sweep) must find the decision free to sign.
+    if (holder !== undefined) await deps.store.releaseSigning(key, holder);
+  }
+};
+
+const DEFAULT_SIGNING_LEASE_MS = 3 * 60_000;
+
+const signClaimed = async (
+  deps: SignApprovedDeps,
+  request: SigningRequest,
+  key: ImageKeyParts,
+  approved: ApprovedRecord,
+): Promise<SignApprovedOutcome> => {
+  let latest: ApprovedRecord = approved;
   const beforeSign = async (target: ImageRef): Promise<void> => {
     if (target.digest === key.digest) {
       const index = signable(await deps.store.get(key), imageKey(key), deps.policyDigest);

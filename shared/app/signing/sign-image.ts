@@ -16,6 +16,7 @@ import { SigningRefusedError } from './errors';
 import { signBundleReferrer } from './formats/bundle-referrer';
 import { signCosignLegacy } from './formats/cosign-legacy';
 import { signVulnAttestation } from './formats/vuln-attestation';
+import { readBundleReferrers, type StoredBundles } from '../verify/read-signatures';
 import { COSIGN_SIGN_PREDICATE, COSIGN_VULN_PREDICATE } from '../../core/formats/payload/statement';
 import { vulnPredicate } from '../../core/formats/payload/vuln-predicate';
 
@@ -91,9 +92,11 @@ const pullableEntries = async (
 };
 
 /**
- * cosign-legacy writes the `.sig` tag and the bundle formats write referrers: independent, so the two run side
- * by side. The bundles share the `sha256-<hex>` index, so they run one after the other, never racing each other.
- * Both are waited for before anything is thrown, so no write goes on after the invocation has failed.
+ * cosign-legacy writes the `.sig` tag and the bundle formats write referrers: independent, so they run side by
+ * side. One listing of the referrers serves both bundle formats' first look. With the referrers API (ECR) each
+ * referrer is a manifest of its own, so the two bundle formats run side by side too; on the tag schema they share
+ * the `sha256-<hex>` index, so they run one after the other, never racing each other's read-modify-write. Every
+ * format is waited for before anything is thrown, so no write goes on after the invocation has failed.
  */
 const signFormats = async (
   deps: SigningDeps,
@@ -106,18 +109,33 @@ const signFormats = async (
   const legacy = formats.includes('cosign-legacy')
     ? signFormat(deps, image, subject, verdict, 'cosign-legacy')
     : Promise.resolve(undefined);
+  const bundleFormats = formats.filter((format) => format !== 'cosign-legacy');
   const bundles = (async () => {
     const signed = new Map<SignatureFormat, SignatureRef>();
-    for (const format of formats) {
-      if (format === 'cosign-legacy') continue;
+    if (bundleFormats.length === 0) return signed;
+    let listed: StoredBundles | undefined = await readBundleReferrers(
+      deps.registry,
+      image.repository,
+      image.digest,
+    );
+    const one = async (format: SignatureFormat, first: StoredBundles | undefined): Promise<void> => {
       try {
-        signed.set(format, await signFormat(deps, image, subject, verdict, format));
+        signed.set(format, await signFormat(deps, image, subject, verdict, format, first));
       } catch (error) {
         if (!index || !refusesIndexSubject(error)) throw error;
         deps.onIndexRefusal?.(
           `${format}: the registry refused a referrer whose subject is the index ${image.digest} (${(error as Error).message}); the index has no ${format}, each platform image has its own`,
         );
       }
+    };
+    if (listed.listing.source === 'api') {
+      await settleAll(bundleFormats.map((format) => one(format, listed)));
+      return signed;
+    }
+    for (const format of bundleFormats) {
+      await one(format, listed);
+      // The index the next format reads is the one this format just rewrote.
+      listed = undefined;
     }
     return signed;
   })();
@@ -130,6 +148,13 @@ const signFormats = async (
   });
 };
 
+/** Waits for every one, then throws the first failure. */
+const settleAll = async (running: readonly Promise<void>[]): Promise<void> => {
+  const results = await Promise.allSettled(running);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+};
+
 /** ECR's answer to a referrer with an index as its subject (aws/containers-roadmap#2783): 405 Method Not Allowed. */
 const refusesIndexSubject = (error: unknown): boolean =>
   error instanceof RegistryRequestError && error.status === 405;
@@ -140,24 +165,25 @@ const signFormat = (
   subject: Descriptor,
   verdict: ApprovedVerdict,
   format: SignatureFormat,
+  listed?: StoredBundles,
 ): Promise<SignatureRef> => {
   switch (format) {
     case 'cosign-legacy':
       return signCosignLegacy(deps, image);
     case 'sigstore-bundle':
-      return signBundleReferrer(deps, image, {
-        format,
-        predicateType: COSIGN_SIGN_PREDICATE,
-        predicate: {},
-        subject,
-      });
+      return signBundleReferrer(
+        deps,
+        image,
+        { format, predicateType: COSIGN_SIGN_PREDICATE, predicate: {}, subject },
+        listed,
+      );
     case 'vuln-attestation':
       // The bundle referrer and, with the same envelope, the legacy `.att` layer (formats/vuln-attestation.ts).
-      return signVulnAttestation(deps, image, {
-        format,
-        predicateType: COSIGN_VULN_PREDICATE,
-        predicate: vulnPredicate(verdict),
-        subject,
-      });
+      return signVulnAttestation(
+        deps,
+        image,
+        { format, predicateType: COSIGN_VULN_PREDICATE, predicate: vulnPredicate(verdict), subject },
+        listed,
+      );
   }
 };

@@ -141,8 +141,18 @@ export const configSchema = z.strictObject({
           message: 'alias/aws/ is reserved for AWS managed keys',
         })
         .default('alias/tollgate-signing'),
+      /**
+       * Also write the vulnerability attestation's DSSE envelope into the legacy `sha256-<hex>.att` tag, for the
+       * readers of that layout only (the policy-controller with a key, cosign up to 2.6.2, Kyverno `type:
+       * Cosign`). Off, signing makes 3 manifest PUTs an image instead of 4 (docs/signature-formats.md).
+       */
+      legacyAttestationTag: z.boolean().default(true),
     })
-    .default({ formats: [...SIGNATURE_FORMATS], keyAlias: 'alias/tollgate-signing' }),
+    .default({
+      formats: [...SIGNATURE_FORMATS],
+      keyAlias: 'alias/tollgate-signing',
+      legacyAttestationTag: true,
+    }),
   immutability: z.enum(['enforce', 'report']).default('enforce'),
   tagRules: tagRulesSchema.default({ forbidden: ['latest'], action: 'report' }),
   /** Minutes to wait for a scan before the image gets an ERROR verdict `SCAN_TIMEOUT`. */

@@ -337,6 +337,25 @@ describe('the sign function over a real registry and DynamoDB', () => {
     ]);
   });
 
+  it('two announcements of one decision at once sign it once: kms:Sign exactly 3, the duplicate signs nothing', async () => {
+    const repository = 'team/twice';
+    const pushed = await pushTestImage(client, repository);
+    const image: ImageRef = { registry: registry.host, repository, digest: pushed.digest };
+    await judged(image, 'APPROVED');
+    kms.resetHistory();
+    eventBridge.resetHistory();
+
+    const results = await Promise.all([invoke('sign', image), invoke('sign', image)]);
+    expect([...results].sort()).toEqual(['duplicate', 'signed']);
+    expect(kms.commandCalls(SignCommand)).toHaveLength(3);
+    // The verdict is published once, by the request that signed.
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+
+    // The lease was given back: a later request (the sweep, a retry) is not turned away, and signs nothing new.
+    await expect(invoke('sign', image)).resolves.toBe('signed');
+    expect(kms.commandCalls(SignCommand)).toHaveLength(3);
+  });
+
   it('remove: a REVOKED image loses our signatures, and the record forgets them; nothing is published', async () => {
     const repository = 'team/revoked';
     const pushed = await pushTestImage(client, repository);

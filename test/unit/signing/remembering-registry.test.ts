@@ -1,6 +1,7 @@
 import type { Descriptor, RegistryClient } from '../../../shared/adapters/oci';
 import { MediaType, sha256Digest } from '../../../shared/adapters/oci';
 import { RememberingRegistryClient } from '../../../shared/adapters/oci';
+import { RegistryRequestError } from '../../../shared/core/oci/errors';
 import { MemoryRegistry } from '../../doubles';
 
 /** The inner registry, counting what reaches it by method. */
@@ -68,6 +69,51 @@ describe('RememberingRegistryClient', () => {
     await remembering.deleteManifest(repository, digest);
     expect(await remembering.findManifest(repository, digest)).toBeUndefined();
     expect(calls.findManifest).toBe(1);
+  });
+
+  it('uploads a blob it put or found once per window, and one upload for concurrent puts of the same bytes', async () => {
+    const memory = new MemoryRegistry({ referrersApi: false });
+    const { client, calls } = counted(memory);
+    let now = 0;
+    const remembering = new RememberingRegistryClient(client, { blobExistsMs: 1000, now: () => now });
+    const empty = Buffer.from('{}');
+
+    await Promise.all([remembering.putBlob(repository, empty), remembering.putBlob(repository, empty)]);
+    expect(calls.putBlob).toBe(1);
+    await remembering.putBlob(repository, empty);
+    expect(calls.putBlob).toBe(1);
+    // Other repositories are other blob stores.
+    await remembering.putBlob('team/other', empty);
+    expect(calls.putBlob).toBe(2);
+    // `fresh` bytes go every time, and past the window the registry is asked again.
+    await remembering.putBlob(repository, empty, { fresh: true });
+    expect(calls.putBlob).toBe(3);
+    now = 1000;
+    await remembering.putBlob(repository, empty);
+    expect(calls.putBlob).toBe(4);
+  });
+
+  it('forgets the blobs of a repository whose manifest PUT found one missing, so the retry uploads them', async () => {
+    const memory = new MemoryRegistry({ referrersApi: false });
+    const { client, calls } = counted(memory);
+    const refusing: RegistryClient = new Proxy(client, {
+      get: (target, name, receiver) =>
+        name === 'putManifest'
+          ? () => Promise.reject(new RegistryRequestError('blob unknown', 400, ['MANIFEST_BLOB_UNKNOWN']))
+          : (Reflect.get(target, name, receiver) as unknown),
+    });
+    const remembering = new RememberingRegistryClient(refusing);
+    const empty = Buffer.from('{}');
+    await remembering.putBlob(repository, empty);
+    await remembering.putBlob('team/other', empty);
+    const bytes = Buffer.from('{"schemaVersion":2,"manifests":[]}');
+    await expect(
+      remembering.putManifest(repository, sha256Digest(bytes), { mediaType: MediaType.ociIndex, bytes }),
+    ).rejects.toBeInstanceOf(RegistryRequestError);
+
+    await remembering.putBlob(repository, empty);
+    await remembering.putBlob('team/other', empty);
+    expect(calls.putBlob).toBe(3);
   });
 
   it('keeps repositories apart', async () => {

@@ -9,6 +9,7 @@ import type {
   ImageKeyParts,
   PushRecordInput,
   PushRecordResult,
+  SigningLease,
   VerdictStore,
 } from '../../../app/ports/verdict-store';
 import { fromItem, imageItemKey, tagItemKey, toItem, type TagItem } from './items';
@@ -93,6 +94,48 @@ export class DynamoVerdictStore implements VerdictStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
+    }
+  }
+
+  public async claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageItemKey(image),
+          UpdateExpression: 'SET signingLease = :lease',
+          ConditionExpression:
+            'verdict.decidedAt = :decidedAt AND (attribute_not_exists(signingLease) OR signingLease.holder = :holder OR signingLease.#until < :now)',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: {
+            ':lease': { holder: lease.holder, until: lease.until },
+            ':decidedAt': lease.decidedAt,
+            ':holder': lease.holder,
+            ':now': lease.now,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  public async releaseSigning(image: ImageKeyParts, holder: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageItemKey(image),
+          UpdateExpression: 'REMOVE signingLease',
+          ConditionExpression: 'signingLease.holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      // Taken over after it expired, or never held: not ours to give back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -44,7 +44,8 @@ export const signBundleReferrer = async (
   deps: SigningDeps,
   image: ImageRef,
   request: BundleRequest,
-): Promise<SignatureRef> => (await settleBundleReferrer(deps, image, request)).ref;
+  listed?: StoredBundles,
+): Promise<SignatureRef> => (await settleBundleReferrer(deps, image, request, listed)).ref;
 
 /** The bundle referrer settled on, and the bundle JSON it holds (for the `.att` copy of its DSSE envelope). */
 export interface SettledBundle {
@@ -56,6 +57,8 @@ export const settleBundleReferrer = async (
   deps: SigningDeps,
   image: ImageRef,
   request: BundleRequest,
+  /** The referrers as just read by the caller, for the first attempt: one listing serves every format. */
+  listed?: StoredBundles,
 ): Promise<SettledBundle> => {
   const identity = `${image.registry}/${image.repository}`;
   const key = createPublicKey((await deps.publicKey.publicKey()).pem);
@@ -69,12 +72,16 @@ export const settleBundleReferrer = async (
   // the referrers API that listing is an index rewritten read-modify-write, with no conditional PUT to make it
   // atomic: a concurrent signer's rewrite can still land after ours. One pause before reading lets those land, so
   // the listing judged is the settled one (without it, 5 concurrent signers left a duplicate now and then).
-  const settled = await untilSettled(deps, async () => {
-    const stored = await readBundleReferrers(deps.registry, image.repository, image.digest);
+  // With the referrers API each referrer is a manifest of its own, listed as its PUT returns: nothing to let land.
+  const settled = await untilSettled(deps, async (round) => {
+    const stored =
+      round === 0 && listed !== undefined
+        ? listed
+        : await readBundleReferrers(deps.registry, image.repository, image.digest);
     if (oursInOrder(stored, expected, key, request.current).length > 0)
       return converge(deps, image, identity, stored, expected, key, request.current);
     await attach(deps, image, identity, request);
-    await (deps.backoff ?? defaultBackoff)(0);
+    if (stored.listing.source === 'tag-schema') await (deps.backoff ?? defaultBackoff)(0);
     return converge(
       deps,
       image,

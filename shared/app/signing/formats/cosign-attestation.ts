@@ -53,7 +53,8 @@ export const signCosignAttestation = async (
     // Ours of an older scan go as the new one comes in, in the same write: one of ours per digest. Others' stay.
     const outdated = new Set(layers.flatMap((existing, index) => (isOurs(existing) ? [index] : [])));
     const kept = (stored?.parsed?.layers ?? []).filter((_, index) => !outdated.has(index));
-    return { layers: [...kept, layer], blobs: [envelope] };
+    // The envelope holds a new signature, and the config lists its digest: neither can be in the registry yet.
+    return { layers: [...kept, layer], blobs: [envelope], fresh: true };
   });
   if (written === 'conflict') {
     throw new SignatureConflictError(
@@ -100,6 +101,8 @@ interface NextAttestations {
   readonly layers: readonly Descriptor[];
   /** Layer blobs that may not be in the repository yet. */
   readonly blobs: readonly Buffer[];
+  /** Every blob (and so the config listing them) is new by construction: upload without asking first. */
+  readonly fresh?: boolean;
 }
 
 /**
@@ -128,9 +131,10 @@ const rewriteAttestationTag = async (
       next.layers.length === 0
         ? undefined
         : signatureManifestWithLayers(next.layers, stored?.parsed?.annotations);
-    for (const blob of [...next.blobs, ...(manifest?.blobs.map((entry) => entry.bytes) ?? [])]) {
-      await registry.putBlob(repository, blob);
-    }
+    const blobs = [...next.blobs, ...(manifest?.blobs.map((entry) => entry.bytes) ?? [])];
+    await Promise.all(
+      blobs.map((blob) => registry.putBlob(repository, blob, next.fresh === true ? { fresh: true } : {})),
+    );
     const before = await registry.headManifest(repository, tag);
     if (before?.digest !== stored?.manifest.digest) return undefined;
     try {

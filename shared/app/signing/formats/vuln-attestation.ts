@@ -1,6 +1,7 @@
 import type { ImageRef, SignatureRef } from '../../../core/domain';
 import type { SigningDeps } from '../deps';
 import { settleBundleReferrer, type BundleRequest } from './bundle-referrer';
+import type { StoredBundles } from '../../verify/read-signatures';
 import { signCosignAttestation } from './cosign-attestation';
 import { attestedScanFinishedOn, attestsAtLeast } from '../../../core/formats/payload/attested-scan';
 import type { VulnPredicate } from '../../../core/formats/payload/vuln-predicate';
@@ -16,13 +17,16 @@ export const signVulnAttestation = async (
   deps: SigningDeps,
   image: ImageRef,
   request: BundleRequest & { readonly format: 'vuln-attestation'; readonly predicate: VulnPredicate },
+  listed?: StoredBundles,
 ): Promise<SignatureRef> => {
   // Ours is current while it vouches for the scan on record; one of an older scan is replaced, then removed.
   const wanted = request.predicate.metadata.scanFinishedOn;
   const current = (envelope: { readonly payload?: unknown }): boolean =>
     attestsAtLeast(attestedScanFinishedOn(envelope), wanted);
-  const { ref, bundle } = await settleBundleReferrer(deps, image, { ...request, current });
-  await signCosignAttestation(deps, image, dsseEnvelopeOf(bundle), request.predicateType, current);
+  const { ref, bundle } = await settleBundleReferrer(deps, image, { ...request, current }, listed);
+  if (deps.legacyAttestationTag !== false) {
+    await signCosignAttestation(deps, image, dsseEnvelopeOf(bundle), request.predicateType, current);
+  }
   return ref;
 };
 
