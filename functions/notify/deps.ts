@@ -1,19 +1,26 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { ALERT_TOPIC_ENV, type DispatchDeps } from '../../shared/app/alerts';
-import { HttpWebhookTransport, SecretsManagerSource } from '../../shared/adapters/alerts';
-import { SnsAlertTopic } from '../../shared/adapters/aws/sns';
+import { HttpWebhookTransport } from '../../shared/adapters/alerts/http-transport';
 import { requireEnv } from '../../shared/adapters/runtime';
 import { busPublisher } from '../../shared/adapters/runtime/judge-adapters';
 import { loadSettings } from '../../shared/adapters/runtime/settings';
 
-/** Adapters for the notifier, built once per container from the validated config. */
-export const notifyAdapters = (): DispatchDeps => {
+/**
+ * Adapters for the notifier, built once per container from the validated config. The SDK clients and the
+ * adapters over them are imported here, on the first invocation, so none of them loads during init.
+ */
+export const notifyAdapters = async (): Promise<DispatchDeps> => {
   const { config } = loadSettings();
   const webhooks = config.alerts.webhooks;
+  const topicArn = requireEnv(ALERT_TOPIC_ENV);
+  const { SNSClient } = await import('@aws-sdk/client-sns');
+  const { SnsAlertTopic } = await import('../../shared/adapters/aws/sns');
+  const topic = new SnsAlertTopic({ client: new SNSClient({}), topicArn });
+  const publisher = await busPublisher();
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const { SecretsManagerSource } = await import('../../shared/adapters/alerts/secrets-manager');
   return {
-    topic: new SnsAlertTopic({ client: new SNSClient({}), topicArn: requireEnv(ALERT_TOPIC_ENV) }),
-    publisher: busPublisher(),
+    topic,
+    publisher,
     policy: {
       ...config.alerts,
       resolveOnApproval: webhooks.some((webhook) => webhook.format === 'pagerduty'),

@@ -1,13 +1,21 @@
-import { KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { KmsSigner } from '../../shared/adapters/aws/kms';
+import type { KmsSigner } from '../../shared/adapters/aws/kms';
 // Imported from its own module, not the gate barrel: the bundle then carries no verifier or YAML code.
 import { publicKeyResource } from '../../shared/adapters/gate/public-key-resource';
-import { observability } from '../../shared/adapters/runtime';
+// By file, not through the runtime index, which also carries the config and policy loader (zod, YAML).
+import { observability } from '../../shared/adapters/runtime/observability';
 import { sendCustomResourceResponse, type CustomResourceOutcome } from './cfn-response';
 
 const { logger } = observability('public-key');
-const kms = new KMSClient({});
+
+// One client per container, built on the first invocation: the SDK is imported then, not during init.
+let kms: Promise<{ readonly client: KMSClient; readonly Signer: typeof KmsSigner }> | undefined;
+const loadKms = async () => {
+  const { KMSClient } = await import('@aws-sdk/client-kms');
+  const { KmsSigner } = await import('../../shared/adapters/aws/kms');
+  return { client: new KMSClient({}), Signer: KmsSigner };
+};
 
 /**
  * The public-key custom resource (infra/constructs/public-key-parameter.ts), invoked by CloudFormation directly.
@@ -17,7 +25,12 @@ const kms = new KMSClient({});
 export const handler = async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
   let outcome: CustomResourceOutcome;
   try {
-    const result = await publicKeyResource(event, (keyId) => new KmsSigner(kms, keyId));
+    kms ??= loadKms().catch((error: unknown) => {
+      kms = undefined;
+      throw error;
+    });
+    const { client, Signer } = await kms;
+    const result = await publicKeyResource(event, (keyId) => new Signer(client, keyId));
     outcome = {
       status: 'SUCCESS',
       physicalResourceId: result.PhysicalResourceId,

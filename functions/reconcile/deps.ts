@@ -1,11 +1,4 @@
 import type { Context } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoReconcileCursor } from '../../shared/adapters/aws/dynamodb';
-import { EcrRegistryInventory } from '../../shared/adapters/aws/ecr';
 import { requireEnv } from '../../shared/adapters/runtime';
 import { callCounter, type CallCounter } from '../../shared/adapters/runtime/call-counter';
 import { pushAdapters, type PushAdapters } from '../../shared/adapters/runtime/push-adapters';
@@ -22,13 +15,23 @@ export interface ReconcileAdapters extends PushAdapters {
   readonly calls: CallCounter;
 }
 
-/** The push adapters (the sweep records an image as on-push would), plus the inventory and the cursor. */
-export const reconcileAdapters = (): ReconcileAdapters => {
+/**
+ * The push adapters (the sweep records an image as on-push would), plus the inventory and the cursor. The SDK
+ * clients and the adapters over them are imported here, on the first invocation, so none loads during init.
+ */
+export const reconcileAdapters = async (): Promise<ReconcileAdapters> => {
   const { config, policy } = loadSettings();
   const calls = callCounter();
+  const { ECRClient } = await import('@aws-sdk/client-ecr');
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+  const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
+  const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+  const { DynamoReconcileCursor } = await import('../../shared/adapters/aws/dynamodb');
+  const { EcrRegistryInventory } = await import('../../shared/adapters/aws/ecr');
   const ecr = calls.count(new ECRClient({}));
   const dynamodb = calls.count(new DynamoDBClient({}));
-  const push = pushAdapters({
+  const push = await pushAdapters({
     ecr,
     dynamodb,
     eventBridge: calls.count(new EventBridgeClient({})),

@@ -3,9 +3,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SigningRequestedDetail } from '../../shared/core/events';
 import { rejudge } from '../../shared/app/judge/rejudge';
-// By file: the signing index also carries what only tests and the CLI need.
-import { removeRevokedSignatures } from '../../shared/app/signing/remove-revoked';
-import { signApproved } from '../../shared/app/signing/sign-approved';
+// The signing use cases are imported by file (the signing index also carries what only tests and the CLI need),
+// and where they run (`await import()`): what they bring, the DSSE bundle builder and the rest of sigstore,
+// loads on the first request that signs or removes, not during init.
 import type { SignFunctionDeps } from './deps';
 
 /** What one invocation did, for the logs and the tests; Lambda ignores it. */
@@ -31,6 +31,7 @@ export const sign = async (
 ): Promise<SignResult> => {
   const started = performance.now();
   const { judging } = deps;
+  const { signApproved } = await import('../../shared/app/signing/sign-approved');
   const outcome = await signApproved(
     {
       store: deps.store,
@@ -114,6 +115,7 @@ export const remove = async (
   detail: SigningRequestedDetail,
   { logger, metrics }: { readonly logger: Logger; readonly metrics: Metrics },
 ): Promise<SignResult> => {
+  const { removeRevokedSignatures } = await import('../../shared/app/signing/remove-revoked');
   const outcome = await removeRevokedSignatures({ store: deps.store, signing: await deps.signing() }, detail);
   if (outcome.kind === 'skipped') {
     metrics.addMetric('SignatureRemovalSkipped', MetricUnit.Count, 1);

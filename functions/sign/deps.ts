@@ -1,13 +1,8 @@
 import { FUNCTION_ENV } from '../../shared/core/env-contract';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { EcrFindingsReader, EcrRegistryHost } from '../../shared/adapters/aws/ecr';
-import { EcrCredentials } from '../../shared/adapters/aws/ecr-auth';
+import type { EcrRegistryHost } from '../../shared/adapters/aws/ecr';
 import { busPublisher, verdictStore } from '../../shared/adapters/runtime/judge-adapters';
-import { KmsSigner } from '../../shared/adapters/aws/kms';
+import { traced } from '../../shared/adapters/runtime/observability';
 import { TollgateError } from '../../shared/core/domain/errors';
 import { classifySdkError } from '../../shared/adapters/aws/sdk-error';
 import { OciRegistryClient, TokenBucket, withPutBudget } from '../../shared/adapters/oci';
@@ -49,15 +44,24 @@ export interface SignFunctionDeps {
 
 /**
  * Built once per container on the first invocation (not at import), so a missing variable is reported by the
- * handler with the event in hand. Plain HTTP is used only for loopback hosts (the local stack), by
- * OciRegistryClient's own rule: the code has no local branch.
+ * handler with the event in hand. The SDK clients and the adapters over them are imported here too, so none
+ * loads during init. Plain HTTP is used only for loopback hosts (the local stack), by OciRegistryClient's own
+ * rule: the code has no local branch. `tracer` is absent when tracing is off.
  */
-export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
+export const signAdapters = async (tracer: Tracer | undefined): Promise<SignFunctionDeps> => {
   const { config, policy } = loadSettings();
-  const ecr = tracer.captureAWSv3Client(new ECRClient({}));
+  const signingKey = requireEnv(SIGN_ENV.signingKey);
+  const { ECRClient } = await import('@aws-sdk/client-ecr');
+  const { KMSClient } = await import('@aws-sdk/client-kms');
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+  const { EcrFindingsReader, EcrRegistryHost } = await import('../../shared/adapters/aws/ecr');
+  const { EcrCredentials } = await import('../../shared/adapters/aws/ecr-auth');
+  const { KmsSigner } = await import('../../shared/adapters/aws/kms');
+  const ecr = traced(tracer, new ECRClient({}));
   const credentials = new EcrCredentials(ecr);
   const registryHost = new EcrRegistryHost(ecr);
-  const signer = new KmsSigner(tracer.captureAWSv3Client(new KMSClient({})), requireEnv(SIGN_ENV.signingKey));
+  const signer = new KmsSigner(traced(tracer, new KMSClient({})), signingKey);
   let signing: Promise<SigningDeps> | undefined;
   const { putImagePerSecond, concurrency } = config.signing;
   const bucket = new TokenBucket(putImagePerSecond / concurrency, PUTS_PER_IMAGE);
@@ -78,8 +82,8 @@ export const signAdapters = (tracer: Tracer): SignFunctionDeps => {
     };
   };
   return {
-    store: verdictStore(tracer.captureAWSv3Client(new DynamoDBClient({}))),
-    publisher: busPublisher(tracer.captureAWSv3Client(new EventBridgeClient({}))),
+    store: await verdictStore(traced(tracer, new DynamoDBClient({}))),
+    publisher: await busPublisher(traced(tracer, new EventBridgeClient({}))),
     formats: config.signatures.formats,
     judging: { findings: new EcrFindingsReader(ecr), policy, settings: config },
     signing: () => {

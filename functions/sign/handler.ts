@@ -11,7 +11,9 @@ export type { SignResult } from './actions';
 const parseSigningRequest = parseWithSchema(signingRequestedEventSchema);
 
 /** The handler over the given adapters; `handler` below is this over the real ones. */
-export const createHandler = (adapters: (tracer: Parameters<typeof signAdapters>[0]) => SignFunctionDeps) =>
+export const createHandler = (
+  adapters: (tracer: Parameters<typeof signAdapters>[0]) => SignFunctionDeps | Promise<SignFunctionDeps>,
+) =>
   tollgateHandler({
     name: 'sign',
     what: 'signing request',
@@ -19,7 +21,7 @@ export const createHandler = (adapters: (tracer: Parameters<typeof signAdapters>
     malformed: (): SignResult => 'malformed',
     // The APPROVED verdicts it publishes count as EventsPublished, not as Verdicts: on-scan (or on-push)
     // counted that APPROVED when it decided it.
-    adapters: ({ tracer }) => adapters(tracer),
+    adapters: async ({ tracer }) => adapters(await tracer),
     keys: ({ detail }) => ({
       repository: detail.repository,
       digest: detail.digest,

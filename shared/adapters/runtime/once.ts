@@ -1,9 +1,18 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_ENV } from '../../core/env-contract';
 import type { OnceKey } from '../../app/push';
 import { requireEnv } from './env';
+
+type Step = (key: OnceKey, run: () => Promise<object>) => Promise<object>;
+
+// The key is the first argument (what is hashed); the second is the work, which is not data.
+const runStep: Step = (_key, run) => run();
+
+interface Idempotency {
+  readonly config: IdempotencyConfig;
+  readonly idempotent: Step;
+}
 
 /**
  * Idempotency covers the steps that must happen once, not the whole event: the once-per-image part
@@ -12,23 +21,34 @@ import { requireEnv } from './env';
  * event that must still be recorded and checked against the tag rules, but must not start a second
  * pipeline; recording the tag itself is idempotent already (a conditional write that adds it once).
  * Not keyed on the event id either: ECR can report the same push twice under two ids.
+ *
+ * Built on the first step of the container, with Powertools idempotency and its DynamoDB persistence layer
+ * (and so the DynamoDB SDK) imported then rather than during init.
  */
-const idempotency = new IdempotencyConfig({
-  eventKeyJmesPath: '[repository, digest, since, step]',
-  // Long enough to cover EventBridge and Lambda retries; the scan timeout ends every pipeline sooner.
-  expiresAfterSeconds: 24 * 60 * 60,
-});
+const build = async (): Promise<Idempotency> => {
+  const tableName = requireEnv(FUNCTION_ENV.idempotencyTable);
+  const { IdempotencyConfig, makeIdempotent } = await import('@aws-lambda-powertools/idempotency');
+  const { DynamoDBPersistenceLayer } = await import('@aws-lambda-powertools/idempotency/dynamodb');
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: '[repository, digest, since, step]',
+    // Long enough to cover EventBridge and Lambda retries; the scan timeout ends every pipeline sooner.
+    expiresAfterSeconds: 24 * 60 * 60,
+  });
+  return {
+    config,
+    idempotent: makeIdempotent(runStep, {
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName }),
+      config,
+      dataIndexArgument: 0,
+    }),
+  };
+};
 
-type Step = (key: OnceKey, run: () => Promise<object>) => Promise<object>;
-
-// The key is the first argument (what is hashed); the second is the work, which is not data.
-const runStep: Step = (_key, run) => run();
-
-let idempotent: Step | undefined;
+let idempotency: Promise<Idempotency> | undefined;
 
 /** Tests start each case from a cold container. */
 export const resetOnce = (): void => {
-  idempotent = undefined;
+  idempotency = undefined;
 };
 
 /**
@@ -36,16 +56,15 @@ export const resetOnce = (): void => {
  * share the table and the keys, so a push reached by both starts one pipeline.
  */
 export const onceFor = (context: Context) => {
-  idempotency.registerLambdaContext(context);
-  return <T extends object>(key: OnceKey, run: () => Promise<T>): Promise<T> => {
-    idempotent ??= makeIdempotent(runStep, {
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: requireEnv(FUNCTION_ENV.idempotencyTable),
-      }),
-      config: idempotency,
-      dataIndexArgument: 0,
+  return async <T extends object>(key: OnceKey, run: () => Promise<T>): Promise<T> => {
+    // A build that fails (the table variable missing) is forgotten: the next step tries again.
+    idempotency ??= build().catch((error: unknown) => {
+      idempotency = undefined;
+      throw error;
     });
+    const { config, idempotent } = await idempotency;
+    config.registerLambdaContext(context);
     // What the first run returned, JSON round-tripped by the persistence layer: the same shape.
-    return idempotent(key, run) as Promise<T>;
+    return (await idempotent(key, run)) as T;
   };
 };

@@ -1,12 +1,8 @@
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { FUNCTION_ENV } from '../../core/env-contract';
 import type { JudgeDeps } from '../../app/judge';
 import type { PushDeps } from '../../app/push';
-import { EcrRegistryHost, SdkEcrControl } from '../aws/ecr';
-import { SchedulerScanTimeouts } from '../aws/scheduler';
 import { requireEnv } from './env';
-import { judgeAdapters, type AwsClients } from './judge-adapters';
+import { ecrClient, judgeAdapters, type AwsClients } from './judge-adapters';
 import { loadSettings } from './settings';
 
 export type PushAdapters = Omit<PushDeps, 'log' | 'once' | 'judge'> & {
@@ -17,18 +13,21 @@ export type PushAdapters = Omit<PushDeps, 'log' | 'once' | 'judge'> & {
 /**
  * What on-push works with, and what the sweep records an image with when no push event came: one builder, so the
  * two start a pipeline alike. Built on the first invocation rather than at import, so a missing variable is
- * reported by the handler (logged, DLQ) instead of crashing the init phase with no event to show.
+ * reported by the handler (logged, DLQ) instead of crashing the init phase with no event to show. The SDK
+ * clients and their adapters are imported here too (judge-adapters.ts), so none loads during init.
  */
-export const pushAdapters = (clients: AwsClients = {}): PushAdapters => {
-  const ecrClient = clients.ecr ?? new ECRClient({});
-  const host = new EcrRegistryHost(ecrClient);
+export const pushAdapters = async (clients: AwsClients = {}): Promise<PushAdapters> => {
+  const ecr = await ecrClient(clients);
+  const { EcrRegistryHost, SdkEcrControl } = await import('../aws/ecr');
+  const host = new EcrRegistryHost(ecr);
   const { config } = loadSettings();
-  const judging = judgeAdapters({ ...clients, ecr: ecrClient });
+  const judging = await judgeAdapters({ ...clients, ecr });
+  const { SchedulerScanTimeouts } = await import('../aws/scheduler');
   return {
-    ecr: new SdkEcrControl(ecrClient),
+    ecr: new SdkEcrControl(ecr),
     store: judging.store,
     scheduler: new SchedulerScanTimeouts({
-      client: clients.scheduler ?? new SchedulerClient({}),
+      client: clients.scheduler ?? new (await import('@aws-sdk/client-scheduler')).SchedulerClient({}),
       groupName: requireEnv(FUNCTION_ENV.scheduleGroup),
       targetArn: requireEnv(FUNCTION_ENV.timeoutFunction),
       roleArn: requireEnv(FUNCTION_ENV.schedulerRole),

@@ -2,7 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { EventValidationError, TollgateError } from '../../core/domain/errors';
@@ -32,8 +33,12 @@ export interface TollgateHandlerSpec<Input, Deps extends { readonly publisher: E
    * `throw` sends it to the DLQ instead, for a function whose input is Tollgate's own events.
    */
   readonly malformed: ((error: TollgateError) => Result) | 'throw';
-  /** Builds the adapters, once per execution environment, on the first well-formed input. */
-  readonly adapters: (observability: Observability) => Deps;
+  /**
+   * Builds the adapters, once per execution environment, on the first well-formed input. It may be async, so
+   * that it imports the SDK clients it builds (`await import()`): their modules then load on the first
+   * invocation, not during init, and only in the functions that reach them.
+   */
+  readonly adapters: (observability: Observability) => Deps | Promise<Deps>;
   /** Log keys for the rest of the invocation. */
   readonly keys?: (input: NoInfer<Input>) => Readonly<Record<string, unknown>>;
   readonly run: (input: NoInfer<Input>, invocation: Invocation<NoInfer<Deps>>) => Promise<Result>;
@@ -55,6 +60,16 @@ export const parseWithSchema =
     return result.data;
   };
 
+/** captureLambdaHandler over a tracer still loading: it is awaited (once loaded, at once) on each phase. */
+const tracing = (tracer: Promise<Tracer>): MiddlewareObj => {
+  const middleware = tracer.then(captureLambdaHandler);
+  return {
+    before: async (request) => (await middleware).before?.(request),
+    after: async (request) => (await middleware).after?.(request),
+    onError: async (request) => (await middleware).onError?.(request),
+  };
+};
+
 /**
  * The one shape every Tollgate function has: middy with tracing, the Lambda context in the logs and
  * metrics flushed; the input parsed, a malformed one logged as a typed error and counted
@@ -66,7 +81,13 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
 ): TollgateHandler<Result> => {
   const tools = observability(spec.name);
   const { logger, metrics, tracer } = tools;
-  let deps: Deps | undefined;
+  // The build in progress or done: one per environment. A build that fails is forgotten, so the next
+  // invocation builds again (and reports the same error with its own event).
+  let deps: Promise<Deps> | undefined;
+  const build = async (): Promise<Deps> => {
+    const built = await spec.adapters(tools);
+    return { ...built, publisher: countedPublisher(built.publisher, metrics) };
+  };
 
   const body = async (raw: unknown, context: Context): Promise<Result> => {
     let input: Input;
@@ -81,17 +102,17 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
       return spec.malformed(error);
     }
     if (spec.keys !== undefined) logger.appendKeys(spec.keys(input));
-    if (deps === undefined) {
-      const built = spec.adapters(tools);
-      deps = { ...built, publisher: countedPublisher(built.publisher, metrics) };
-    }
-    return spec.run(input, { ...tools, deps, context });
+    deps ??= build().catch((error: unknown) => {
+      deps = undefined;
+      throw error;
+    });
+    return spec.run(input, { ...tools, deps: await deps, context });
   };
 
-  const handler = middy(body)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  // Traced only when tracing is on: otherwise the Tracer, and the X-Ray SDK under it, are never loaded.
+  const chain = middy(body);
+  if (tracer !== undefined) chain.use(tracing(tracer));
+  const handler = chain.use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
   return {
     handler,
     reset: () => {

@@ -146,7 +146,12 @@ export const signApproved = async (
     }
   }
   try {
-    return await signClaimed(deps, request, key, first.record);
+    return await signClaimed(
+      holder === undefined ? deps : { ...deps, signing: { ...deps.signing, exclusiveDigest: key.digest } },
+      request,
+      key,
+      first.record,
+    );
   } finally {
     // Given back whatever happened: a later request (a retry, the sweep) must find the decision free to sign.
     if (holder !== undefined) await deps.store.releaseSigning(key, holder);

@@ -80,7 +80,18 @@ export const settleBundleReferrer = async (
         : await readBundleReferrers(deps.registry, image.repository, image.digest);
     if (oursInOrder(stored, expected, key, request.current).length > 0)
       return converge(deps, image, identity, stored, expected, key, request.current);
-    await attach(deps, image, identity, request);
+    const attached = await attach(deps, image, identity, request);
+    if (stored.listing.source === 'api' && deps.exclusiveDigest === image.digest) {
+      // No other signer writes this digest's referrers meanwhile (the caller holds its signing lease), and with the
+      // referrers API no write can unlist ours: what the listing before showed, plus ours, is the listing now. So
+      // no re-read; ours of an older scan go, as converge would have them go.
+      const outdated = outdatedOfOurs(stored, expected, key, request.current);
+      if (outdated.length > 0) await prune(deps, image, stored, outdated);
+      return {
+        ref: { format: expected.format, reference: `${identity}@${attached.digest}` },
+        bundle: attached.bundle,
+      };
+    }
     if (stored.listing.source === 'tag-schema') await (deps.backoff ?? defaultBackoff)(0);
     return converge(
       deps,
@@ -174,22 +185,23 @@ const attach = async (
   image: ImageRef,
   identity: string,
   request: BundleRequest,
-): Promise<Digest> => {
+): Promise<{ readonly digest: Digest; readonly bundle: Buffer }> => {
   const statement = inTotoStatement(identity, image.digest, request.predicateType, request.predicate);
   const built = await new DSSEBundleBuilder({ signer: deps.signer, witnesses: [] }).create({
     data: statementBytes(statement),
     type: IN_TOTO_PAYLOAD_TYPE,
   });
   const key = createPublicKey((await deps.publicKey.publicKey()).pem);
-  const bundle = forGoVerifiers(bundleToJSON(built), key);
-  return deps.referrers.attach({
+  const bundle = Buffer.from(JSON.stringify(forGoVerifiers(bundleToJSON(built), key)));
+  const digest = await deps.referrers.attach({
     repository: image.repository,
     subject: image.digest,
-    artifact: Buffer.from(JSON.stringify(bundle)),
+    artifact: bundle,
     mediaType: MediaType.sigstoreBundleV03,
     annotations: bundleReferrerAnnotations(request.predicateType),
     ...(request.subject === undefined ? {} : { subjectDescriptor: request.subject }),
   });
+  return { digest, bundle };
 };
 
 /**

@@ -45,7 +45,7 @@ describe('signAdapters', () => {
   it('takes the formats from the config and the registry host from ECR, once per container', async () => {
     ecr.on(GetAuthorizationTokenCommand).resolves(token);
 
-    const deps = signAdapters(tracer);
+    const deps = await signAdapters(tracer);
     const first = await deps.signing();
     const second = await deps.signing();
 
@@ -66,7 +66,7 @@ describe('signAdapters', () => {
         }),
       )
       .resolves(token);
-    const deps = signAdapters(tracer);
+    const deps = await signAdapters(tracer);
 
     await expect(deps.signing()).rejects.toBeInstanceOf(RetryableError);
     await expect(deps.signing()).resolves.toMatchObject({ registry: { host: ECR_HOST } });
@@ -80,12 +80,12 @@ describe('signAdapters', () => {
       }),
     );
 
-    await expect(signAdapters(tracer).signing()).rejects.toBeInstanceOf(TerminalError);
+    await expect((await signAdapters(tracer)).signing()).rejects.toBeInstanceOf(TerminalError);
   });
 
-  it('a missing signing key variable fails loudly', () => {
+  it('a missing signing key variable fails loudly', async () => {
     delete process.env[SIGN_ENV.signingKey];
 
-    expect(() => signAdapters(tracer)).toThrow(ConfigValidationError);
+    await expect(signAdapters(tracer)).rejects.toThrow(ConfigValidationError);
   });
 });
