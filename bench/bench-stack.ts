@@ -1,3 +1,5 @@
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,9 @@ import {
   type CallCounts,
   type RegistryMode,
 } from '../local/registry-front';
+import type { FunctionUsage } from '../local/lambda';
+import type { LocalTable } from '../local/template';
+import type { RoundTripKind, TimedCall } from './critical-path';
 import { countDynaliteCalls, type DynamoCallCounter } from './dynamo-counter';
 import type * as SampleImagesModule from '../local/sample-images';
 import type * as LocalStackModule from '../local/stack';
@@ -44,7 +49,17 @@ export interface BenchStack {
   verdict(digest: string, timeoutMs?: number): Promise<SeenVerdict>;
   /** Calls by API since the last reset: the stand-in's (X-Amz-Target / Scheduler route), dynalite's, the registry's. */
   calls(): { readonly aws: CallCounts; readonly dynamodb: CallCounts; readonly registry: CallCounts };
+  /** Resets the call counts and the functions' CPU usage. */
   resetCalls(): void;
+  /** CPU and wall time of the functions since the last reset, by pipeline stage (local/lambda.ts FunctionUsage). */
+  cpuUsage(): Readonly<Record<string, FunctionUsage>>;
+  /**
+   * Hands each HTTP call the functions make from now on to `listener`, by the endpoint it reached; calls to
+   * anything else are left out. `undefined` stops the trace.
+   */
+  traceCalls(listener: ((call: TimedCall) => void) | undefined): void;
+  /** One cheap round trip of each kind from this thread: GET /v2/ through the front, KMS GetPublicKey, GetItem. */
+  readonly roundTrip: Readonly<Record<RoundTripKind, () => Promise<unknown>>>;
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -165,6 +180,25 @@ export const startBenchStack = async (options: {
       );
     const run = Date.now().toString(36);
     let pushes = 0;
+    const kindOf = new Map<string, RoundTripKind>([
+      [new URL(stack.registry.url).host, 'registry'],
+      [new URL(stack.standIn.url).host, 'standIn'],
+      [new URL(stack.dynamo.endpoint).host, 'dynamodb'],
+    ]);
+    const kms = new KMSClient({
+      endpoint: stack.standIn.url,
+      region: stack.environment.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    stops.push(() => Promise.resolve(kms.destroy()));
+    const registryAuth: Record<string, string> =
+      stack.registry.credentials === undefined
+        ? {}
+        : {
+            authorization: `Basic ${Buffer.from(`${stack.registry.credentials.username}:${stack.registry.credentials.password}`).toString('base64')}`,
+          };
+    const table = stack.deployment.tables[0];
+    if (table === undefined) throw new Error('the template has no DynamoDB table to time GetItem on');
     return {
       scanDelayMs: options.scanDelayMs,
       registryMode,
@@ -200,6 +234,33 @@ export const startBenchStack = async (options: {
         awsBaseline = stack.standIn.calls();
         front.resetCalls();
         dynamo.reset();
+        stack.runtime.resetCpuUsage();
+      },
+      cpuUsage: () => byStage(stack.runtime.cpuUsage(), (name) => stack.stageOf(name) ?? name),
+      traceCalls: (listener) =>
+        stack.runtime.traceCalls(
+          listener === undefined
+            ? undefined
+            : (_, calls) => {
+                for (const call of calls) {
+                  const kind = kindOf.get(new URL(call.origin).host);
+                  if (kind === undefined) continue;
+                  listener({
+                    kind,
+                    startMs: call.startMs,
+                    endMs: call.endMs,
+                    label:
+                      call.target ?? `${call.method} ${call.path.split('?')[0]!.replace(LONG_HEX, '$1…')}`,
+                  });
+                }
+              },
+        ),
+      roundTrip: {
+        registry: async () =>
+          (await fetch(`${stack.registry.url}/v2/`, { headers: registryAuth })).arrayBuffer(),
+        standIn: () => kms.send(new GetPublicKeyCommand({ KeyId: stack.signingKey!.arn })),
+        dynamodb: () =>
+          stack.dynamo.client.send(new GetItemCommand({ TableName: table.tableName, Key: probeKey(table) })),
       },
       idle: async () => {
         await stack.standIn.settled();
@@ -213,3 +274,38 @@ export const startBenchStack = async (options: {
     throw error;
   }
 };
+
+/** A digest's hex, shortened to its first 12 digits in the trace's labels. */
+const LONG_HEX = /([0-9a-f]{12})[0-9a-f]{52}/g;
+
+/** Usage by stage rather than by function name (names carry the stack's prefix); same-stage functions summed. */
+const byStage = (
+  usage: Readonly<Record<string, FunctionUsage>>,
+  stageOf: (functionName: string) => string,
+): Record<string, FunctionUsage> => {
+  const out: Record<string, FunctionUsage> = {};
+  for (const [name, one] of Object.entries(usage)) {
+    const stage = stageOf(name);
+    const sum = out[stage];
+    out[stage] =
+      sum === undefined
+        ? one
+        : {
+            invocations: sum.invocations + one.invocations,
+            cpuMs: sum.cpuMs + one.cpuMs,
+            durationMs: sum.durationMs + one.durationMs,
+            billedMs: sum.billedMs + one.billedMs,
+            memoryMb: Math.max(sum.memoryMb, one.memoryMb),
+          };
+  }
+  return out;
+};
+
+/** A key of `table` no item has: GetItem then reads nothing, which is the cheapest DynamoDB round trip. */
+const probeKey = (table: LocalTable): Record<string, AttributeValue> =>
+  Object.fromEntries(
+    table.keySchema.map(({ AttributeName }) => {
+      const type = table.attributeDefinitions.find((a) => a.AttributeName === AttributeName)?.AttributeType;
+      return [AttributeName, type === 'N' ? { N: '0' } : { S: 'bench-probe' }];
+    }),
+  );

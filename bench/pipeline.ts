@@ -7,6 +7,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startBenchStack, type BenchStack } from './bench-stack';
+import { costPerImage, type CpuPerImage, type GbSeconds } from './cost';
+import { tracedCriticalPath } from './pipeline-trace';
+import type { CriticalPath } from './critical-path';
 import type { CallCounts } from '../local/registry-front';
 import { percentile, round } from './stats';
 
@@ -36,6 +39,22 @@ export interface PipelineResult {
   readonly concurrency: number;
   /** Images without an APPROVED verdict carrying signatures in time: a correctness failure, not a slow one. */
   readonly failures: number;
+  /** Thread CPU of Tollgate's functions per approved image, over the sequential images (bench/cost.ts). */
+  readonly cpuPerImage: CpuPerImage;
+  readonly gbSecondsPer1000Images: GbSeconds;
+  /** The dependent chain of round trips of one traced image, at the round trips measured idle. */
+  readonly criticalPath: CriticalPath;
+  /** p50 / criticalPath.ms. */
+  readonly p50ToCriticalPath: number;
+  /**
+   * process.hrtime in µs (CLOCK_MONOTONIC, the CPU profiler's clock) when the warm-up ended: a profile of the
+   * run counts its samples from here (bench/profile.ts). Not a figure; bench/run.ts leaves it out of the report.
+   */
+  readonly warmUpEndedUs: number;
+  /** The same when the sequential images were judged (warm containers, one image at a time). */
+  readonly sequentialEndedUs: number;
+  /** The same when the concurrent images were judged, before the stack stops (its teardown is not the stack's CPU). */
+  readonly concurrentEndedUs: number;
   /**
    * Mean calls per approved image over the sequential images, with warm containers and configured
    * repositories. `total` and `byApi` are what the issue counts: the stand-in's APIs (ECR, KMS, EventBridge,
@@ -100,6 +119,7 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
     }
     await stack.idle();
     stack.resetCalls();
+    const warmUpEndedUs = Number(process.hrtime.bigint() / 1000n);
 
     const judged: Judged[] = [];
     for (let i = 0; i < options.sequential; i += 1) {
@@ -110,9 +130,24 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
     }
     await stack.idle();
     const counted = stack.calls();
+    const sequentialEndedUs = Number(process.hrtime.bigint() / 1000n);
+    const cost = costPerImage(stack.cpuUsage(), options.sequential);
+
+    // After the counts, so that neither the traced image nor the timed round trips are counted.
+    const critical = await tracedCriticalPath(
+      stack,
+      `${(options.repositories + options.sequential) % options.repositories}`,
+      VERDICT_TIMEOUT_MS,
+    );
+    options.log(
+      `pipeline: critical path ${critical.ms} ms (${Object.entries(critical.depth)
+        .map(([kind, n]) => `${n} ${kind}`)
+        .join(', ')})`,
+    );
 
     options.log(`pipeline: ${options.concurrent} images at concurrency ${options.concurrency}`);
-    const base = options.repositories + options.sequential;
+    // + 1: the traced image.
+    const base = options.repositories + options.sequential + 1;
     let next = 0;
     const started = performance.now();
     const worker = async (): Promise<void> => {
@@ -124,6 +159,7 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     const seconds = (performance.now() - started) / 1000;
+    const concurrentEndedUs = Number(process.hrtime.bigint() / 1000n);
 
     const aws = perImage(counted.aws, options.sequential);
     const dynamodb = perImage(counted.dynamodb, options.sequential);
@@ -145,9 +181,10 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
         ),
       ]),
     );
+    const p50Ms = round(percentile(latencies, 50));
     return {
       registryMode: stack.registryMode,
-      p50Ms: round(percentile(latencies, 50)),
+      p50Ms,
       p95Ms: round(percentile(latencies, 95)),
       stagesP50Ms,
       imagesPerSecond: round(options.concurrent / seconds, 2),
@@ -156,6 +193,13 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
       concurrentImages: options.concurrent,
       concurrency: options.concurrency,
       failures,
+      cpuPerImage: cost.cpu,
+      gbSecondsPer1000Images: cost.gbSecondsPer1000Images,
+      criticalPath: critical,
+      p50ToCriticalPath: round(p50Ms / critical.ms, 2),
+      warmUpEndedUs,
+      sequentialEndedUs,
+      concurrentEndedUs,
       calls: {
         total: round(sum(byApi), 2),
         byApi,

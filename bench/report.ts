@@ -1,13 +1,21 @@
 import type { BenchResults } from './run';
 
-/** The targets of issue 9, for a 2-core machine. 1.5 MB is taken as 1,500,000 bytes. */
+/**
+ * The targets for a 2-core machine: issue 17's for the pipeline on the ECR path (latency, its ratio to the
+ * critical path, CPU, throughput, calls, manifest PUTs, kms:Sign), issue 9's for the rest. 1.5 MB is taken as
+ * 1,500,000 bytes.
+ */
 export const TARGETS = {
   coldInitRatio: 3,
   bundleBytes: 1_500_000,
-  p50Ms: 50,
-  p95Ms: 150,
-  imagesPerSecond: 100,
-  remoteCalls: 12,
+  p50Ms: 100,
+  p95Ms: 200,
+  p50ToCriticalPath: 1.5,
+  cpuMsPerImage: 40,
+  imagesPerSecond: 10,
+  remoteCalls: 19,
+  manifestPuts: 3,
+  kmsSign: 3,
   evaluateMs: 100,
   evaluateRssMb: 200,
 } as const;
@@ -37,7 +45,22 @@ export const formatReport = (results: BenchResults): string => {
   }
   const push = results.pushToVerdict;
   if (push !== undefined) {
+    const critical = push.criticalPath;
+    const cpu = push.cpuPerImage;
+    const gbs = push.gbSecondsPer1000Images;
     lines.push(
+      row([
+        'push-to-verdict p50 / critical path',
+        `${push.p50ToCriticalPath}× (${push.p50Ms} ms vs ${critical.ms} ms)`,
+        `≤ ${TARGETS.p50ToCriticalPath}×`,
+        verdict(push.p50ToCriticalPath <= TARGETS.p50ToCriticalPath),
+      ]),
+      row([
+        'critical path (depth × measured round trip)',
+        `${critical.depth.registry} × ${critical.registryRttMs} ms registry + ${critical.depth.standIn} × ${critical.standInRttMs} ms stand-in + ${critical.depth.dynamodb} × ${critical.dynamoRttMs} ms DynamoDB`,
+        'reported',
+        '',
+      ]),
       row([
         'push-to-verdict p50',
         `${push.p50Ms} ms`,
@@ -57,6 +80,20 @@ export const formatReport = (results: BenchResults): string => {
         verdict(push.imagesPerSecond >= TARGETS.imagesPerSecond),
       ]),
       row([
+        'CPU of the functions per approved image',
+        `${cpu.totalMs} ms (${Object.entries(cpu.byFunction)
+          .map(([stage, ms]) => `${stage} ${ms}`)
+          .join(', ')})`,
+        `≤ ${TARGETS.cpuMsPerImage} ms`,
+        verdict(cpu.totalMs <= TARGETS.cpuMsPerImage),
+      ]),
+      row([
+        'GB-seconds per 1,000 images',
+        `${gbs.billed} billed (wall time), ≥ ${gbs.cpuLowerBound} (CPU time)`,
+        'reported',
+        '',
+      ]),
+      row([
         'images without a signed APPROVED verdict',
         String(push.failures),
         '0',
@@ -66,6 +103,8 @@ export const formatReport = (results: BenchResults): string => {
   }
   const calls = results.remoteCallsPerApprovedImage;
   if (calls !== undefined) {
+    const manifestPuts = calls.byApi['registry:PUT manifest'] ?? 0;
+    const kmsSign = calls.byApi['kms:Sign'] ?? 0;
     lines.push(
       row([
         'remote calls per approved image (stand-in + registry)',
@@ -74,6 +113,18 @@ export const formatReport = (results: BenchResults): string => {
         verdict(calls.total <= TARGETS.remoteCalls),
       ]),
       row(['the same with DynamoDB', String(calls.totalWithDynamoDb), '', '']),
+      row([
+        'manifest PUTs per approved image',
+        String(manifestPuts),
+        `≤ ${TARGETS.manifestPuts}`,
+        verdict(manifestPuts <= TARGETS.manifestPuts),
+      ]),
+      row([
+        'kms:Sign per approved image',
+        String(kmsSign),
+        `= ${TARGETS.kmsSign}`,
+        verdict(kmsSign === TARGETS.kmsSign),
+      ]),
     );
   }
   for (const run of results.evaluate ?? []) {
@@ -129,6 +180,17 @@ export const formatReport = (results: BenchResults): string => {
         ]),
       );
     }
+  }
+  const profile = results.profileTopFive;
+  if (profile !== undefined) {
+    lines.push(
+      '',
+      row(['CPU profile, top self time', 'location', 'busy samples']),
+      row(['---', '---', '---:']),
+    );
+    for (const item of profile) lines.push(row([item.functionName, item.location, `${item.percent}%`]));
+    for (const item of results.profile?.warmTopFive ?? [])
+      lines.push(row([`${item.functionName} (warm, sequential)`, item.location, `${item.percent}%`]));
   }
   if (calls !== undefined) {
     lines.push('', row(['remote call (per approved image)', 'count']), row(['---', '---:']));

@@ -1,13 +1,15 @@
 /**
- * `npm run bench [-- --json] [-- --only cold-init,pipeline,evaluate,burst]`: every benchmark of issue 9, a
+ * `npm run bench [-- --json] [-- --only cold-init,pipeline,evaluate,burst]`: every benchmark of issues 9 and 17, a
  * table against the targets on stderr, and with `--json` the figures in bench/results/latest.json, in the
  * shape the issue fixes, so that runs can be compared. Benchmarks report; they never fail on a target.
  * Options: --scan-delay-ms N (default 0: scan completion is immediate), --sequential N (30), --concurrent N
  * (64), --concurrency N (16), --burst-images N (1000), --reconcile-repositories N (1000), --reconcile-images N
  * (10000), --reconcile-unjudged N (100), --reconcile-budget N (1000000), --reconcile-default-budget N (5000).
+ * `--cpu-prof` (or `--only profile`) runs the pipeline once more under `node --cpu-prof` for the top five.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BurstOptions, BurstResult } from './burst';
 import { benchColdInit, type ColdInitResult } from './cold-init';
@@ -15,19 +17,34 @@ import { benchEvaluate, type EvaluateBenchResult } from './evaluate';
 import { describeMachine, type MachineInfo } from './machine';
 import type { PipelineOptions, PipelineResult } from './pipeline';
 import type { ReconcileBenchOptions, ReconcileResult } from './reconcile';
+import { topSelfTime, type ProfileItem, type ProfileSummary } from './profile';
 import { formatReport } from './report';
 
 const BENCHMARKS = ['cold-init', 'evaluate', 'pipeline', 'burst', 'reconcile'] as const;
-type Benchmark = (typeof BENCHMARKS)[number];
+/** Run only when asked for (`--only profile` or `--cpu-prof`): a second, profiled pipeline run. */
+const ON_REQUEST = ['profile'] as const;
+type Benchmark = (typeof BENCHMARKS)[number] | (typeof ON_REQUEST)[number];
 
 export interface BenchResults {
   readonly machine: MachineInfo;
   readonly coldInit?: readonly ColdInitResult[];
-  readonly pushToVerdict?: Omit<PipelineResult, 'calls'>;
+  readonly pushToVerdict?: Omit<
+    PipelineResult,
+    'calls' | 'warmUpEndedUs' | 'sequentialEndedUs' | 'concurrentEndedUs'
+  >;
   readonly remoteCallsPerApprovedImage?: PipelineResult['calls'];
   readonly evaluate?: readonly EvaluateBenchResult[];
   readonly burst?: BurstResult;
   readonly reconcile?: ReconcileResult;
+  /**
+   * The top five self-time items of a pipeline run under `--cpu-prof`, every thread of the stack summed, from
+   * the warm-up's end: the sequential and the concurrent images, with the containers the concurrency starts.
+   */
+  readonly profileTopFive?: readonly ProfileItem[];
+  readonly profile?: Omit<ProfileSummary, 'top'> & {
+    /** The same over the sequential images only: warm containers, no init. */
+    readonly warmTopFive: readonly ProfileItem[];
+  };
 }
 
 const log = (line: string): void => {
@@ -42,12 +59,15 @@ const option = (argv: readonly string[], name: string, fallback: number): number
   return value;
 };
 
-/** A stack benchmark in a fresh process (bench/child.ts) with the loader this one runs with. */
-const inChild = <T>(which: string, options: object): Promise<T> =>
+/**
+ * A stack benchmark in a fresh process (bench/child.ts) with the loader this one runs with, and `nodeFlags`.
+ * Worker threads inherit the process's execArgv, so `--cpu-prof` profiles every thread of the stack.
+ */
+const inChild = <T>(which: string, options: object, nodeFlags: readonly string[] = []): Promise<T> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...process.execArgv, join(__dirname, 'child.ts'), which, JSON.stringify(options)],
+      [...process.execArgv, ...nodeFlags, join(__dirname, 'child.ts'), which, JSON.stringify(options)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let stdout = '';
@@ -75,7 +95,8 @@ the burst of 1,000 pushes.
 
   --json               also write the figures to bench/results/latest.json
   --out NAME           with --json, write bench/results/NAME instead
-  --only LIST          run only these benchmarks (comma-separated)
+  --only LIST          run only these benchmarks (comma-separated; \`profile\` runs only when named)
+  --cpu-prof           also run the pipeline under node --cpu-prof and report the top five self-time items
   --scan-delay-ms N    simulated scan time (default 0: completion is immediate)
   --sequential N       images pushed one at a time for p50/p95 (default 30)
   --concurrent N       images pushed for the throughput figure (default 64)
@@ -97,9 +118,10 @@ const main = async (argv: readonly string[]): Promise<void> => {
   const only = new Set<Benchmark>(
     onlyAt === -1 ? BENCHMARKS : ((argv[onlyAt + 1] ?? '').split(',') as Benchmark[]),
   );
+  if (argv.includes('--cpu-prof')) only.add('profile');
+  const known: readonly Benchmark[] = [...BENCHMARKS, ...ON_REQUEST];
   for (const name of only) {
-    if (!BENCHMARKS.includes(name))
-      throw new Error(`--only: unknown benchmark ${name} (${BENCHMARKS.join(', ')})`);
+    if (!known.includes(name)) throw new Error(`--only: unknown benchmark ${name} (${known.join(', ')})`);
   }
   const scanDelayMs = option(argv, 'scan-delay-ms', 0);
   const machine = describeMachine();
@@ -116,22 +138,56 @@ const main = async (argv: readonly string[]): Promise<void> => {
     results = { ...results, evaluate };
     for (const run of evaluate) log(`evaluate ${run.findings}: ${run.ms} ms, peak RSS ${run.peakRssMb} MB`);
   }
+  const pipelineOptions: Omit<PipelineOptions, 'log'> = {
+    scanDelayMs,
+    sequential: option(argv, 'sequential', 30),
+    concurrent: option(argv, 'concurrent', 64),
+    concurrency: option(argv, 'concurrency', 16),
+    // Enough that no repository holds more than a few images: the stand-in lists a repository's tags to
+    // answer ECR, which would otherwise add stand-in time (not pipeline time) per image.
+    repositories: 40,
+  };
   if (only.has('pipeline')) {
-    const options: Omit<PipelineOptions, 'log'> = {
-      scanDelayMs,
-      sequential: option(argv, 'sequential', 30),
-      concurrent: option(argv, 'concurrent', 64),
-      concurrency: option(argv, 'concurrency', 16),
-      // Enough that no repository holds more than a few images: the stand-in lists a repository's tags to
-      // answer ECR, which would otherwise add stand-in time (not pipeline time) per image.
-      repositories: 40,
-    };
     log(`push-to-verdict: local stack, scan delay ${scanDelayMs} ms`);
-    const { calls, ...pushToVerdict } = await inChild<PipelineResult>('pipeline', options);
+    const {
+      calls,
+      warmUpEndedUs: _,
+      sequentialEndedUs: __,
+      concurrentEndedUs: ___,
+      ...pushToVerdict
+    } = await inChild<PipelineResult>('pipeline', pipelineOptions);
     results = { ...results, pushToVerdict, remoteCallsPerApprovedImage: calls };
     log(
-      `push-to-verdict: p50 ${pushToVerdict.p50Ms} ms, p95 ${pushToVerdict.p95Ms} ms, ${pushToVerdict.imagesPerSecond} images/s, ${calls.total} calls per image (${calls.totalWithDynamoDb} with DynamoDB), ${pushToVerdict.failures} failed`,
+      `push-to-verdict: p50 ${pushToVerdict.p50Ms} ms, p95 ${pushToVerdict.p95Ms} ms, ${pushToVerdict.imagesPerSecond} images/s, ${calls.total} calls per image (${calls.totalWithDynamoDb} with DynamoDB), ${pushToVerdict.cpuPerImage.totalMs} ms CPU per image, ${pushToVerdict.failures} failed`,
     );
+  }
+  if (only.has('profile')) {
+    // A run of its own: the profiler's overhead must not reach the pipeline's figures.
+    log('profile: the pipeline again, under node --cpu-prof');
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cpu-prof-'));
+    try {
+      const profiled = await inChild<PipelineResult>('pipeline', pipelineOptions, [
+        '--cpu-prof',
+        `--cpu-prof-dir=${dir}`,
+      ]);
+      // From the warm-up's end (the first containers' init, tsx compiling them, is cold-init's business) to the
+      // last verdict (the teardown is not the stack's work).
+      const root = join(__dirname, '..');
+      const { top, ...profile } = topSelfTime(dir, root, {
+        fromUs: profiled.warmUpEndedUs,
+        toUs: profiled.concurrentEndedUs,
+      });
+      const warm = topSelfTime(dir, root, {
+        fromUs: profiled.warmUpEndedUs,
+        toUs: profiled.sequentialEndedUs,
+      });
+      results = { ...results, profileTopFive: top, profile: { ...profile, warmTopFive: warm.top } };
+      for (const item of top) log(`profile: ${item.percent}% ${item.functionName} ${item.location}`);
+      for (const item of warm.top)
+        log(`profile, warm containers: ${item.percent}% ${item.functionName} ${item.location}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   if (only.has('burst')) {
     const options: Omit<BurstOptions, 'log'> = {

@@ -2,9 +2,19 @@
  * Runs inside one function's worker thread (started by local/lambda.ts, with tsx registered): loads the
  * handler module on the first invocation, like Lambda's init phase, then runs one invocation per message.
  */
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { InvocationRequest, InvocationResponse, SerializedError, WorkerInit } from './lambda-protocol';
+import type {
+  InvocationRequest,
+  InvocationResponse,
+  InvocationUsage,
+  SerializedError,
+  TracedCall,
+  WorkerInit,
+} from './lambda-protocol';
 
 type Handler = (
   event: unknown,
@@ -30,6 +40,51 @@ const load = (): Promise<Handler> => {
   }
   return Promise.resolve(exported as Handler);
 };
+
+/** Epoch milliseconds with a fraction: each thread's performance.now() has its own origin, this does not. */
+const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * The HTTP calls of the invocation being traced, timed here rather than by the servers: the registry front
+ * runs in a thread of its own, so only the caller sees every endpoint on one clock. A container runs one
+ * invocation at a time, so one list is enough. The channels are Node's own: undici's for `fetch` (the OCI
+ * client), node:http's for the AWS SDK.
+ */
+let recording: TracedCall[] | undefined;
+const open = new WeakMap<object, Omit<TracedCall, 'endMs'>>();
+const finish = (request: object): void => {
+  const call = open.get(request);
+  open.delete(request);
+  if (call !== undefined) recording?.push({ ...call, endMs: epochMs() });
+};
+subscribe('undici:request:create', (message) => {
+  if (recording === undefined) return;
+  const { request } = message as { request: { origin: string | URL; method: string; path: string } };
+  open.set(request, {
+    origin: String(request.origin),
+    method: request.method,
+    path: request.path,
+    startMs: epochMs(),
+  });
+});
+subscribe('undici:request:trailers', (message) => finish((message as { request: object }).request));
+subscribe('undici:request:error', (message) => finish((message as { request: object }).request));
+subscribe('http.client.request.start', (message) => {
+  if (recording === undefined) return;
+  const { request } = message as { request: ClientRequest };
+  // The SDK sets Host with the port, which is what tells the local endpoints apart.
+  const host = request.getHeader('host');
+  const target = request.getHeader('x-amz-target');
+  open.set(request, {
+    origin: `${request.protocol}//${typeof host === 'string' ? host : request.host}`,
+    method: request.method,
+    path: request.path,
+    ...(typeof target === 'string' ? { target } : {}),
+    startMs: epochMs(),
+  });
+});
+subscribe('http.client.response.finish', (message) => finish((message as { request: object }).request));
+subscribe('http.client.request.error', (message) => finish((message as { request: object }).request));
 
 const serialize = (error: unknown): SerializedError => {
   if (error instanceof Error) {
@@ -85,6 +140,26 @@ const invoke = async (request: InvocationRequest): Promise<InvocationResponse> =
   }
 };
 
+/**
+ * Runs one invocation and measures what it cost this execution environment: the thread's CPU time
+ * (process.threadCpuUsage, since process.cpuUsage would count every thread of the process) and wall time.
+ * Both include loading the handler on a cold start, as Lambda bills the init of an on-demand environment.
+ */
+const measured = async (request: InvocationRequest): Promise<InvocationResponse> => {
+  recording = request.traceCalls === true ? [] : undefined;
+  const cpu = process.threadCpuUsage();
+  const started = performance.now();
+  const response = await invoke(request);
+  const spent = process.threadCpuUsage(cpu);
+  const usage: InvocationUsage = {
+    cpuMicros: spent.user + spent.system,
+    durationMs: performance.now() - started,
+    ...(recording === undefined ? {} : { calls: recording }),
+  };
+  recording = undefined;
+  return { ...response, usage };
+};
+
 parentPort?.on('message', (request: InvocationRequest) => {
-  void invoke(request).then((response) => parentPort?.postMessage(response));
+  void measured(request).then((response) => parentPort?.postMessage(response));
 });

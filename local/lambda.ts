@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { InvocationRequest, InvocationResponse, SerializedError, WorkerInit } from './lambda-protocol';
+import type {
+  InvocationRequest,
+  InvocationResponse,
+  InvocationUsage,
+  SerializedError,
+  TracedCall,
+  WorkerInit,
+} from './lambda-protocol';
 import type { LocalFunction } from './template';
 
 /**
@@ -110,8 +117,51 @@ export type AsyncInvokeOutcome =
   | { readonly kind: 'dead-lettered'; readonly attempts: number; readonly deadLetter: DeadLetter }
   | { readonly kind: 'abandoned'; readonly attempts: number };
 
+/** What one function's invocations cost their execution environments since the last reset (the bench's CPU). */
+export interface FunctionUsage {
+  readonly invocations: number;
+  /** Thread CPU time of the handler, user + system, summed over the invocations. */
+  readonly cpuMs: number;
+  /** Wall time of the handler, summed. */
+  readonly durationMs: number;
+  /** The same with each invocation rounded up to the millisecond, as Lambda bills it. */
+  readonly billedMs: number;
+  /** The function's MemorySize in the template. */
+  readonly memoryMb: number;
+}
+
+/** Receives the HTTP calls of each traced invocation (see LocalLambdaRuntime.traceCalls). */
+export type CallTraceListener = (functionName: string, calls: readonly TracedCall[]) => void;
+
+/** Usage by function name, and the call trace listener, shared by every container of the runtime. */
+class UsageMeter {
+  public tracing: CallTraceListener | undefined;
+  #byFunction = new Map<string, FunctionUsage>();
+
+  public add(fn: LocalFunction, usage: InvocationUsage): void {
+    const sum = this.#byFunction.get(fn.functionName);
+    this.#byFunction.set(fn.functionName, {
+      invocations: (sum?.invocations ?? 0) + 1,
+      cpuMs: (sum?.cpuMs ?? 0) + usage.cpuMicros / 1000,
+      durationMs: (sum?.durationMs ?? 0) + usage.durationMs,
+      billedMs: (sum?.billedMs ?? 0) + Math.max(1, Math.ceil(usage.durationMs)),
+      memoryMb: fn.memorySize,
+    });
+    if (usage.calls !== undefined) this.tracing?.(fn.functionName, usage.calls);
+  }
+
+  public snapshot(): Readonly<Record<string, FunctionUsage>> {
+    return Object.fromEntries(this.#byFunction);
+  }
+
+  public reset(): void {
+    this.#byFunction = new Map();
+  }
+}
+
 export class LocalLambdaRuntime {
   readonly #functions: ReadonlyMap<string, LocalFunction>;
+  readonly #meter = new UsageMeter();
   readonly #pools = new Map<string, ContainerPool>();
   readonly #options: LambdaRuntimeOptions;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -139,6 +189,24 @@ export class LocalLambdaRuntime {
 
   public get deadLetters(): readonly DeadLetter[] {
     return this.#deadLetters;
+  }
+
+  /**
+   * CPU and wall time of each function's invocations since the last `resetCpuUsage`, by function name, as
+   * measured in its execution environments (process.threadCpuUsage around the handler): Tollgate's own CPU,
+   * apart from the stand-in, the registry and dynalite, which run elsewhere.
+   */
+  public cpuUsage(): Readonly<Record<string, FunctionUsage>> {
+    return this.#meter.snapshot();
+  }
+
+  public resetCpuUsage(): void {
+    this.#meter.reset();
+  }
+
+  /** Hands every HTTP call of each invocation from now on to `listener`; `undefined` stops the trace. */
+  public traceCalls(listener: CallTraceListener | undefined): void {
+    this.#meter.tracing = listener;
   }
 
   /** One synchronous invocation (`RequestResponse`): no retries. */
@@ -268,7 +336,7 @@ export class LocalLambdaRuntime {
     let pool = this.#pools.get(fn.logicalId);
     if (pool === undefined) {
       const size = fn.reservedConcurrentExecutions ?? this.#options.defaultConcurrency ?? 8;
-      pool = new ContainerPool(fn, this.#options, Math.max(1, size));
+      pool = new ContainerPool(fn, this.#options, Math.max(1, size), this.#meter);
       this.#pools.set(fn.logicalId, pool);
     }
     return pool;
@@ -299,6 +367,7 @@ class ContainerPool {
     private readonly fn: LocalFunction,
     private readonly options: LambdaRuntimeOptions,
     private readonly size: number,
+    private readonly meter: UsageMeter,
   ) {}
 
   /** Runs `task` on a container of its own for the task's duration. */
@@ -319,7 +388,7 @@ class ContainerPool {
     const free = this.#free.pop();
     if (free !== undefined) return Promise.resolve(free);
     if (this.#all.length < this.size) {
-      const container = new Container(this.fn, this.options, this.#all.length);
+      const container = new Container(this.fn, this.options, this.#all.length, this.meter);
       this.#all.push(container);
       return Promise.resolve(container);
     }
@@ -351,6 +420,7 @@ class Container {
     private readonly fn: LocalFunction,
     private readonly options: LambdaRuntimeOptions,
     index: number,
+    private readonly meter: UsageMeter,
   ) {
     // Each container its own task root, as each Lambda environment has its own file system.
     this.#taskRoot = resolve(
@@ -377,6 +447,7 @@ class Container {
         logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
         deadlineMs: Date.now() + timeoutMs,
       },
+      ...(this.meter.tracing === undefined ? {} : { traceCalls: true }),
     };
     const response = await new Promise<InvocationResponse>((settle) => {
       const timer = setTimeout(() => {
@@ -404,6 +475,7 @@ class Container {
       };
       worker.postMessage(request);
     });
+    if (response.usage !== undefined) this.meter.add(this.fn, response.usage);
     if (!response.ok && response.phase === 'init') await this.terminate();
     return response.ok ? { ok: true, result: response.result } : { ok: false, error: response.error };
   }
@@ -429,7 +501,7 @@ class Container {
     };
     const worker = new Worker(WORKER_BOOTSTRAP, {
       eval: true,
-      workerData: { ...init, tsx: TSX_API, workerFile: WORKER_FILE },
+      workerData: { ...init, tsx: TSX_API, tsxEsm: TSX_ESM_API, workerFile: WORKER_FILE },
       env: this.environment(),
       stdout: true,
       stderr: true,
@@ -517,6 +589,12 @@ const STOPPED: SerializedError = {
 
 /** tsx's CommonJS API, which a worker registers to load TypeScript (WORKER_BOOTSTRAP). */
 export const TSX_API = require.resolve('tsx/cjs/api');
+/**
+ * tsx's ESM API: compiled to CommonJS, a lazy `await import('../aws/ecr')` stays a dynamic import, which Node's
+ * ES resolver refuses for a folder or an extensionless path; the esbuild bundle resolves it as TypeScript does,
+ * and with this so does the worker.
+ */
+export const TSX_ESM_API = require.resolve('tsx/esm/api');
 const WORKER_FILE = join(__dirname, 'lambda-worker.ts');
 /**
  * The worker's first code. Packages published as ESM only (`@middy/core`) declare only an `import`
@@ -539,5 +617,6 @@ registerHooks({
   },
 });
 require(workerData.tsx).register();
+if (workerData.tsxEsm !== undefined) require(workerData.tsxEsm).register();
 require(workerData.workerFile);
 `;

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { digestSchema, repositoryNameSchema } from '../../shared/core/events';
 import { handleScanTimeout, type TimeoutOutcome } from '../../shared/app/judge';
 import { judgeAdapters } from '../../shared/adapters/runtime/judge-adapters';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, type Severity } from '../../../shared/core/domain';
 import type { Digest } from '../../../shared/core/domain';
 import type { RegistryView } from '../ecr/registry';

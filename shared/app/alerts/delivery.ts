@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventValidationError, RetryableError } from '../../core/domain/errors';
 import { toValidationIssues } from '../../core/events/parse';
 import { WEBHOOK_FORMATS } from '../../core/alerts/delivery';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The fields of the public event details an alert reads, and nothing else. Deliberately lenient

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { isSlackPostMessageUrl, needsSecret, WEBHOOK_FORMATS } from '../alerts/delivery';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../domain/signature-format';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { digestSchema, envelopeSchema, repositoryNameSchema, tagSchema } from './primitives';
 
 export const ECR_IMAGE_SCAN = 'ECR Image Scan' as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES } from '../domain/finding';
 import { inspectorCvssSchema, inspectorPackageSchema } from '../findings/inspector-finding';
 import { digestSchema, envelopeSchema, eventTimeSchema, repositoryNameSchema, tagSchema } from './primitives';

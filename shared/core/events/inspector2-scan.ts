@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { digestSchema, envelopeSchema, repositoryArnSchema, tagSchema } from './primitives';
 import { severityCountsSchema } from './ecr-image-scan';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DIGEST_REGEX, type Digest } from '../domain/digest';
 import { parseEventTime } from './inspector-time';
 

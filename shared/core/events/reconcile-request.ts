@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const globSchema = z.string().regex(/^[a-z0-9._/*-]+$/, { message: 'expected a repository name or glob' });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ImageRef } from '../domain/image-ref';
 import { digestSchema, repositoryNameSchema } from './primitives';
 import { SIGNING_REQUESTED, TOLLGATE_SOURCE } from './tollgate-detail-types';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DIGEST_REGEX } from '../domain/digest';
 import { TAG_VIOLATION } from './tollgate-detail-types';
 

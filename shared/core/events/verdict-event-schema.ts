@@ -1,5 +1,5 @@
 import { SIGNATURE_FORMATS } from '../domain/signature-format';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DIGEST_REGEX } from '../domain/digest';
 import { SEVERITIES } from '../domain/finding';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, type Finding } from '../domain/finding';
 import { inspectorCvssSchema, inspectorFinding, inspectorPackageSchema } from './inspector-finding';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { digestSchema, repositoryNameSchema } from '../events/primitives';
 import { basicFindingSchema } from './basic-finding';
 import { enhancedFindingSchema } from './enhanced-finding';

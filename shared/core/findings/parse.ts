@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Digest } from '../domain/digest';
 import type { ValidationIssue } from '../domain/errors';
 import { countBySeverity, type Finding } from '../domain/finding';

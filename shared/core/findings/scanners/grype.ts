@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isDigest } from '../../domain/digest';
 import { countBySeverity, type Finding, type FixAvailable, type Severity } from '../../domain/finding';
 import { toValidationIssues } from '../../events/parse';

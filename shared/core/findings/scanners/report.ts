@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isDigest, type Digest } from '../../domain/digest';
 import type { Finding } from '../../domain/finding';
 import type { ScanSummary } from '../../domain/verdict';

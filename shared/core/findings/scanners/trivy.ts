@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isDigest } from '../../domain/digest';
 import type { ValidationIssue } from '../../domain/errors';
 import { fieldPath } from '../../domain/field-path';
