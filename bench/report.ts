@@ -1,3 +1,4 @@
+import { againstMinimum, ECR_PATH_MINIMUM_TOTAL } from './minimum';
 import type { BenchResults } from './run';
 
 /**
@@ -193,9 +194,18 @@ export const formatReport = (results: BenchResults): string => {
       lines.push(row([`${item.functionName} (warm, sequential)`, item.location, `${item.percent}%`]));
   }
   if (calls !== undefined) {
-    lines.push('', row(['remote call (per approved image)', 'count']), row(['---', '---:']));
-    for (const [api, n] of Object.entries({ ...calls.byApi, ...calls.dynamodb }))
-      lines.push(row([api, String(n)]));
+    lines.push(
+      '',
+      row([
+        'remote call (per approved image)',
+        'count',
+        `minimum (ECR path, total ${ECR_PATH_MINIMUM_TOTAL})`,
+      ]),
+      row(['---', '---:', '---:']),
+    );
+    for (const { api, count, minimum } of againstMinimum(calls.byApi))
+      lines.push(row([api, String(count), String(minimum)]));
+    for (const [api, n] of Object.entries(calls.dynamodb)) lines.push(row([api, String(n), '']));
   }
   if (sweep !== undefined) {
     lines.push(

@@ -7,6 +7,7 @@
  * (10000), --reconcile-unjudged N (100), --reconcile-budget N (1000000), --reconcile-default-budget N (5000).
  * `--cpu-prof` (or `--only profile`) runs the pipeline once more under `node --cpu-prof` for the top five.
  */
+import { againstMinimum } from './minimum';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,10 @@ export interface BenchResults {
     PipelineResult,
     'calls' | 'warmUpEndedUs' | 'sequentialEndedUs' | 'concurrentEndedUs'
   >;
-  readonly remoteCallsPerApprovedImage?: PipelineResult['calls'];
+  readonly remoteCallsPerApprovedImage?: PipelineResult['calls'] & {
+    /** Each API against the ECR path's minimum (bench/minimum.ts). */
+    readonly againstMinimum?: ReturnType<typeof againstMinimum>;
+  };
   readonly evaluate?: readonly EvaluateBenchResult[];
   readonly burst?: BurstResult;
   readonly reconcile?: ReconcileResult;
@@ -156,7 +160,11 @@ const main = async (argv: readonly string[]): Promise<void> => {
       concurrentEndedUs: ___,
       ...pushToVerdict
     } = await inChild<PipelineResult>('pipeline', pipelineOptions);
-    results = { ...results, pushToVerdict, remoteCallsPerApprovedImage: calls };
+    results = {
+      ...results,
+      pushToVerdict,
+      remoteCallsPerApprovedImage: { ...calls, againstMinimum: againstMinimum(calls.byApi) },
+    };
     log(
       `push-to-verdict: p50 ${pushToVerdict.p50Ms} ms, p95 ${pushToVerdict.p95Ms} ms, ${pushToVerdict.imagesPerSecond} images/s, ${calls.total} calls per image (${calls.totalWithDynamoDb} with DynamoDB), ${pushToVerdict.cpuPerImage.totalMs} ms CPU per image, ${pushToVerdict.failures} failed`,
     );

@@ -136,12 +136,17 @@ describe('on the ECR front (registry mode ecr)', () => {
 
     const listed = await listing(stack.registry.url, image.repository, image.digest);
     expect(listed.status).toBe(200);
+    // The two bundle formats are attached side by side on the referrers API: one each, in either order.
     expect(
-      listed.manifests.map((one) => [one.artifactType, one.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION]]),
-    ).toEqual([
-      [MediaType.sigstoreBundleV03, COSIGN_SIGN_PREDICATE],
-      [MediaType.sigstoreBundleV03, COSIGN_VULN_PREDICATE],
-    ]);
+      listed.manifests
+        .map((one) => [one.artifactType, one.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION]])
+        .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    ).toEqual(
+      [
+        [MediaType.sigstoreBundleV03, COSIGN_SIGN_PREDICATE],
+        [MediaType.sigstoreBundleV03, COSIGN_VULN_PREDICATE],
+      ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    );
     const client = stack.registryClient();
     for (const descriptor of listed.manifests) {
       const manifest = JSON.parse(

@@ -1,6 +1,8 @@
 import { routeKind } from '../../../local/registry-front';
 import { formatReport } from '../../../bench/report';
 import { percentile } from '../../../bench/stats';
+import { criticalPath, longestChain, type TimedCall } from '../../../bench/critical-path';
+import { againstMinimum, ECR_PATH_MINIMUM_TOTAL } from '../../../bench/minimum';
 
 describe('routeKind', () => {
   it.each([
@@ -58,5 +60,55 @@ describe('formatReport', () => {
     expect(report).toMatch(/evaluate 100,000 findings .*\| MISSED \|/);
     expect(report).toMatch(/cold init sign .*\| met \|/);
     expect(report).toMatch(/bundle sign .*\| met \|/);
+  });
+});
+
+describe('longestChain (the critical path of one traced image)', () => {
+  const call = (kind: TimedCall['kind'], startMs: number, endMs: number): TimedCall => ({
+    kind,
+    startMs,
+    endMs,
+    label: `${kind}@${startMs}`,
+  });
+  const cost = { registry: 2, standIn: 1, dynamodb: 1 };
+
+  it('counts calls that ran one after the other, and one of each group that overlapped', () => {
+    // r0 → (r1 ∥ r2 ∥ d3) → s4: three side-by-side uploads count once.
+    const calls = [
+      call('registry', 0, 5),
+      call('registry', 6, 10),
+      call('registry', 6, 11),
+      call('dynamodb', 7, 9),
+      call('standIn', 12, 13),
+    ];
+    const path = criticalPath(calls, cost);
+    expect(path.depth).toEqual({ registry: 2, standIn: 1, dynamodb: 0 });
+    expect(path.ms).toBe(5);
+    expect(path.chain).toEqual(['registry registry@0', 'registry registry@6', 'standIn standIn@12']);
+  });
+
+  it('is empty for no calls', () => {
+    expect(longestChain([], cost)).toEqual({ chain: [], ms: 0 });
+  });
+});
+
+describe('againstMinimum', () => {
+  it('puts every API beside its minimum on the ECR path, unknown ones at 0', () => {
+    const rows = againstMinimum({ 'kms:Sign': 3, 'registry:HEAD manifest': 4, 'registry:PUT manifest': 4 });
+    expect(rows.find((row) => row.api === 'kms:Sign')).toEqual({
+      api: 'kms:Sign',
+      count: 3,
+      minimum: 3,
+      above: 0,
+    });
+    expect(rows.find((row) => row.api === 'registry:HEAD manifest')?.above).toBe(4);
+    expect(rows.find((row) => row.api === 'registry:PUT manifest')?.above).toBe(1);
+    // A minimum call that never happened shows as missing, not as met.
+    expect(rows.find((row) => row.api === 'events:PutEvents')).toMatchObject({
+      count: 0,
+      minimum: 2,
+      above: -2,
+    });
+    expect(ECR_PATH_MINIMUM_TOTAL).toBe(19);
   });
 });
