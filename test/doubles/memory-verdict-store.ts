@@ -98,8 +98,8 @@ export class MemoryVerdictStore implements VerdictStore {
     const key = imageKey(image);
     if (this.records.get(key)?.verdict?.decidedAt !== lease.decidedAt) return Promise.resolve(false);
     const held = this.leases.get(key);
-    if (held !== undefined && held.holder !== lease.holder && held.until >= lease.now)
-      return Promise.resolve(false);
+    const live = held !== undefined && held.until >= lease.now && held.until <= lease.until;
+    if (live && held.holder !== lease.holder) return Promise.resolve(false);
     this.leases.set(key, { holder: lease.holder, until: lease.until });
     return Promise.resolve(true);
   }

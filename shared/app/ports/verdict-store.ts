@@ -47,7 +47,8 @@ export interface VerdictStore {
   markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean>;
   /**
    * Takes the right to sign the verdict decided at `decidedAt` until `lease.until`, unless another holder has it
-   * and it has not expired. The same holder (a retry of the same request) takes it again. Not a change either:
+   * and it has not expired. The same holder (a retry of the same request) takes it again; a lease that ends after
+   * `lease.until` is no signer's (each lasts one term) and is taken over. Not a change either:
    * the version stays. False when someone else holds it, or the record holds another verdict.
    */
   claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean>;

@@ -356,6 +356,26 @@ describe('the sign function over a real registry and DynamoDB', () => {
     expect(kms.commandCalls(SignCommand)).toHaveLength(3);
   });
 
+  it('a forged lease that ends beyond any signer term does not keep an approved image unsigned', async () => {
+    const repository = 'team/forged-lease';
+    const pushed = await pushTestImage(client, repository);
+    const image: ImageRef = { registry: registry.host, repository, digest: pushed.digest };
+    await judged(image, 'APPROVED');
+    // A principal with write access to the table plants a lease that would never expire.
+    const decidedAt = verdict(image, 'APPROVED').decidedAt;
+    await expect(
+      store.claimSigning(image, {
+        decidedAt,
+        holder: 'not-a-signer',
+        now: new Date().toISOString(),
+        until: '9999-01-01T00:00:00.000Z',
+      }),
+    ).resolves.toBe(true);
+
+    await expect(invoke('sign', image)).resolves.toBe('signed');
+    expect(await valid(image)).toHaveLength(3);
+  });
+
   it('remove: a REVOKED image loses our signatures, and the record forgets them; nothing is published', async () => {
     const repository = 'team/revoked';
     const pushed = await pushTestImage(client, repository);

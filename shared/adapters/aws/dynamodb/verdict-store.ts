@@ -105,13 +105,16 @@ export class DynamoVerdictStore implements VerdictStore {
           Key: imageItemKey(image),
           UpdateExpression: 'SET signingLease = :lease',
           ConditionExpression:
-            'verdict.decidedAt = :decidedAt AND (attribute_not_exists(signingLease) OR signingLease.holder = :holder OR signingLease.#until < :now)',
+            // A lease ending after ours would is not one any signer took (leases last one term): it is ignored,
+            // so a forged far-future lease cannot keep an approved image unsigned.
+            'verdict.decidedAt = :decidedAt AND (attribute_not_exists(signingLease) OR signingLease.holder = :holder OR signingLease.#until < :now OR signingLease.#until > :until)',
           ExpressionAttributeNames: { '#until': 'until' },
           ExpressionAttributeValues: {
             ':lease': { holder: lease.holder, until: lease.until },
             ':decidedAt': lease.decidedAt,
             ':holder': lease.holder,
             ':now': lease.now,
+            ':until': lease.until,
           },
         }),
       );
