@@ -10,6 +10,7 @@ import type {
   ImageKeyParts,
   PushRecordInput,
   PushRecordResult,
+  SigningClaim,
   SigningLease,
   VerdictStore,
 } from '../../shared/app/ports';
@@ -94,14 +95,14 @@ export class MemoryVerdictStore implements VerdictStore {
   /** Signing leases by `repository@digest`, as the adapter keeps them on the record. */
   public readonly leases = new Map<string, { readonly holder: string; readonly until: string }>();
 
-  public claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean> {
+  public claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<SigningClaim> {
     const key = imageKey(image);
-    if (this.records.get(key)?.verdict?.decidedAt !== lease.decidedAt) return Promise.resolve(false);
+    if (this.records.get(key)?.verdict?.decidedAt !== lease.decidedAt) return Promise.resolve('refused');
     const held = this.leases.get(key);
     const live = held !== undefined && held.until >= lease.now && held.until <= lease.until;
-    if (live && held.holder !== lease.holder) return Promise.resolve(false);
+    if (live && held.holder !== lease.holder) return Promise.resolve('refused');
     this.leases.set(key, { holder: lease.holder, until: lease.until });
-    return Promise.resolve(true);
+    return Promise.resolve(live ? 'reclaimed' : 'claimed');
   }
 
   public releaseSigning(image: ImageKeyParts, holder: string): Promise<void> {

@@ -2,6 +2,7 @@ export type {
   ImageKeyParts,
   PushRecordInput,
   PushRecordResult,
+  SigningClaim,
   SigningLease,
   VerdictStore,
 } from './verdict-store';

@@ -1,5 +1,5 @@
 import type { Signer } from '@sigstore/sign';
-import { isRetryable, type Digest, type ImageRef } from '../../core/domain';
+import { isRetryable, type ImageRef } from '../../core/domain';
 import type { RegistryClient } from '../ports/registry-client';
 import type { PublicKeySource } from '../verify/public-key';
 import type { ReferrerAttacher } from './referrer-attacher';
@@ -26,12 +26,6 @@ export interface SigningDeps {
    * (`signatures.legacyAttestationTag`). @default true
    */
   readonly legacyAttestationTag?: boolean;
-  /**
-   * The digest whose signing lease the caller holds (sign-approved's `claimSigning`): no other signer writes its
-   * signatures meanwhile, so on the referrers API a bundle just attached need not be looked for again.
-   * @default none: every digest may have concurrent signers
-   */
-  readonly exclusiveDigest?: Digest;
   /** Pause between conflicting attempts. @default a random 20-120 ms */
   readonly backoff?: (attempt: number) => Promise<void>;
 }

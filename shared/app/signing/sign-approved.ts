@@ -141,17 +141,12 @@ export const signApproved = async (
       now: now.toISOString(),
       until: new Date(now.getTime() + (deps.signingLeaseMs ?? DEFAULT_SIGNING_LEASE_MS)).toISOString(),
     });
-    if (!held) {
+    if (held === 'refused') {
       return { kind: 'duplicate', reason: 'another request is signing this decision (its lease is live)' };
     }
   }
   try {
-    return await signClaimed(
-      holder === undefined ? deps : { ...deps, signing: { ...deps.signing, exclusiveDigest: key.digest } },
-      request,
-      key,
-      first.record,
-    );
+    return await signClaimed(deps, request, key, first.record);
   } finally {
     // Given back whatever happened: a later request (a retry, the sweep) must find the decision free to sign.
     if (holder !== undefined) await deps.store.releaseSigning(key, holder);

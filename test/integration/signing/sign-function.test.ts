@@ -356,6 +356,35 @@ describe('the sign function over a real registry and DynamoDB', () => {
     expect(kms.commandCalls(SignCommand)).toHaveLength(3);
   });
 
+  it('the same event delivered twice at once (one lease, two holders of it) still leaves one signature per format', async () => {
+    const repository = 'team/delivered-twice';
+    const pushed = await pushTestImage(client, repository);
+    const image: ImageRef = { registry: registry.host, repository, digest: pushed.digest };
+    await judged(image, 'APPROVED');
+
+    const results = await Promise.allSettled([
+      invoke('sign', image, { id: 'event-delivered-twice' }),
+      invoke('sign', image, { id: 'event-delivered-twice' }),
+    ]);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        expect(result.reason).toBeInstanceOf(RetryableError);
+        await expect(invoke('sign', image, { id: 'event-delivered-twice' })).resolves.toBe('signed');
+      }
+    }
+    const sig = JSON.parse(
+      (await client.getManifest(repository, signatureTag(pushed.digest))).bytes.toString(),
+    ) as ImageManifest;
+    expect(sig.layers).toHaveLength(1);
+    expect(await valid(image)).toHaveLength(3);
+    // Every bundle the record names is still in the registry.
+    const recorded = (await store.get(image))?.signatures ?? [];
+    for (const ref of recorded.filter((one) => one.format !== 'cosign-legacy')) {
+      const digest = ref.reference.split('@')[1]! as Digest;
+      await expect(client.headManifest(repository, digest)).resolves.toBeDefined();
+    }
+  });
+
   it('a forged lease that ends beyond any signer term does not keep an approved image unsigned', async () => {
     const repository = 'team/forged-lease';
     const pushed = await pushTestImage(client, repository);
@@ -370,7 +399,7 @@ describe('the sign function over a real registry and DynamoDB', () => {
         now: new Date().toISOString(),
         until: '9999-01-01T00:00:00.000Z',
       }),
-    ).resolves.toBe(true);
+    ).resolves.toBe('claimed');
 
     await expect(invoke('sign', image)).resolves.toBe('signed');
     expect(await valid(image)).toHaveLength(3);

@@ -9,6 +9,7 @@ import type {
   ImageKeyParts,
   PushRecordInput,
   PushRecordResult,
+  SigningClaim,
   SigningLease,
   VerdictStore,
 } from '../../../app/ports/verdict-store';
@@ -97,9 +98,9 @@ export class DynamoVerdictStore implements VerdictStore {
     }
   }
 
-  public async claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean> {
+  public async claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<SigningClaim> {
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: imageItemKey(image),
@@ -116,11 +117,16 @@ export class DynamoVerdictStore implements VerdictStore {
             ':now': lease.now,
             ':until': lease.until,
           },
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return true;
+      const before = (Attributes as { signingLease?: { holder?: unknown; until?: unknown } } | undefined)
+        ?.signingLease;
+      const mine =
+        before?.holder === lease.holder && typeof before.until === 'string' && before.until >= lease.now;
+      return mine ? 'reclaimed' : 'claimed';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return 'refused';
       throw error;
     }
   }

@@ -80,18 +80,7 @@ export const settleBundleReferrer = async (
         : await readBundleReferrers(deps.registry, image.repository, image.digest);
     if (oursInOrder(stored, expected, key, request.current).length > 0)
       return converge(deps, image, identity, stored, expected, key, request.current);
-    const attached = await attach(deps, image, identity, request);
-    if (stored.listing.source === 'api' && deps.exclusiveDigest === image.digest) {
-      // No other signer writes this digest's referrers meanwhile (the caller holds its signing lease), and with the
-      // referrers API no write can unlist ours: what the listing before showed, plus ours, is the listing now. So
-      // no re-read; ours of an older scan go, as converge would have them go.
-      const outdated = outdatedOfOurs(stored, expected, key, request.current);
-      if (outdated.length > 0) await prune(deps, image, stored, outdated);
-      return {
-        ref: { format: expected.format, reference: `${identity}@${attached.digest}` },
-        bundle: attached.bundle,
-      };
-    }
+    await attach(deps, image, identity, request);
     if (stored.listing.source === 'tag-schema') await (deps.backoff ?? defaultBackoff)(0);
     return converge(
       deps,
