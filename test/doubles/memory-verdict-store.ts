@@ -93,15 +93,22 @@ export class MemoryVerdictStore implements VerdictStore {
   }
 
   /** Signing leases by `repository@digest`, as the adapter keeps them on the record. */
-  public readonly leases = new Map<string, { readonly holder: string; readonly until: string }>();
+  public readonly leases = new Map<
+    string,
+    { readonly holder: string; readonly until: string; readonly decidedAt: string }
+  >();
 
   public claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<SigningClaim> {
     const key = imageKey(image);
     if (this.records.get(key)?.verdict?.decidedAt !== lease.decidedAt) return Promise.resolve('refused');
     const held = this.leases.get(key);
-    const live = held !== undefined && held.until >= lease.now && held.until <= lease.until;
+    const live =
+      held !== undefined &&
+      held.decidedAt === lease.decidedAt &&
+      held.until >= lease.now &&
+      held.until <= lease.until;
     if (live && held.holder !== lease.holder) return Promise.resolve('refused');
-    this.leases.set(key, { holder: lease.holder, until: lease.until });
+    this.leases.set(key, { holder: lease.holder, until: lease.until, decidedAt: lease.decidedAt });
     return Promise.resolve(live ? 'reclaimed' : 'claimed');
   }
 

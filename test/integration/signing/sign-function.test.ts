@@ -385,6 +385,28 @@ describe('the sign function over a real registry and DynamoDB', () => {
     }
   });
 
+  it('a live lease on an earlier decision does not hold back signing the newer one (a re-attestation)', async () => {
+    const repository = 'team/newer-decision';
+    const pushed = await pushTestImage(client, repository);
+    const image: ImageRef = { registry: registry.host, repository, digest: pushed.digest };
+    await judged(image, 'APPROVED');
+    const earlier = verdict(image, 'APPROVED');
+    const now = new Date();
+    await store.claimSigning(image, {
+      decidedAt: earlier.decidedAt,
+      holder: 'signer-of-the-earlier-decision',
+      now: now.toISOString(),
+      until: new Date(now.getTime() + 60_000).toISOString(),
+    });
+    // Decided again meanwhile (the sweep re-attesting from a newer scan).
+    const record = (await store.get(image))!;
+    const newer = { ...earlier, decidedAt: '2026-01-03T00:00:00.000Z' };
+    await store.saveVerdict(image, newer, record.version);
+    await store.markAnnounced(image, newer.decidedAt);
+
+    await expect(invoke('sign', image)).resolves.toBe('signed');
+  });
+
   it('a forged lease that ends beyond any signer term does not keep an approved image unsigned', async () => {
     const repository = 'team/forged-lease';
     const pushed = await pushTestImage(client, repository);

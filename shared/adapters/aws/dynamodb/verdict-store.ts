@@ -108,10 +108,12 @@ export class DynamoVerdictStore implements VerdictStore {
           ConditionExpression:
             // A lease ending after ours would is not one any signer took (leases last one term): it is ignored,
             // so a forged far-future lease cannot keep an approved image unsigned.
-            'verdict.decidedAt = :decidedAt AND (attribute_not_exists(signingLease) OR signingLease.holder = :holder OR signingLease.#until < :now OR signingLease.#until > :until)',
+            // A lease on an earlier decision does not hold this one: the newer decision (a re-judgement, a
+            // re-attestation) is signed at once, and the earlier signer's writes are converged on as any other's.
+            'verdict.decidedAt = :decidedAt AND (attribute_not_exists(signingLease) OR signingLease.decidedAt <> :decidedAt OR signingLease.holder = :holder OR signingLease.#until < :now OR signingLease.#until > :until)',
           ExpressionAttributeNames: { '#until': 'until' },
           ExpressionAttributeValues: {
-            ':lease': { holder: lease.holder, until: lease.until },
+            ':lease': { holder: lease.holder, until: lease.until, decidedAt: lease.decidedAt },
             ':decidedAt': lease.decidedAt,
             ':holder': lease.holder,
             ':now': lease.now,
@@ -120,10 +122,15 @@ export class DynamoVerdictStore implements VerdictStore {
           ReturnValues: 'UPDATED_OLD',
         }),
       );
-      const before = (Attributes as { signingLease?: { holder?: unknown; until?: unknown } } | undefined)
-        ?.signingLease;
+      const before = (
+        Attributes as
+          { signingLease?: { holder?: unknown; until?: unknown; decidedAt?: unknown } } | undefined
+      )?.signingLease;
       const mine =
-        before?.holder === lease.holder && typeof before.until === 'string' && before.until >= lease.now;
+        before?.holder === lease.holder &&
+        before.decidedAt === lease.decidedAt &&
+        typeof before.until === 'string' &&
+        before.until >= lease.now;
       return mine ? 'reclaimed' : 'claimed';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'refused';
