@@ -10,7 +10,6 @@ import type {
   ImageKeyParts,
   PushRecordInput,
   PushRecordResult,
-  SigningClaim,
   SigningLease,
   VerdictStore,
 } from '../../shared/app/ports';
@@ -98,18 +97,18 @@ export class MemoryVerdictStore implements VerdictStore {
     { readonly holder: string; readonly until: string; readonly decidedAt: string }
   >();
 
-  public claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<SigningClaim> {
+  public claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean> {
     const key = imageKey(image);
-    if (this.records.get(key)?.verdict?.decidedAt !== lease.decidedAt) return Promise.resolve('refused');
+    if (this.records.get(key)?.verdict?.decidedAt !== lease.decidedAt) return Promise.resolve(false);
     const held = this.leases.get(key);
     const live =
       held !== undefined &&
       held.decidedAt === lease.decidedAt &&
       held.until >= lease.now &&
       held.until <= lease.until;
-    if (live && held.holder !== lease.holder) return Promise.resolve('refused');
+    if (live && held.holder !== lease.holder) return Promise.resolve(false);
     this.leases.set(key, { holder: lease.holder, until: lease.until, decidedAt: lease.decidedAt });
-    return Promise.resolve(live ? 'reclaimed' : 'claimed');
+    return Promise.resolve(true);
   }
 
   public releaseSigning(image: ImageKeyParts, holder: string): Promise<void> {

@@ -2,7 +2,6 @@ export type {
   ImageKeyParts,
   PushRecordInput,
   PushRecordResult,
-  SigningClaim,
   SigningLease,
   VerdictStore,
 } from './verdict-store';

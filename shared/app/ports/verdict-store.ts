@@ -48,12 +48,11 @@ export interface VerdictStore {
   /**
    * Takes the right to sign the verdict decided at `decidedAt` until `lease.until`, unless another holder has it
    * and it has not expired. The same holder (a retry of the same request) takes it again; a lease that ends after
-   * `lease.until` is no signer's (each lasts one term) and is taken over. `reclaimed`: the holder had it already, so
-   * another invocation with the same id (EventBridge delivers an event more than once) may be signing too. Not a
-   * change either:
-   * the version stays. `refused` when someone else holds it, or the record holds another verdict.
+   * `lease.until` is no signer's (each lasts one term) and is taken over, and one on an earlier decision holds
+   * nothing. Not a change either: the version stays. False when someone else holds it, or the record holds
+   * another verdict.
    */
-  claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<SigningClaim>;
+  claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean>;
   /** Gives the lease back, if `holder` still has it, so a later request is not turned away. */
   releaseSigning(image: ImageKeyParts, holder: string): Promise<void>;
   markDeleted(image: ImageKeyParts, at: string): Promise<void>;
@@ -74,5 +73,3 @@ export interface SigningLease {
   /** ISO 8601. */
   readonly until: string;
 }
-
-export type SigningClaim = 'claimed' | 'reclaimed' | 'refused';

@@ -141,7 +141,7 @@ export const signApproved = async (
       now: now.toISOString(),
       until: new Date(now.getTime() + (deps.signingLeaseMs ?? DEFAULT_SIGNING_LEASE_MS)).toISOString(),
     });
-    if (held === 'refused') {
+    if (!held) {
       return { kind: 'duplicate', reason: 'another request is signing this decision (its lease is live)' };
     }
   }

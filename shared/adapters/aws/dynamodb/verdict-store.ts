@@ -9,7 +9,6 @@ import type {
   ImageKeyParts,
   PushRecordInput,
   PushRecordResult,
-  SigningClaim,
   SigningLease,
   VerdictStore,
 } from '../../../app/ports/verdict-store';
@@ -98,9 +97,9 @@ export class DynamoVerdictStore implements VerdictStore {
     }
   }
 
-  public async claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<SigningClaim> {
+  public async claimSigning(image: ImageKeyParts, lease: SigningLease): Promise<boolean> {
     try {
-      const { Attributes } = await this.client.send(
+      await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: imageItemKey(image),
@@ -119,21 +118,11 @@ export class DynamoVerdictStore implements VerdictStore {
             ':now': lease.now,
             ':until': lease.until,
           },
-          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      const before = (
-        Attributes as
-          { signingLease?: { holder?: unknown; until?: unknown; decidedAt?: unknown } } | undefined
-      )?.signingLease;
-      const mine =
-        before?.holder === lease.holder &&
-        before.decidedAt === lease.decidedAt &&
-        typeof before.until === 'string' &&
-        before.until >= lease.now;
-      return mine ? 'reclaimed' : 'claimed';
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'refused';
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

@@ -174,23 +174,22 @@ const attach = async (
   image: ImageRef,
   identity: string,
   request: BundleRequest,
-): Promise<{ readonly digest: Digest; readonly bundle: Buffer }> => {
+): Promise<Digest> => {
   const statement = inTotoStatement(identity, image.digest, request.predicateType, request.predicate);
   const built = await new DSSEBundleBuilder({ signer: deps.signer, witnesses: [] }).create({
     data: statementBytes(statement),
     type: IN_TOTO_PAYLOAD_TYPE,
   });
   const key = createPublicKey((await deps.publicKey.publicKey()).pem);
-  const bundle = Buffer.from(JSON.stringify(forGoVerifiers(bundleToJSON(built), key)));
-  const digest = await deps.referrers.attach({
+  const bundle = forGoVerifiers(bundleToJSON(built), key);
+  return deps.referrers.attach({
     repository: image.repository,
     subject: image.digest,
-    artifact: bundle,
+    artifact: Buffer.from(JSON.stringify(bundle)),
     mediaType: MediaType.sigstoreBundleV03,
     annotations: bundleReferrerAnnotations(request.predicateType),
     ...(request.subject === undefined ? {} : { subjectDescriptor: request.subject }),
   });
-  return { digest, bundle };
 };
 
 /**
