@@ -88,6 +88,106 @@ describe('the .att copy of the vulnerability attestation', () => {
     ).toMatchObject({ valid: true });
   });
 
+  describe('is written beside the referrer, not after it', () => {
+    /** A referrer attacher that holds every attach until `release` is called, then fails it or lets it through. */
+    const heldReferrers = (registry: MemoryRegistry) => {
+      const inner = new MemoryReferrers(registry);
+      let release!: (outcome: 'through' | 'fail') => void;
+      const released = new Promise<'through' | 'fail'>((resolve) => (release = resolve));
+      let reached!: () => void;
+      const attaching = new Promise<void>((resolve) => (reached = resolve));
+      const attacher = {
+        attach: async (request: Parameters<MemoryReferrers['attach']>[0]) => {
+          reached();
+          if ((await released) === 'fail') throw new Error('the registry went away');
+          return inner.attach(request);
+        },
+      };
+      return { attacher, attaching, release };
+    };
+
+    /** Optionally holds the `.att` manifest PUT until `attPut.release()`. */
+    const setUp = async (options: { readonly holdAttPut?: boolean } = {}) => {
+      const registry = new MemoryRegistry({ host: HOST });
+      let releaseAtt!: () => void;
+      const attReleased = new Promise<void>((resolve) => (releaseAtt = resolve));
+      let reachedAtt!: () => void;
+      const attReached = new Promise<void>((resolve) => (reachedAtt = resolve));
+      const gated: MemoryRegistry = Object.create(registry) as MemoryRegistry;
+      gated.putManifest = async (...args: Parameters<MemoryRegistry['putManifest']>) => {
+        if (options.holdAttPut === true && args[1].endsWith('.att')) {
+          reachedAtt();
+          await attReleased;
+        }
+        return registry.putManifest(...args);
+      };
+      const image: ImageRef = {
+        registry: HOST,
+        repository: REPOSITORY,
+        digest: await pushImage(registry, REPOSITORY),
+      };
+      const kms = localKms();
+      const signer = new KmsSigner(kms.client, 'alias/tollgate-signing');
+      const held = heldReferrers(registry);
+      const deps: SigningDeps = {
+        signer,
+        publicKey: signer,
+        registry: gated,
+        referrers: held.attacher,
+        backoff: () => Promise.resolve(),
+      };
+      const signing = signImage(deps, image, approvedVerdict(image, '2030-01-01T00:00:00.000Z'), [
+        'vuln-attestation',
+      ]);
+      return { registry, image, held, signing, attPut: { reached: attReached, release: releaseAtt } };
+    };
+
+    /** Polls until the `.att` tag holds a layer, or gives up. */
+    const attWritten = async (registry: MemoryRegistry, digest: Digest): Promise<boolean> => {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        if ((await readAtt(registry, digest))?.envelopes.length === 1) return true;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return false;
+    };
+
+    it('the .att layer lands while the referrer is still being attached, and holds that referrer’s envelope', async () => {
+      const { registry, image, held, signing } = await setUp();
+      await held.attaching;
+      // The referrer is not attached yet, and the copy is already there.
+      expect(await attWritten(registry, image.digest)).toBe(true);
+      held.release('through');
+      await signing;
+      const { bundles } = await readBundleReferrers(registry, REPOSITORY, image.digest);
+      expect(bundles).toHaveLength(1);
+      const bundleEnvelope = (JSON.parse(bundles[0]!.bundle.toString()) as { dsseEnvelope: unknown })
+        .dsseEnvelope;
+      const att = await readAtt(registry, image.digest);
+      expect(JSON.parse(att!.envelopes[0]!)).toEqual(bundleEnvelope);
+    });
+
+    it('a referrer that fails fails the signing only once the copy has finished (no write outlives it)', async () => {
+      const { registry, image, held, signing, attPut } = await setUp({ holdAttPut: true });
+      let settled = false;
+      const outcome = signing.then(
+        () => 'signed',
+        (error: unknown) => error,
+      );
+      void outcome.then(() => (settled = true));
+      await held.attaching;
+      held.release('fail');
+      await attPut.reached;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The referrer has failed, and the copy's write is still under way: the signing has not answered yet.
+      expect(settled).toBe(false);
+      attPut.release();
+      // Not a retryable error: it goes straight out, once the copy has settled.
+      expect(await outcome).toEqual(new Error('the registry went away'));
+      expect((await readAtt(registry, image.digest))?.envelopes).toHaveLength(1);
+      expect((await readBundleReferrers(registry, REPOSITORY, image.digest)).bundles).toHaveLength(0);
+    });
+  });
+
   it('keeps another attester’s layer when signing and when revoking, and removes only ours', async () => {
     // Without the referrers API, so the bundles are listed in (and taken out of) the tag-schema index too.
     const registry = new MemoryRegistry({ referrersApi: false });

@@ -33,6 +33,11 @@ export interface BundleRequest {
    * bundle of ours for the predicate type is current.
    */
   readonly current?: (envelope: { readonly payload?: unknown }) => boolean;
+  /**
+   * Told of each bundle JSON right after it is signed and before it is attached: a copy of its envelope (the
+   * `.att` layer) can then be written while the referrer settles, instead of after it.
+   */
+  readonly onBuilt?: (bundle: Buffer) => void;
 }
 
 /**
@@ -181,11 +186,12 @@ const attach = async (
     type: IN_TOTO_PAYLOAD_TYPE,
   });
   const key = createPublicKey((await deps.publicKey.publicKey()).pem);
-  const bundle = forGoVerifiers(bundleToJSON(built), key);
+  const artifact = Buffer.from(JSON.stringify(forGoVerifiers(bundleToJSON(built), key)));
+  request.onBuilt?.(artifact);
   return deps.referrers.attach({
     repository: image.repository,
     subject: image.digest,
-    artifact: Buffer.from(JSON.stringify(bundle)),
+    artifact,
     mediaType: MediaType.sigstoreBundleV03,
     annotations: bundleReferrerAnnotations(request.predicateType),
     ...(request.subject === undefined ? {} : { subjectDescriptor: request.subject }),

@@ -10,7 +10,8 @@ import type { VulnPredicate } from '../../../core/formats/payload/vuln-predicate
  * The vulnerability attestation, in both places verifiers look for it: the Sigstore bundle referrer (cosign 2.6.3+
  * and v3, Kyverno's ImageValidatingPolicy and `type: SigstoreBundle`, `tollgate verify`) and, with the same DSSE
  * envelope, a layer of the legacy `sha256-<hex>.att` tag (cosign up to 2.6.2, the policy-controller, Kyverno's
- * `type: Cosign`). The recorded reference is the bundle's; the `.att` copy is where the digest says it is. Why both:
+ * `type: Cosign`; when signers race, each place may hold a different one of ours for the same decision). The
+ * recorded reference is the bundle's; the `.att` copy is where the digest says it is. Why both:
  * docs/signature-formats.md, "Where the attestation is written".
  */
 export const signVulnAttestation = async (
@@ -23,16 +24,35 @@ export const signVulnAttestation = async (
   const wanted = request.predicate.metadata.scanFinishedOn;
   const current = (envelope: { readonly payload?: unknown }): boolean =>
     attestsAtLeast(attestedScanFinishedOn(envelope), wanted);
-  const { ref, bundle } = await settleBundleReferrer(deps, image, { ...request, current }, listed);
-  if (deps.legacyAttestationTag !== false) {
-    await signCosignAttestation(deps, image, dsseEnvelopeOf(bundle), request.predicateType, current);
+  if (deps.legacyAttestationTag === false) {
+    return (await settleBundleReferrer(deps, image, { ...request, current }, listed)).ref;
   }
-  return ref;
+  const copy = (bundle: Buffer): Promise<void> =>
+    signCosignAttestation(deps, image, dsseEnvelopeOf(bundle), request.predicateType, current);
+  // The `.att` copy starts as soon as our bundle is signed, beside its referrer's upload and settling: on ECR that
+  // takes the copy's six round trips off the critical path. Should the referrer settle on a concurrent signer's
+  // bundle instead, the two places hold two envelopes of ours for the same decision, both current, and the next
+  // copy finds one of ours and adds none. When no bundle is built (one of ours is current), the copy follows.
+  let copying: Promise<void> | undefined;
+  const settling = settleBundleReferrer(
+    deps,
+    image,
+    { ...request, current, onBuilt: (bundle) => void (copying ??= copy(bundle)) },
+    listed,
+  );
+  const [settled] = await Promise.allSettled([settling]);
+  // Waited for even when the referrer failed, so no write goes on after the invocation has.
+  const copied = await Promise.allSettled([
+    copying ?? (settled.status === 'fulfilled' ? copy(settled.value.bundle) : undefined),
+  ]);
+  if (settled.status === 'rejected') throw settled.reason;
+  if (copied[0].status === 'rejected') throw copied[0].reason;
+  return settled.value.ref;
 };
 
 /**
  * The bundle's DSSE envelope as a standalone DSSE JSON envelope, fields in go-securesystemslib's order (what
- * `cosign attest` stores in a `.att` layer). The bundle was verified before it was settled on, so it has one.
+ * `cosign attest` stores in a `.att` layer). Ours just built, or one verified as ours: either way it has one.
  */
 const dsseEnvelopeOf = (bundle: Buffer): Buffer => {
   const { dsseEnvelope } = JSON.parse(bundle.toString('utf8')) as {
