@@ -64,6 +64,8 @@ describe.each([
       expect(registry['GET referrers']).toBe(3);
       // Bundles and `.att` layers hold a new signature: uploaded without asking first; `{}` is remembered.
       expect(registry['HEAD blob'] ?? 0).toBeLessThanOrEqual(2);
+      // The `.sig` and `.att` guards read with a GET: fetch closes the connection after every HEAD.
+      expect(registry['HEAD manifest'] ?? 0).toBe(0);
       const att = await fetch(`${h.stack.registry.url}/v2/team/calls/manifests/${attestationTag(digest)}`, {
         method: 'HEAD',
         headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },

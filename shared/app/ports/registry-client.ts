@@ -24,7 +24,7 @@ export interface RegistryClient {
     reference: string,
     limits?: ReadLimits,
   ): Promise<FetchedManifest | undefined>;
-  /** The descriptor from a HEAD request, `undefined` for a 404. */
+  /** What the reference names, without its bytes; `undefined` when nothing is there. */
   headManifest(repository: string, reference: string): Promise<Descriptor | undefined>;
   putManifest(
     repository: string,

@@ -69,6 +69,35 @@ describe('OciRegistryClient', () => {
     await expect(registry.getManifest('team/app', 'v1')).rejects.toBeInstanceOf(RegistryIntegrityError);
   });
 
+  describe('headManifest', () => {
+    it('asks with a GET (fetch closes the connection after a HEAD) and describes the bytes it got', async () => {
+      const { registry, calls } = client(
+        () =>
+          new Response(MANIFEST, {
+            headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+          }),
+      );
+      expect(await registry.headManifest('team/app', 'sha256-abc.sig')).toEqual({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: digestOf(MANIFEST),
+        size: Buffer.byteLength(MANIFEST),
+      });
+      expect(calls.map((call) => call.init.method)).toEqual(['GET']);
+    });
+
+    it('answers undefined for a 404, and refuses a digest header the bytes do not hash to', async () => {
+      const missing = client(() => new Response('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', { status: 404 }));
+      expect(await missing.registry.headManifest('team/app', 'v1')).toBeUndefined();
+      // A HEAD would have taken the header at its word.
+      const lying = client(
+        () => new Response(MANIFEST, { headers: { 'docker-content-digest': digestOf('other') } }),
+      );
+      await expect(lying.registry.headManifest('team/app', 'v1')).rejects.toBeInstanceOf(
+        RegistryIntegrityError,
+      );
+    });
+  });
+
   it('rejects a blob whose bytes do not hash to its digest', async () => {
     const { registry } = client(() => new Response('tampered'));
     await expect(registry.getBlob('team/app', digestOf('original'))).rejects.toBeInstanceOf(
