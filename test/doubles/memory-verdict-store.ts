@@ -69,9 +69,25 @@ export class MemoryVerdictStore implements VerdictStore {
     return Promise.resolve({ created: current === undefined || current.status === 'DELETED', record: next });
   }
 
-  public saveVerdict(image: ImageKeyParts, verdict: Verdict, expectedVersion: number): Promise<ImageRecord> {
+  public saveVerdict(
+    image: ImageKeyParts,
+    verdict: Verdict,
+    expectedVersion: number,
+    announcer?: string,
+  ): Promise<ImageRecord> {
     this.verdictSaves.push({ image, verdict, expectedVersion });
-    return this.update(image, expectedVersion, { verdict, status: 'DECIDED', announcementPending: true });
+    // As the adapter does: an earlier decision's announcer is not this one's.
+    return this.update(
+      image,
+      expectedVersion,
+      {
+        verdict,
+        status: 'DECIDED',
+        announcementPending: true,
+        ...(announcer === undefined ? {} : { announcer }),
+      },
+      announcer === undefined ? ['announcer'] : [],
+    );
   }
 
   public saveSignatures(
@@ -86,7 +102,7 @@ export class MemoryVerdictStore implements VerdictStore {
   public markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean> {
     const current = this.records.get(imageKey(image));
     if (current?.verdict?.decidedAt !== decidedAt) return Promise.resolve(false);
-    const { announcementPending: _cleared, ...rest } = current;
+    const { announcementPending: _cleared, announcer: _announcer, ...rest } = current;
     this.put(rest);
     return Promise.resolve(true);
   }
@@ -134,6 +150,7 @@ export class MemoryVerdictStore implements VerdictStore {
     image: ImageKeyParts,
     expectedVersion: number,
     change: Partial<ImageRecord>,
+    remove: readonly (keyof ImageRecord)[] = [],
   ): Promise<ImageRecord> {
     const key = imageKey(image);
     const current = this.records.get(key);
@@ -151,6 +168,7 @@ export class MemoryVerdictStore implements VerdictStore {
       version: expectedVersion + 1,
       updatedAt: new Date().toISOString(),
     };
+    for (const attribute of remove) delete (next as Partial<ImageRecord>)[attribute];
     this.put(next);
     return Promise.resolve(next);
   }

@@ -1,5 +1,6 @@
 import type { Finding } from '../../core/domain/finding';
 import type { ImageRecord } from '../../core/domain/image-record';
+import { takesUpAnnouncement } from '../../core/domain/announcement';
 import { FindingsValidationError, parseScanFindings } from '../../core/findings';
 import type { TollgateDetailType } from '../../core/events/tollgate-detail-types';
 import type { LoadedPolicy } from '../../core/policy';
@@ -110,7 +111,14 @@ export const judgeImage = async (
   const decision = judge(record, await observe(deps, record, options), deps.policy, deps.now(), {
     reattest: options.reattest === true,
   });
-  const outcome = await apply(deps, record, decision, correlationId ?? record.correlationId, options);
+  const outcome = await apply(
+    deps,
+    record,
+    decision,
+    correlationId ?? record.correlationId,
+    options,
+    correlationId,
+  );
   if (record.parent === undefined || outcome.kind === 'deleted' || options.withIndex === false)
     return outcome;
   // A platform image's verdict may complete its index's. Also when unchanged: a retry after losing the
@@ -163,6 +171,8 @@ const apply = async (
   decision: JudgeDecision,
   correlationId: string | undefined,
   options: JudgeOptions,
+  /** The triggering event's own id, when there is one (ImageRecord `announcer`). */
+  announcer: string | undefined,
 ): Promise<JudgeOutcome> => {
   switch (decision.kind) {
     case 'skip':
@@ -176,8 +186,14 @@ const apply = async (
       };
     case 'unchanged': {
       // The verdict stands, but a crash or a lost answer may have come between recording and publishing it:
-      // the retry publishes what the first attempt could not. Otherwise a duplicate changes nothing.
-      if (record.announcementPending !== true || record.status !== 'DECIDED' || options.dryRun === true) {
+      // the retry publishes what the first attempt could not. Otherwise a duplicate changes nothing; nor does
+      // another judge finding the announcement pending while its writer is most likely still publishing it.
+      if (
+        record.announcementPending !== true ||
+        record.status !== 'DECIDED' ||
+        options.dryRun === true ||
+        !takesUpAnnouncement(record, announcer, deps.now())
+      ) {
         return { kind: 'unchanged', verdict: decision.verdict, published: [] };
       }
       const published = await announce(deps, record, decision.verdict, correlationId);
@@ -192,7 +208,7 @@ const apply = async (
       if (options.dryRun === true) {
         return { kind: 'decided', verdict, record, firstVerdict, published: [], dryRun: true };
       }
-      const result = await recordVerdict(deps, record, verdict, correlationId);
+      const result = await recordVerdict(deps, record, verdict, correlationId, announcer);
       if (result.kind === 'same-decision')
         return { kind: 'unchanged', verdict: result.verdict, published: [] };
       return {

@@ -41,10 +41,12 @@ export const recordVerdict = async (
   record: ImageRecord,
   verdict: RecordedVerdict,
   correlationId: string | undefined,
+  /** The id of the event being handled, if any: its redeliveries may complete the announcement (ImageRecord). */
+  announcer?: string,
 ): Promise<RecordVerdictResult> => {
   let saved: ImageRecord;
   try {
-    saved = await deps.store.saveVerdict(record.image, verdict, record.version);
+    saved = await deps.store.saveVerdict(record.image, verdict, record.version, announcer);
   } catch (error) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
     return afterLostWrite(deps, record, verdict, correlationId, error);

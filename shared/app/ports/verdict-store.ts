@@ -31,8 +31,17 @@ export interface VerdictStore {
   get(image: ImageKeyParts): Promise<ImageRecord | undefined>;
   /** Creates a PENDING_SCAN record, or adds the tag to an existing one. Never touches a verdict. */
   recordPush(input: PushRecordInput): Promise<PushRecordResult>;
-  /** @throws ConcurrentUpdateError when the record is no longer at `expectedVersion`. */
-  saveVerdict(image: ImageKeyParts, verdict: Verdict, expectedVersion: number): Promise<ImageRecord>;
+  /**
+   * Records the verdict with its announcement pending, and who is announcing it (`announcer`: the id of the event
+   * being handled, absent when there is none).
+   * @throws ConcurrentUpdateError when the record is no longer at `expectedVersion`.
+   */
+  saveVerdict(
+    image: ImageKeyParts,
+    verdict: Verdict,
+    expectedVersion: number,
+    announcer?: string,
+  ): Promise<ImageRecord>;
   /** @throws ConcurrentUpdateError when the record is no longer at `expectedVersion`. */
   saveSignatures(
     image: ImageKeyParts,
@@ -40,7 +49,7 @@ export interface VerdictStore {
     expectedVersion: number,
   ): Promise<ImageRecord>;
   /**
-   * Clears `announcementPending` once the events of the verdict decided at `decidedAt` are published. Does not
+   * Clears `announcementPending` (and `announcer`) once the events of the verdict decided at `decidedAt` are published. Does not
    * count as a change (the version stays), so it never races a signer's write. False when the record now holds
    * another verdict: its own writer announces that one.
    */

@@ -34,6 +34,12 @@ export interface ImageRecord {
    */
   readonly announcementPending?: boolean;
   /**
+   * With `announcementPending`: the id of the event whose handling recorded the verdict and is announcing it. A
+   * redelivery or retry of that event takes the announcement up again; another event leaves it to that one
+   * until it is overdue (`announcementOverdue`), so two judges of one decision do not announce it twice.
+   */
+  readonly announcer?: string;
+  /**
    * Incremented by every write. Writers pass the version they read; a mismatch means someone
    * else wrote in between, and the write is refused rather than silently overwriting.
    */

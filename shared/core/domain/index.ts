@@ -7,3 +7,4 @@ export * from './glob';
 export * from './image-record';
 export * from './signature-format';
 export * from './origin';
+export * from './announcement';

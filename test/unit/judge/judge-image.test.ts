@@ -1,6 +1,7 @@
 import { ConcurrentUpdateError, type Finding, type ImageRecord } from '../../../shared/core/domain';
 import { judgeImage, type JudgeDeps, type RecordedVerdict } from '../../../shared/app/judge';
 import type { EventPublisher, FindingsRead, FindingsSource } from '../../../shared/app/ports';
+import { ANNOUNCEMENT_GRACE_MS, takesUpAnnouncement } from '../../../shared/core/domain/announcement';
 import { CRITICAL, DIGEST, LATER, LOW, NOW, POLICY, digestOf, imageRef, page, record } from './builders';
 import { MemoryVerdictStore, RecordingPublisher } from '../../doubles';
 
@@ -226,6 +227,60 @@ describe('judgeImage', () => {
     expect(outcome).toMatchObject({ kind: 'decided', published: ['Tollgate Image Verdict'] });
     expect(publisher.published).toHaveLength(1);
     expect((await store.get(KEY))?.announcementPending).toBeUndefined();
+  });
+
+  describe('a pending announcement belongs to its announcer', () => {
+    /** A verdict recorded by event `first`, whose publish failed: the announcement is left pending. */
+    const pendingFromFirst = async () => {
+      const { deps, store, publisher } = setup([record()], {
+        [DIGEST]: found(page({ findings: [CRITICAL] })),
+      });
+      const failing: EventPublisher = { publish: () => Promise.reject(new Error('EventBridge unavailable')) };
+      await expect(judgeImage({ ...deps, publisher: failing }, KEY, 'first')).rejects.toThrow('unavailable');
+      const saved = (await store.get(KEY))!;
+      expect(saved).toMatchObject({ announcementPending: true, announcer: 'first' });
+      return { deps, store, publisher, decidedAt: Date.parse(saved.verdict!.decidedAt) };
+    };
+
+    it('another event, inside the grace, leaves it to the announcer: one decision is announced once', async () => {
+      const { deps, publisher, decidedAt } = await pendingFromFirst();
+      const soon = new Date(decidedAt + ANNOUNCEMENT_GRACE_MS - 1);
+      const other = await judgeImage({ ...deps, now: () => soon }, KEY, 'second');
+      expect(other).toMatchObject({ kind: 'unchanged', published: [] });
+      expect(publisher.published).toHaveLength(0);
+    });
+
+    it('the announcer’s own redelivery takes it up at once, and clears it', async () => {
+      const { deps, store, publisher, decidedAt } = await pendingFromFirst();
+      const soon = new Date(decidedAt + 1);
+      const again = await judgeImage({ ...deps, now: () => soon }, KEY, 'first');
+      expect(again).toMatchObject({ kind: 'unchanged', published: ['Tollgate Image Verdict'] });
+      expect(publisher.published).toHaveLength(1);
+      expect(await store.get(KEY)).not.toHaveProperty('announcer');
+      expect((await store.get(KEY))?.announcementPending).toBeUndefined();
+    });
+
+    it('anyone takes it up once it is overdue (the announcer’s retries failed too)', async () => {
+      const { deps, publisher, decidedAt } = await pendingFromFirst();
+      const late = new Date(decidedAt + ANNOUNCEMENT_GRACE_MS);
+      const other = await judgeImage({ ...deps, now: () => late }, KEY, 'second');
+      expect(other).toMatchObject({ kind: 'unchanged', published: ['Tollgate Image Verdict'] });
+      expect(publisher.published).toHaveLength(1);
+    });
+
+    it('a verdict recorded with no event id (the scan timeout) is anyone’s to announce', () => {
+      const decided = { verdict: { decidedAt: '2026-12-01T00:00:00.000Z' } } as Parameters<
+        typeof takesUpAnnouncement
+      >[0];
+      expect(takesUpAnnouncement(decided, 'second', new Date('2026-12-01T00:00:01.000Z'))).toBe(true);
+      expect(
+        takesUpAnnouncement(
+          { ...decided, announcer: 'first' },
+          'second',
+          new Date('2026-12-01T00:00:01.000Z'),
+        ),
+      ).toBe(false);
+    });
   });
 
   it('leaves the announcement to the judge that wrote the same decision first', async () => {

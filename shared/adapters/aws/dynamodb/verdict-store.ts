@@ -70,13 +70,21 @@ export class DynamoVerdictStore implements VerdictStore {
     throw new ConcurrentUpdateError(`${imageKey(input.image)} kept changing while recording a push`);
   }
 
-  public saveVerdict(image: ImageKeyParts, verdict: Verdict, expectedVersion: number): Promise<ImageRecord> {
-    return this.update(
-      image,
-      expectedVersion,
-      'SET verdict = :verdict, #status = :decided, announcementPending = :pending',
-      { ':verdict': verdict, ':decided': 'DECIDED', ':pending': true },
-    );
+  public saveVerdict(
+    image: ImageKeyParts,
+    verdict: Verdict,
+    expectedVersion: number,
+    announcer?: string,
+  ): Promise<ImageRecord> {
+    const set = 'SET verdict = :verdict, #status = :decided, announcementPending = :pending';
+    const values = { ':verdict': verdict, ':decided': 'DECIDED', ':pending': true };
+    // An announcer left by an earlier decision whose announcement never completed is not this one's.
+    return announcer === undefined
+      ? this.update(image, expectedVersion, set, values, 'announcer')
+      : this.update(image, expectedVersion, `${set}, announcer = :announcer`, {
+          ...values,
+          ':announcer': announcer,
+        });
   }
 
   public async markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean> {
@@ -85,7 +93,7 @@ export class DynamoVerdictStore implements VerdictStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: imageItemKey(image),
-          UpdateExpression: 'REMOVE announcementPending',
+          UpdateExpression: 'REMOVE announcementPending, announcer',
           ConditionExpression: 'verdict.decidedAt = :decidedAt',
           ExpressionAttributeValues: { ':decidedAt': decidedAt },
         }),
@@ -189,13 +197,15 @@ export class DynamoVerdictStore implements VerdictStore {
     expectedVersion: number,
     set: string,
     values: Record<string, unknown>,
+    /** Attributes removed in the same write. */
+    remove?: string,
   ): Promise<ImageRecord> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: imageItemKey(image),
-          UpdateExpression: `${set}, updatedAt = :now, #version = :next`,
+          UpdateExpression: `${set}, updatedAt = :now, #version = :next${remove === undefined ? '' : ` REMOVE ${remove}`}`,
           ConditionExpression: '#version = :expected',
           ExpressionAttributeNames: {
             '#version': 'version',

@@ -129,7 +129,7 @@ describe('DynamoVerdictStore writes', () => {
       TableName: TABLE,
       Key: KEY,
       UpdateExpression:
-        'SET verdict = :verdict, #status = :decided, announcementPending = :pending, updatedAt = :now, #version = :next',
+        'SET verdict = :verdict, #status = :decided, announcementPending = :pending, updatedAt = :now, #version = :next REMOVE announcer',
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
       ExpressionAttributeValues: expect.objectContaining({
@@ -142,13 +142,27 @@ describe('DynamoVerdictStore writes', () => {
     });
   });
 
+  it('saveVerdict records who announces it, in the same write', async () => {
+    const verdict = errorVerdict(IMAGE, 'NOT_SCANNED', 'nothing scans it', '2026-11-16T01:54:35Z');
+    ddb.on(UpdateCommand).resolves({ Attributes: { ...KEY, ...pending({ status: 'DECIDED', verdict }) } });
+    await store().saveVerdict(IMAGE, verdict, 1, 'event-1');
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      UpdateExpression:
+        'SET verdict = :verdict, #status = :decided, announcementPending = :pending, announcer = :announcer, updatedAt = :now, #version = :next',
+      ExpressionAttributeValues: expect.objectContaining({ ':announcer': 'event-1' }) as Record<
+        string,
+        unknown
+      >,
+    });
+  });
+
   it('markAnnounced clears the pending flag only while the record holds that verdict', async () => {
     ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     await expect(store().markAnnounced(IMAGE, '2026-11-16T01:54:35Z')).resolves.toBe(true);
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TABLE,
       Key: KEY,
-      UpdateExpression: 'REMOVE announcementPending',
+      UpdateExpression: 'REMOVE announcementPending, announcer',
       ConditionExpression: 'verdict.decidedAt = :decidedAt',
       ExpressionAttributeValues: { ':decidedAt': '2026-11-16T01:54:35Z' },
     });
