@@ -296,6 +296,8 @@ const byStage = (
             durationMs: sum.durationMs + one.durationMs,
             billedMs: sum.billedMs + one.billedMs,
             memoryMb: Math.max(sum.memoryMb, one.memoryMb),
+            coldInvocations: sum.coldInvocations + one.coldInvocations,
+            coldCpuMs: sum.coldCpuMs + one.coldCpuMs,
           };
   }
   return out;

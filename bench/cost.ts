@@ -13,6 +13,15 @@ export interface CpuPerImage {
   /** Wall time of the handlers per image, by stage: what the duration bill counts. */
   readonly wallMsByFunction: Readonly<Record<string, number>>;
   readonly invocationsPerImage: Readonly<Record<string, number>>;
+  /**
+   * Warm CPU: each function's CPU per warm invocation times its invocations per image, so an environment that
+   * happened to start inside the window (its first invocation also loads the handler and its adapters) does not
+   * move the figure. Cold starts are counted in `coldStarts`, and their cost is cold init's (bench/cold-init.ts).
+   */
+  readonly warmTotalMs: number;
+  readonly warmByFunction: Readonly<Record<string, number>>;
+  /** Environments that started inside the window, by function. */
+  readonly coldStarts: Readonly<Record<string, number>>;
   readonly images: number;
 }
 
@@ -47,6 +56,13 @@ export const costPerImage = (
       entries.reduce((sum, [, one]) => sum + (one.memoryMb / 1024) * (pick(one) / images / 1000), 0) * 1000,
       3,
     );
+  const warm = (one: FunctionUsage): number => {
+    const invocations = one.invocations - one.coldInvocations;
+    // Every invocation was a cold start: there is no warm figure, and the cold one stands in for it.
+    const perInvocation =
+      invocations === 0 ? one.cpuMs / one.invocations : (one.cpuMs - one.coldCpuMs) / invocations;
+    return perInvocation * one.invocations;
+  };
   return {
     cpu: {
       totalMs: perImage(
@@ -56,6 +72,12 @@ export const costPerImage = (
       byFunction: map((one) => one.cpuMs),
       wallMsByFunction: map((one) => one.durationMs),
       invocationsPerImage: map((one) => one.invocations),
+      warmTotalMs: perImage(
+        entries.reduce((sum, [, one]) => sum + warm(one), 0),
+        images,
+      ),
+      warmByFunction: map(warm),
+      coldStarts: Object.fromEntries(entries.map(([name, one]) => [name, one.coldInvocations])),
       images,
     },
     gbSecondsPer1000Images: {

@@ -46,6 +46,8 @@ export interface InvocationUsage {
   readonly cpuMicros: number;
   /** Wall time of the handler (Lambda bills this, not the CPU time), in milliseconds. */
   readonly durationMs: number;
+  /** The environment's first invocation: it also loaded the handler and, lazily, its adapters. */
+  readonly cold: boolean;
   readonly calls?: readonly TracedCall[];
 }
 

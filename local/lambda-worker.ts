@@ -145,7 +145,11 @@ const invoke = async (request: InvocationRequest): Promise<InvocationResponse> =
  * (process.threadCpuUsage, since process.cpuUsage would count every thread of the process) and wall time.
  * Both include loading the handler on a cold start, as Lambda bills the init of an on-demand environment.
  */
+let invoked = false;
+
 const measured = async (request: InvocationRequest): Promise<InvocationResponse> => {
+  const cold = !invoked;
+  invoked = true;
   recording = request.traceCalls === true ? [] : undefined;
   const cpu = process.threadCpuUsage();
   const started = performance.now();
@@ -154,6 +158,7 @@ const measured = async (request: InvocationRequest): Promise<InvocationResponse>
   const usage: InvocationUsage = {
     cpuMicros: spent.user + spent.system,
     durationMs: performance.now() - started,
+    cold,
     ...(recording === undefined ? {} : { calls: recording }),
   };
   recording = undefined;

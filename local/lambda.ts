@@ -128,6 +128,9 @@ export interface FunctionUsage {
   readonly billedMs: number;
   /** The function's MemorySize in the template. */
   readonly memoryMb: number;
+  /** Of `invocations`, the first ones of an environment (cold starts), and their CPU time. */
+  readonly coldInvocations: number;
+  readonly coldCpuMs: number;
 }
 
 /** Receives the HTTP calls of each traced invocation (see LocalLambdaRuntime.traceCalls). */
@@ -146,6 +149,8 @@ class UsageMeter {
       durationMs: (sum?.durationMs ?? 0) + usage.durationMs,
       billedMs: (sum?.billedMs ?? 0) + Math.max(1, Math.ceil(usage.durationMs)),
       memoryMb: fn.memorySize,
+      coldInvocations: (sum?.coldInvocations ?? 0) + (usage.cold ? 1 : 0),
+      coldCpuMs: (sum?.coldCpuMs ?? 0) + (usage.cold ? usage.cpuMicros / 1000 : 0),
     });
     if (usage.calls !== undefined) this.tracing?.(fn.functionName, usage.calls);
   }

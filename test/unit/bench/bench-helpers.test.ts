@@ -3,6 +3,8 @@ import { formatReport } from '../../../bench/report';
 import { percentile } from '../../../bench/stats';
 import { criticalPath, longestChain, type TimedCall } from '../../../bench/critical-path';
 import { againstMinimum, ECR_PATH_MINIMUM_TOTAL } from '../../../bench/minimum';
+import { costPerImage } from '../../../bench/cost';
+import type { FunctionUsage } from '../../../local/lambda';
 
 describe('routeKind', () => {
   it.each([
@@ -110,5 +112,33 @@ describe('againstMinimum', () => {
       above: -2,
     });
     expect(ECR_PATH_MINIMUM_TOTAL).toBe(19);
+  });
+});
+
+describe('costPerImage', () => {
+  const usage = (over: Partial<FunctionUsage>): FunctionUsage => ({
+    invocations: 10,
+    cpuMs: 100,
+    durationMs: 200,
+    billedMs: 210,
+    memoryMb: 512,
+    coldInvocations: 0,
+    coldCpuMs: 0,
+    ...over,
+  });
+
+  it('takes a cold start that fell inside the window out of the warm figure, and counts it', () => {
+    // 10 invocations for 5 images; one of them a cold start costing 82 ms, the 9 warm ones 2 ms each.
+    const { cpu } = costPerImage({ sign: usage({ cpuMs: 100, coldInvocations: 1, coldCpuMs: 82 }) }, 5);
+    expect(cpu.totalMs).toBe(20);
+    expect(cpu.warmByFunction).toEqual({ sign: 4 });
+    expect(cpu.warmTotalMs).toBe(4);
+    expect(cpu.coldStarts).toEqual({ sign: 1 });
+  });
+
+  it('is the plain figure when no environment started', () => {
+    const { cpu } = costPerImage({ 'on-push': usage({}), 'on-scan': usage({ cpuMs: 50 }) }, 10);
+    expect(cpu.warmTotalMs).toBe(cpu.totalMs);
+    expect(cpu.warmTotalMs).toBe(15);
   });
 });
