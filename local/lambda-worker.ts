@@ -140,13 +140,14 @@ const invoke = async (request: InvocationRequest): Promise<InvocationResponse> =
   }
 };
 
+/** Whether this environment has been invoked before: its first invocation is its cold start. */
+let invoked = false;
+
 /**
  * Runs one invocation and measures what it cost this execution environment: the thread's CPU time
  * (process.threadCpuUsage, since process.cpuUsage would count every thread of the process) and wall time.
  * Both include loading the handler on a cold start, as Lambda bills the init of an on-demand environment.
  */
-let invoked = false;
-
 const measured = async (request: InvocationRequest): Promise<InvocationResponse> => {
   const cold = !invoked;
   invoked = true;

@@ -49,9 +49,9 @@ export interface VerdictStore {
     expectedVersion: number,
   ): Promise<ImageRecord>;
   /**
-   * Clears `announcementPending` (and `announcer`) once the events of the verdict decided at `decidedAt` are published. Does not
-   * count as a change (the version stays), so it never races a signer's write. False when the record now holds
-   * another verdict: its own writer announces that one.
+   * Clears `announcementPending` (and `announcer`) once the events of the verdict decided at `decidedAt` are
+   * published. Does not count as a change (the version stays), so it never races a signer's write. False when the
+   * record now holds another verdict: its own writer announces that one.
    */
   markAnnounced(image: ImageKeyParts, decidedAt: string): Promise<boolean>;
   /**

@@ -36,7 +36,7 @@ export interface ImageRecord {
   /**
    * With `announcementPending`: the id of the event whose handling recorded the verdict and is announcing it. A
    * redelivery or retry of that event takes the announcement up again; another event leaves it to that one
-   * until it is overdue (`announcementOverdue`), so two judges of one decision do not announce it twice.
+   * until it is overdue (`takesUpAnnouncement`), so two judges of one decision do not announce it twice.
    */
   readonly announcer?: string;
   /**

@@ -1,6 +1,6 @@
 import type { ImageRef, SignatureRef } from '../../../core/domain';
 import type { SigningDeps } from '../deps';
-import { settleBundleReferrer, type BundleRequest } from './bundle-referrer';
+import { settleBundleReferrer, type BundleRequest, type SettledBundle } from './bundle-referrer';
 import type { StoredBundles } from '../../verify/read-signatures';
 import { signCosignAttestation } from './cosign-attestation';
 import { attestedScanFinishedOn, attestsAtLeast } from '../../../core/formats/payload/attested-scan';
@@ -40,14 +40,16 @@ export const signVulnAttestation = async (
     { ...request, current, onBuilt: (bundle) => void (copying ??= copy(bundle)) },
     listed,
   );
-  const [settled] = await Promise.allSettled([settling]);
-  // Waited for even when the referrer failed, so no write goes on after the invocation has.
-  const copied = await Promise.allSettled([
-    copying ?? (settled.status === 'fulfilled' ? copy(settled.value.bundle) : undefined),
-  ]);
-  if (settled.status === 'rejected') throw settled.reason;
-  if (copied[0].status === 'rejected') throw copied[0].reason;
-  return settled.value.ref;
+  let settled: SettledBundle;
+  try {
+    settled = await settling;
+  } catch (error) {
+    // The copy is waited for even so, so no write goes on after the invocation has failed.
+    await copying?.catch(() => undefined);
+    throw error;
+  }
+  await (copying ?? copy(settled.bundle));
+  return settled.ref;
 };
 
 /**
