@@ -40,7 +40,9 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
     events,
   };
   const faults = new FaultInjector(options.faults ?? {}, random, (ms) => background.sleep(ms));
-  const state = new EcrState(options.stateDir);
+  const state = new EcrState(options.stateDir, (error) =>
+    log(`could not save the ECR state: ${(error as Error).message}`),
+  );
   const registry = new RegistryView(options.registry, state);
   const scanner = new SimulatedScanner(context, registry, {
     stateDir: options.stateDir,
@@ -144,6 +146,8 @@ export const startAwsStandIn = async (options: AwsStandInOptions): Promise<AwsSt
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      state.flush();
+      scanner.flush();
     },
   };
 };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { RepositoryMutability } from '../../../shared/app/push/immutability';
-import { readState, writeState } from '../state-file';
+import { DeferredStateFile, readState } from '../state-file';
 
 export interface RepositorySettings extends RepositoryMutability {
   /** ISO 8601; when the stand-in first saw or made the repository. */
@@ -23,12 +23,18 @@ interface EcrStateFile {
  * pushed again. Clients that talk to the registry directly still see it.
  */
 export class EcrState {
-  readonly #path: string;
+  readonly #file: DeferredStateFile;
   #state: EcrStateFile;
 
-  public constructor(stateDir: string) {
-    this.#path = join(stateDir, 'ecr', 'state.json');
-    this.#state = readState<EcrStateFile>(this.#path, { repositories: {}, untagged: {}, pushed: {} });
+  public constructor(stateDir: string, onWriteError: (error: unknown) => void) {
+    const path = join(stateDir, 'ecr', 'state.json');
+    this.#state = readState<EcrStateFile>(path, { repositories: {}, untagged: {}, pushed: {} });
+    this.#file = new DeferredStateFile(path, onWriteError);
+  }
+
+  /** Writes pending changes now (the stand-in's stop). */
+  public flush(): void {
+    this.#file.flush();
   }
 
   public settings(repository: string): RepositorySettings | undefined {
@@ -95,7 +101,7 @@ export class EcrState {
   }
 
   private save(state: EcrStateFile): void {
-    writeState(this.#path, state);
     this.#state = state;
+    this.#file.changed(() => this.#state);
   }
 }

@@ -40,6 +40,8 @@ export class PushObserver {
 
   public async pushed(push: ObservedPush): Promise<void> {
     const { repository, digest, tag } = push;
+    // Before the repeat check: a tag moved back to a digest it named before is a repeat, and still a move.
+    if (tag !== undefined) this.deps.registry.tagPushed(repository, tag, digest);
     const seenKey = `${repository}@${digest}:${tag ?? ''}`;
     if (this.#seen.has(seenKey)) return;
     this.#seen.add(seenKey);
@@ -104,6 +106,7 @@ export class PushObserver {
   }
 
   private forget(repository: string, digest: string): void {
+    this.deps.registry.digestDeleted(repository, digest);
     this.deps.state.forgetDigest(repository, digest);
     for (const key of this.#seen) if (key.startsWith(`${repository}@${digest}:`)) this.#seen.delete(key);
   }

@@ -9,6 +9,7 @@ import {
   type RegistryCredentials,
 } from '../../../shared/adapters/oci';
 import type { EcrState } from './ecr-state';
+import { TagCache } from './tag-cache';
 
 export interface RegistryConnection {
   /** e.g. `http://127.0.0.1:5000`: the real OCI registry the ECR APIs are answered from. */
@@ -37,6 +38,7 @@ export class RegistryView {
   /** `host:port` of `publicUrl`, as in image references and ECR's repositoryUri. */
   public readonly host: string;
   public readonly client: OciRegistryClient;
+  readonly #tags = new TagCache();
 
   public constructor(
     private readonly connection: RegistryConnection,
@@ -72,11 +74,15 @@ export class RegistryView {
     return names;
   }
 
-  /** Visible tag → digest, one HEAD per tag. */
+  /** Visible tag → digest: the tag listing, and a manifest read for each tag the cache does not hold. */
   public async tags(repository: string): Promise<Map<string, Digest>> {
     const tags = await this.client.listTags(repository);
+    this.#tags.keepOnly(repository, tags);
     const resolved = await Promise.all(
-      tags.map(async (tag) => [tag, (await this.client.headManifest(repository, tag))?.digest] as const),
+      tags.map(
+        async (tag) =>
+          [tag, this.#tags.get(repository, tag) ?? (await this.readTag(repository, tag))] as const,
+      ),
     );
     const visible = new Map<string, Digest>();
     for (const [tag, digest] of resolved) {
@@ -91,8 +97,24 @@ export class RegistryView {
   }
 
   public async resolveTag(repository: string, tag: string): Promise<Digest | undefined> {
-    const digest = (await this.client.headManifest(repository, tag))?.digest;
+    const digest = await this.readTag(repository, tag);
     return digest === undefined || this.state.isHidden(repository, tag, digest) ? undefined : digest;
+  }
+
+  /** A push of `tag` (a notification, or the watcher's poll): what the tag points to from now on. */
+  public tagPushed(repository: string, tag: string, digest: Digest): void {
+    this.#tags.set(repository, tag, digest);
+  }
+
+  /** The manifest was deleted, and with it the tags that named it. */
+  public digestDeleted(repository: string, digest: string): void {
+    this.#tags.forgetDigest(repository, digest);
+  }
+
+  private async readTag(repository: string, tag: string): Promise<Digest | undefined> {
+    const digest = (await this.client.headManifest(repository, tag))?.digest;
+    if (digest !== undefined) this.#tags.set(repository, tag, digest);
+    return digest;
   }
 
   public async manifest(repository: string, digest: string): Promise<StoredManifest | undefined> {

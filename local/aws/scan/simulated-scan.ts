@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Digest } from '../../../shared/core/domain';
 import type { StandInContext } from '../context';
 import type { RegistryView } from '../ecr/registry';
-import { readState, writeState } from '../state-file';
+import { DeferredStateFile, readState } from '../state-file';
 import { simulatedFindings, type FindingsOrigin, type SimulatedFinding } from './findings-source';
 import { severityCounts } from './render-findings';
 import { ecrImageScanEvent, inspector2ScanEvent } from './scan-events';
@@ -56,7 +56,7 @@ const NOTE =
  * announces itself on the default bus as ECR or Inspector would.
  */
 export class SimulatedScanner {
-  readonly #path: string;
+  readonly #file: DeferredStateFile;
   readonly #scans: Map<string, ScanRecord>;
   /** ECR allows one scan per image per 24 hours; here, one per stand-in lifetime. */
   readonly #startedNow = new Set<string>();
@@ -67,9 +67,17 @@ export class SimulatedScanner {
     private readonly registry: RegistryView,
     private readonly options: SimulatedScannerOptions,
   ) {
-    this.#path = join(options.stateDir, 'ecr', 'scans.json');
-    const saved = readState<ScansFile>(this.#path, { simulated: true, note: NOTE, scans: [] });
+    const path = join(options.stateDir, 'ecr', 'scans.json');
+    const saved = readState<ScansFile>(path, { simulated: true, note: NOTE, scans: [] });
     this.#scans = new Map(saved.scans.map((scan) => [key(scan.repository, scan.digest), scan]));
+    this.#file = new DeferredStateFile(path, (error) =>
+      context.log(`could not save the simulated scans to ${path}: ${(error as Error).message}`),
+    );
+  }
+
+  /** Writes pending changes now (the stand-in's stop). */
+  public flush(): void {
+    this.#file.flush();
   }
 
   public get(repository: string, digest: string): ScanRecord | undefined {
@@ -158,11 +166,7 @@ export class SimulatedScanner {
 
   private save(record: ScanRecord): void {
     this.#scans.set(key(record.repository, record.digest), record);
-    writeState(this.#path, {
-      simulated: true,
-      note: NOTE,
-      scans: [...this.#scans.values()],
-    } satisfies ScansFile);
+    this.#file.changed((): ScansFile => ({ simulated: true, note: NOTE, scans: [...this.#scans.values()] }));
   }
 }
 

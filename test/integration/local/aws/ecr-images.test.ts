@@ -301,6 +301,44 @@ describe('the AWS stand-in: ECR over a real registry', () => {
     expect(deletes.map((e) => e.event.detail['image-tag'])).toEqual([undefined, 'v9']);
   });
 
+  it('follows a tag that moved, and reads only the tags it does not know yet', async () => {
+    const repository = 'team/moving';
+    const tagsOf = async (digest: string): Promise<string[]> => {
+      const described = await fixture.ecr.send(
+        new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageDigest: digest }] }),
+      );
+      return [...(described.imageDetails?.[0]?.imageTags ?? [])].sort();
+    };
+    const first = await pushImage(fixture.oci, repository, { tag: 'v1' });
+    await pushImage(fixture.oci, repository, { tag: 'v2' });
+    await waitFor(() => eventsOf(fixture.standIn, 'ECR Image Action', first.digest)[0], 'the first push');
+    expect(await tagsOf(first.digest)).toEqual(['v1']);
+
+    // The stand-in reads the registry through this process's fetch: count its manifest reads by tag.
+    const reads: string[] = [];
+    const original = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const read = (init?.method ?? 'GET') === 'GET';
+      if (read && /\/manifests\/(?!sha256:)[^/]+$/.test(new URL(url).pathname)) reads.push(url);
+      return original(input, init);
+    };
+    try {
+      expect(await tagsOf(first.digest)).toEqual(['v1']);
+      // Both tags were read or pushed before: the listing is read again, no tag is.
+      expect(reads).toEqual([]);
+
+      // v1 moves to a new image; once the registry has notified the push, v1 is that image's.
+      const second = await pushImage(fixture.oci, repository, { tag: 'v1' });
+      await waitFor(() => eventsOf(fixture.standIn, 'ECR Image Action', second.digest)[0], 'the move');
+      expect(await tagsOf(second.digest)).toEqual(['v1']);
+      expect(await tagsOf(first.digest)).toEqual([]);
+      expect(reads).toEqual([]);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+
   it('gives an authorization token for the registry and its URL as proxyEndpoint', async () => {
     const before = Date.now();
     const { authorizationData } = await fixture.ecr.send(new GetAuthorizationTokenCommand({}));

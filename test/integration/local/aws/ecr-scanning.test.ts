@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -75,9 +75,13 @@ describe('the AWS stand-in: simulated basic scanning', () => {
     });
     expect(parseImageScanEvent(event)).toMatchObject({ status: 'COMPLETE' });
     expect(fixture.logs.some((line) => line.includes('SIMULATED'))).toBe(true);
-    const state = JSON.parse(readFileSync(join(fixture.stateDir, 'aws', 'ecr', 'scans.json'), 'utf8')) as {
-      simulated: boolean;
-    };
+    // Written behind the change (STATE_WRITE_DELAY_MS), so read once it is there.
+    const scans = join(fixture.stateDir, 'aws', 'ecr', 'scans.json');
+    const state = await waitFor(
+      () =>
+        existsSync(scans) ? (JSON.parse(readFileSync(scans, 'utf8')) as { simulated: boolean }) : undefined,
+      'the scans file',
+    );
     expect(state.simulated).toBe(true);
     const described = await fixture.ecr.send(
       new DescribeImagesCommand({
