@@ -1,7 +1,7 @@
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchScratchDir } from './scratch-dir';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -92,7 +92,7 @@ export const startBenchStack = async (options: {
   const { pushSampleImage } = require('../local/sample-images') as SamplesModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
 
-  const stateDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  const stateDir = mkdtempSync(join(benchScratchDir(), 'tollgate-bench-'));
   const stops: (() => Promise<void>)[] = [
     () => Promise.resolve(rmSync(stateDir, { recursive: true, force: true })),
   ];

@@ -1,4 +1,5 @@
 import { cpus, platform, release, totalmem } from 'node:os';
+import { benchScratchDir } from './scratch-dir';
 
 /** The machine a run measured, so that runs on different machines are not compared as if alike. */
 export interface MachineInfo {
@@ -8,6 +9,8 @@ export interface MachineInfo {
   readonly node: string;
   readonly os: string;
   readonly date: string;
+  /** Where the stack's state and the registry's storage were (`bench/scratch-dir.ts`). */
+  readonly scratchDir: string;
 }
 
 export const describeMachine = (now: Date = new Date()): MachineInfo => ({
@@ -17,4 +20,5 @@ export const describeMachine = (now: Date = new Date()): MachineInfo => ({
   node: process.version,
   os: `${platform()} ${release()}`,
   date: now.toISOString(),
+  scratchDir: benchScratchDir(),
 });

@@ -15,7 +15,7 @@
  * sweep with that budget, to say how far one default run gets. Run in a fresh child process (bench/child.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchScratchDir } from './scratch-dir';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
@@ -106,7 +106,7 @@ export const benchReconcile = async (options: ReconcileBenchOptions): Promise<Re
   const { MediaType, manifestBytes, sha256Digest } = require('../shared/adapters/oci') as typeof OciModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
 
-  const stateDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-reconcile-'));
+  const stateDir = mkdtempSync(join(benchScratchDir(), 'tollgate-bench-reconcile-'));
   // Off for the warm-up image, on for every seeded push: AWS's own events (ECR, Inspector) are lost.
   let dropping = false;
   const sweepLines: Record<string, unknown>[] = [];

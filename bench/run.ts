@@ -129,7 +129,9 @@ const main = async (argv: readonly string[]): Promise<void> => {
   }
   const scanDelayMs = option(argv, 'scan-delay-ms', 0);
   const machine = describeMachine();
-  log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}`);
+  log(
+    `machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, stack state in ${machine.scratchDir}`,
+  );
 
   let results: BenchResults = { machine };
   if (only.has('cold-init')) {

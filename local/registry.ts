@@ -82,6 +82,18 @@ const registryConfig = (options: RegistryOptions, port: number): string => {
   return `${lines.join('\n')}\n`;
 };
 
+/**
+ * Go runtime settings for the registry, unless the environment sets its own. Distribution allocates freely per
+ * request and its live heap is a few MB, so at Go's default (GOGC=100) it collects every few requests: measured
+ * here, GC was about half the registry's CPU (a manifest GET 2.5 ms of CPU, 1.35 ms at GOGC=400), and the
+ * registry was the local stack's busiest process. GOMEMLIMIT keeps the trade bounded: near it, Go collects as
+ * often as it must.
+ */
+export const registryGoRuntime = (env: NodeJS.ProcessEnv): Record<string, string> => ({
+  ...(env.GOGC === undefined ? { GOGC: '400' } : {}),
+  ...(env.GOMEMLIMIT === undefined ? { GOMEMLIMIT: '256MiB' } : {}),
+});
+
 export const registryBinaryAvailable = (): boolean =>
   spawnSync(REGISTRY_BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -109,7 +121,10 @@ export const startRegistry = async (options: RegistryOptions): Promise<RunningRe
   const configPath = join(options.stateDir, 'registry.yml');
   writeFileSync(configPath, registryConfig(options, port));
 
-  const child = spawn(REGISTRY_BINARY, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(REGISTRY_BINARY, ['serve', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...registryGoRuntime(process.env), ...process.env },
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import { benchScratchDir } from '../../../bench/scratch-dir';
 import { routeKind } from '../../../local/registry-front';
 import { formatReport } from '../../../bench/report';
 import { percentile } from '../../../bench/stats';
@@ -42,7 +44,15 @@ describe('percentile', () => {
 });
 
 describe('formatReport', () => {
-  const machine = { cores: 2, cpuModel: 'test', memoryGb: 4, node: 'v24', os: 'linux', date: '2026-11-29' };
+  const machine = {
+    cores: 2,
+    cpuModel: 'test',
+    memoryGb: 4,
+    node: 'v24',
+    os: 'linux',
+    date: '2026-11-29',
+    scratchDir: '/dev/shm',
+  };
 
   it('marks a figure over its target as missed and one within it as met', () => {
     const report = formatReport({
@@ -140,5 +150,13 @@ describe('costPerImage', () => {
     const { cpu } = costPerImage({ 'on-push': usage({}), 'on-scan': usage({ cpuMs: 50 }) }, 10);
     expect(cpu.warmTotalMs).toBe(cpu.totalMs);
     expect(cpu.warmTotalMs).toBe(15);
+  });
+});
+
+describe('benchScratchDir', () => {
+  it('takes TOLLGATE_BENCH_TMPDIR when set, and else a folder it can write to', () => {
+    expect(benchScratchDir({ TOLLGATE_BENCH_TMPDIR: '/var/tmp/bench' })).toBe('/var/tmp/bench');
+    const chosen = benchScratchDir({});
+    expect(() => accessSync(chosen, constants.W_OK)).not.toThrow();
   });
 });
