@@ -14,6 +14,7 @@ import type { FunctionUsage } from '../local/lambda';
 import type { LocalTable } from '../local/template';
 import type { RoundTripKind, TimedCall } from './critical-path';
 import { countDynaliteCalls, type DynamoCallCounter } from './dynamo-counter';
+import { sampleStackCpu, type StackCpuSample } from './stack-cpu';
 import type * as SampleImagesModule from '../local/sample-images';
 import type * as LocalStackModule from '../local/stack';
 
@@ -51,6 +52,8 @@ export interface BenchStack {
   calls(): { readonly aws: CallCounts; readonly dynamodb: CallCounts; readonly registry: CallCounts };
   /** Resets the call counts and the functions' CPU usage. */
   resetCalls(): void;
+  /** CPU of this process and of the registry's, now (bench/stack-cpu.ts). */
+  stackCpu(): StackCpuSample;
   /** CPU and wall time of the functions since the last reset, by pipeline stage (local/lambda.ts FunctionUsage). */
   cpuUsage(): Readonly<Record<string, FunctionUsage>>;
   /**
@@ -236,6 +239,7 @@ export const startBenchStack = async (options: {
         dynamo.reset();
         stack.runtime.resetCpuUsage();
       },
+      stackCpu: () => sampleStackCpu(stack.registryPid),
       cpuUsage: () => byStage(stack.runtime.cpuUsage(), (name) => stack.stageOf(name) ?? name),
       traceCalls: (listener) =>
         stack.runtime.traceCalls(

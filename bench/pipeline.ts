@@ -5,6 +5,7 @@
  * router. Everything in between runs as deployed code: the registry's notification, ECR's Image Action
  * event, the simulated scan (immediate unless `scanDelayMs`), on-push, on-scan, sign, PutEvents.
  */
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startBenchStack, type BenchStack } from './bench-stack';
 import { costPerImage, type CpuPerImage, type GbSeconds } from './cost';
@@ -12,6 +13,7 @@ import { tracedCriticalPath } from './pipeline-trace';
 import type { CriticalPath } from './critical-path';
 import type { CallCounts } from '../local/registry-front';
 import { percentile, round } from './stats';
+import { stackCpuPerImage, type StackCpuPerImage } from './stack-cpu';
 
 export interface PipelineOptions {
   readonly scanDelayMs: number;
@@ -39,6 +41,8 @@ export interface PipelineResult {
   readonly concurrency: number;
   /** Images without an APPROVED verdict carrying signatures in time: a correctness failure, not a slow one. */
   readonly failures: number;
+  /** CPU of the whole stack per approved image over the sequential images, and the throughput it allows. */
+  readonly stackCpuPerImage: StackCpuPerImage;
   /** Thread CPU of Tollgate's functions per approved image, over the sequential images (bench/cost.ts). */
   readonly cpuPerImage: CpuPerImage;
   readonly gbSecondsPer1000Images: GbSeconds;
@@ -120,6 +124,7 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
     await stack.idle();
     stack.resetCalls();
     const warmUpEndedUs = Number(process.hrtime.bigint() / 1000n);
+    const stackCpuBefore = stack.stackCpu();
 
     const judged: Judged[] = [];
     for (let i = 0; i < options.sequential; i += 1) {
@@ -132,6 +137,13 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
     const counted = stack.calls();
     const sequentialEndedUs = Number(process.hrtime.bigint() / 1000n);
     const cost = costPerImage(stack.cpuUsage(), options.sequential);
+    const stackCpu = stackCpuPerImage(
+      stackCpuBefore,
+      stack.stackCpu(),
+      options.sequential,
+      cost.cpu.totalMs,
+      cpus().length,
+    );
 
     // After the counts, so that neither the traced image nor the timed round trips are counted.
     const critical = await tracedCriticalPath(
@@ -193,6 +205,7 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
       concurrentImages: options.concurrent,
       concurrency: options.concurrency,
       failures,
+      stackCpuPerImage: stackCpu,
       cpuPerImage: cost.cpu,
       gbSecondsPer1000Images: cost.gbSecondsPer1000Images,
       criticalPath: critical,

@@ -100,6 +100,19 @@ export const formatReport = (results: BenchResults): string => {
         '',
       ]),
       row([
+        'CPU of the whole stack per approved image',
+        `${push.stackCpuPerImage.totalMs} ms: registry ${push.stackCpuPerImage.registryMs ?? '(not measured)'}, ` +
+          `stand-in + front + dynalite + pusher ${push.stackCpuPerImage.standInFrontDynamoMs}, functions ${push.stackCpuPerImage.functionsMs}`,
+        'reported',
+        '',
+      ]),
+      row([
+        `throughput that CPU allows on ${push.stackCpuPerImage.cores} cores`,
+        `${push.stackCpuPerImage.imagesPerSecondBound} images/s`,
+        'reported',
+        '',
+      ]),
+      row([
         'GB-seconds per 1,000 images',
         `${gbs.billed} billed (wall time), ≥ ${gbs.cpuLowerBound} (CPU time)`,
         'reported',

@@ -27,6 +27,8 @@ export interface RunningRegistry {
   /** `127.0.0.1:PORT`, the host part of image references. */
   readonly host: string;
   readonly url: string;
+  /** The registry's process id, for the bench's CPU accounting. */
+  readonly pid: number | undefined;
   readonly stop: () => Promise<void>;
 }
 
@@ -140,7 +142,7 @@ export const startRegistry = async (options: RegistryOptions): Promise<RunningRe
       { cause: error },
     );
   }
-  return { host: `127.0.0.1:${port}`, url, stop: () => stopChild(child) };
+  return { host: `127.0.0.1:${port}`, url, pid: child.pid, stop: () => stopChild(child) };
 };
 
 const waitForRegistry = async (url: string, child: ChildProcess, authenticated: boolean): Promise<void> => {

@@ -168,6 +168,8 @@ export interface LocalStack {
   readonly publicKeyPem: () => Promise<string>;
   /** For `--registry`: poll now instead of waiting for the next interval. No-op for the managed registry. */
   readonly pollRegistry: () => Promise<void>;
+  /** The process id of the registry this stack started; `undefined` with `--registry URL`. */
+  readonly registryPid: number | undefined;
   /** Stops everything this stack started: the registry process, workers, servers. Safe to call twice. */
   readonly stop: () => Promise<void>;
 }
@@ -357,6 +359,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     for (const deliver of early.splice(0)) deliver();
 
     let watcher: RegistryWatcher | undefined;
+    let registryPid: number | undefined;
     if (external === undefined) {
       const managed = await startRegistry({
         stateDir: join(stateDir, 'registry'),
@@ -364,6 +367,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         notificationsUrl: standIn.notificationsUrl,
       });
       stops.push(managed.stop);
+      registryPid = managed.pid;
     } else {
       watcher = await watchRegistry({
         registry: external,
@@ -405,6 +409,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       stateDir,
       environment,
       registry,
+      registryPid,
       registryFront,
       sweep,
       standIn,

@@ -68,6 +68,7 @@ export const startTestRegistry = async (
     host: front?.host ?? registry.host,
     url: front?.url ?? registry.url,
     storage: { host: registry.host, url: registry.url },
+    pid: registry.pid,
     ...(front === undefined ? {} : { front, journalFile }),
     ...(auth === 'basic' ? { credentials } : {}),
     stop: async () => {

@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { procCpuUs, stackCpuPerImage } from '../../../bench/stack-cpu';
 import { benchScratchDir } from '../../../bench/scratch-dir';
 import { routeKind } from '../../../local/registry-front';
 import { formatReport } from '../../../bench/report';
@@ -158,5 +159,42 @@ describe('benchScratchDir', () => {
     expect(benchScratchDir({ TOLLGATE_BENCH_TMPDIR: '/var/tmp/bench' })).toBe('/var/tmp/bench');
     const chosen = benchScratchDir({});
     expect(() => accessSync(chosen, constants.W_OK)).not.toThrow();
+  });
+});
+
+describe('stack CPU per image', () => {
+  it('reads utime and stime from /proc/<pid>/stat, whatever the command name holds', () => {
+    // pid (comm) state ppid … utime stime: fields 14 and 15, in ticks of 10 ms.
+    const stat = `4242 (docker) registry) S 1 ${'0 '.repeat(9)}250 50 0 0 20 0 8`;
+    expect(procCpuUs(stat)).toBe(3_000_000);
+    expect(procCpuUs(readFileSync('/proc/self/stat', 'utf8'))).toBeGreaterThan(0);
+  });
+
+  it('splits the stack’s CPU per image and bounds the throughput by it', () => {
+    const perImage = stackCpuPerImage(
+      { processUs: 1_000_000, registryUs: 500_000 },
+      { processUs: 4_000_000, registryUs: 2_500_000 },
+      10,
+      100,
+      2,
+    );
+    expect(perImage).toEqual({
+      processMs: 300,
+      functionsMs: 100,
+      standInFrontDynamoMs: 200,
+      registryMs: 200,
+      totalMs: 500,
+      imagesPerSecondBound: 4,
+      cores: 2,
+    });
+    expect(
+      stackCpuPerImage(
+        { processUs: 0, registryUs: undefined },
+        { processUs: 1e6, registryUs: undefined },
+        10,
+        0,
+        2,
+      ).registryMs,
+    ).toBeUndefined();
   });
 });
