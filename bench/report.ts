@@ -113,6 +113,17 @@ export const formatReport = (results: BenchResults): string => {
         '',
       ]),
       row([
+        'the same at concurrency, and what it allows',
+        `${push.concurrent.stackCpuPerImage.totalMs} ms, ${push.concurrent.stackCpuPerImage.imagesPerSecondBound} images/s (${
+          Object.entries(push.concurrent.coldStarts)
+            .filter(([, n]) => n > 0)
+            .map(([stage, n]) => `${n} ${stage} cold starts`)
+            .join(', ') || 'no cold start'
+        } in the window)`,
+        'reported',
+        '',
+      ]),
+      row([
         'GB-seconds per 1,000 images',
         `${gbs.billed} billed (wall time), ≥ ${gbs.cpuLowerBound} (CPU time)`,
         'reported',
