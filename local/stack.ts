@@ -281,6 +281,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       stateDir: join(stateDir, 'aws'),
       registry: {
         url: registry.url,
+        ...(registry.storage === undefined ? {} : { readUrl: registry.storage.url }),
         ...(registry.credentials === undefined ? {} : { credentials: registry.credentials }),
         ...(options.front === undefined ? {} : { publicUrl: await options.front('registry', registry.url) }),
       },

@@ -101,7 +101,7 @@ export class PushObserver {
 
   private async removeManifest(repository: string, digest: Digest): Promise<void> {
     this.#ownDeletes.add(`${repository}@${digest}`);
-    await this.deps.registry.client.deleteManifest(repository, digest);
+    await this.deps.registry.writer.deleteManifest(repository, digest);
     this.forget(repository, digest);
   }
 

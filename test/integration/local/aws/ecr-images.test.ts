@@ -363,6 +363,33 @@ describe('the AWS stand-in: ECR over a real registry', () => {
   });
 });
 
+describe('the AWS stand-in behind a registry front', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture({ front: true });
+  });
+  afterAll(async () => fixture?.stop());
+
+  it('reads the registry itself, and deletes through the front so that the front sees the delete', async () => {
+    const image = await pushImage(fixture.oci, 'team/fronted', { tag: 'v1' });
+    await waitFor(() => eventsOf(fixture.standIn, 'ECR Image Action', image.digest)[0], 'the push');
+    fixture.front!.resetCalls();
+    const described = await fixture.ecr.send(new DescribeImagesCommand({ repositoryName: 'team/fronted' }));
+    expect(described.imageDetails?.map((detail) => detail.imageDigest)).toEqual([image.digest]);
+    await fixture.ecr.send(new DescribeRepositoriesCommand({}));
+    expect(fixture.front!.calls().pipeline).toEqual({});
+
+    await fixture.ecr.send(
+      new BatchDeleteImageCommand({
+        repositoryName: 'team/fronted',
+        imageIds: [{ imageDigest: image.digest }],
+      }),
+    );
+    expect(fixture.front!.calls().pipeline).toEqual({ 'DELETE manifest': 1 });
+    expect(await fixture.oci.findManifest('team/fronted', image.digest)).toBeUndefined();
+  });
+});
+
 describe('the AWS stand-in over a registry behind basic auth', () => {
   const credentials = { username: 'tollgate', password: 'correct horse battery staple' };
   let fixture: Fixture;

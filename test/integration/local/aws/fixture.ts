@@ -14,6 +14,7 @@ import {
   type RecordedEvent,
 } from '../../../../local/aws';
 import { freePort } from '../../../../local/ports';
+import { startRegistryFront, type RegistryFront } from '../../../../local/registry-front';
 import { startRegistry, type RunningRegistry } from '../../../../local/registry';
 import type { Digest } from '../../../../shared/core/domain';
 import {
@@ -28,6 +29,8 @@ import {
 
 export interface Fixture {
   readonly standIn: AwsStandIn;
+  /** With `front: true`. */
+  readonly front: RegistryFront | undefined;
   readonly registry: RunningRegistry;
   readonly oci: OciRegistryClient;
   readonly stateDir: string;
@@ -44,6 +47,11 @@ type FixtureOptions = Partial<Omit<AwsStandInOptions, 'registry' | 'stateDir'>> 
   readonly notifications?: boolean;
   /** @default an anonymous registry */
   readonly credentials?: RegistryCredentials;
+  /**
+   * Put a counting registry front at the stand-in's registry `url`, with the registry itself as its `readUrl`,
+   * as `tollgate local` does in `ecr` mode. @default false
+   */
+  readonly front?: boolean;
 };
 
 /**
@@ -54,7 +62,9 @@ export const startFixture = async (options: FixtureOptions = {}): Promise<Fixtur
   const stateDir = mkdtempSync(join(tmpdir(), 'tollgate-aws-'));
   const registryPort = await freePort();
   const logs: string[] = [];
-  const { notifications = true, credentials, ...standInOptions } = options;
+  const { notifications = true, credentials, front: withFront = false, ...standInOptions } = options;
+  const registryUrl = `http://127.0.0.1:${registryPort}`;
+  const front = withFront ? await startRegistryFront({ target: registryUrl }) : undefined;
   let htpasswdFile: string | undefined;
   if (credentials !== undefined) {
     htpasswdFile = join(stateDir, 'htpasswd');
@@ -63,7 +73,8 @@ export const startFixture = async (options: FixtureOptions = {}): Promise<Fixtur
   const standIn = await startAwsStandIn({
     stateDir: join(stateDir, 'aws'),
     registry: {
-      url: `http://127.0.0.1:${registryPort}`,
+      url: front?.url ?? registryUrl,
+      ...(front === undefined ? {} : { readUrl: registryUrl }),
       ...(credentials === undefined ? {} : { credentials }),
     },
     log: (line) => logs.push(line),
@@ -79,6 +90,7 @@ export const startFixture = async (options: FixtureOptions = {}): Promise<Fixtur
     });
   } catch (error) {
     await standIn.stop();
+    await front?.stop();
     throw error;
   }
   const config = {
@@ -94,6 +106,7 @@ export const startFixture = async (options: FixtureOptions = {}): Promise<Fixtur
   };
   return {
     standIn,
+    front,
     registry,
     oci: new OciRegistryClient({
       host: registry.host,
@@ -106,6 +119,7 @@ export const startFixture = async (options: FixtureOptions = {}): Promise<Fixtur
       for (const client of Object.values(clients)) client.destroy();
       await registry.stop();
       await standIn.stop();
+      await front?.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
