@@ -43,6 +43,21 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   public async recordPush(input: PushRecordInput): Promise<PushRecordResult> {
+    // A digest seen for the first time, the common case, is created by one conditional write without a read
+    // before it: one call off every image's critical path. A digest already known costs one refused write more.
+    const fresh = mergePush(undefined, input);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(fresh),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, record: fresh };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
     for (let attempt = 0; attempt < PUSH_ATTEMPTS; attempt++) {
       const current = await this.get(input.image);
       const next = mergePush(current, input);

@@ -36,12 +36,12 @@ beforeEach(() => ddb.reset());
 describe('DynamoVerdictStore.recordPush', () => {
   const input = { image: IMAGE, tag: '1.4.2', pushedAt: '2026-11-16T01:54:34Z', correlationId: 'evt-1' };
 
-  it('creates a PENDING_SCAN record only if none exists (attribute_not_exists)', async () => {
-    ddb.on(GetCommand).resolves({});
+  it('creates a PENDING_SCAN record only if none exists (attribute_not_exists), without reading first', async () => {
     ddb.on(PutCommand).resolves({});
     const result = await store().recordPush(input);
     expect(result).toEqual({ created: true, record: pending() });
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: KEY, ConsistentRead: true });
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: TABLE,
       Item: { ...KEY, ...pending() },
@@ -51,12 +51,13 @@ describe('DynamoVerdictStore.recordPush', () => {
 
   it('a second tag adds the tag with a version condition, and starts nothing (created false)', async () => {
     ddb.on(GetCommand).resolves({ Item: { ...KEY, ...pending() } });
-    ddb.on(PutCommand).resolves({});
+    ddb.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
     const result = await store().recordPush({ ...input, tag: 'stable', pushedAt: '2026-11-16T02:00:00Z' });
     expect(result.created).toBe(false);
     expect(result.record).toEqual(
       pending({ tags: ['1.4.2', 'stable'], version: 2, updatedAt: '2026-11-16T02:00:00Z' }),
     );
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: KEY, ConsistentRead: true });
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       ConditionExpression: '#version = :version',
       ExpressionAttributeNames: { '#version': 'version' },
@@ -64,11 +65,21 @@ describe('DynamoVerdictStore.recordPush', () => {
     });
   });
 
-  it('the same push again writes nothing', async () => {
+  it('the same push again changes nothing: the create is refused, and the record already holds the push', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({ Item: { ...KEY, ...pending() } });
     const result = await store().recordPush(input);
     expect(result).toEqual({ created: false, record: pending() });
-    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    // Only the refused create: no versioned write.
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+  });
+
+  it('a record pushed again after its deletion is a new pipeline (created true)', async () => {
+    ddb.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { ...KEY, ...pending({ status: 'DELETED', version: 4 }) } });
+    const result = await store().recordPush(input);
+    expect(result.created).toBe(true);
+    expect(result.record).toMatchObject({ status: 'PENDING_SCAN', version: 5 });
   });
 
   it('a lost race re-reads and merges into the newer record', async () => {
@@ -76,11 +87,11 @@ describe('DynamoVerdictStore.recordPush', () => {
       .on(GetCommand)
       .resolvesOnce({})
       .resolves({ Item: { ...KEY, ...pending({ tags: ['other'] }) } });
-    ddb.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
+    ddb.on(PutCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).resolves({});
     const result = await store().recordPush(input);
     expect(result.created).toBe(false);
     expect(result.record.tags).toEqual(['other', '1.4.2']);
-    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 3);
   });
 
   it('gives up with a retryable ConcurrentUpdateError when the record keeps changing', async () => {
@@ -90,6 +101,10 @@ describe('DynamoVerdictStore.recordPush', () => {
   });
 
   it('other errors are thrown as they are', async () => {
+    ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    await expect(store().recordPush(input)).rejects.toThrow('ProvisionedThroughputExceededException');
+    ddb.reset();
+    ddb.on(PutCommand).rejects(conditionFailed());
     ddb.on(GetCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     await expect(store().recordPush(input)).rejects.toThrow('ProvisionedThroughputExceededException');
   });
