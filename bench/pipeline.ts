@@ -13,7 +13,7 @@ import { tracedCriticalPath } from './pipeline-trace';
 import type { CriticalPath } from './critical-path';
 import type { CallCounts } from '../local/registry-front';
 import { percentile, round } from './stats';
-import { stackCpuPerImage, type StackCpuPerImage } from './stack-cpu';
+import { stackCpuPerImage, type StackCpuPerImage, type StackCpuSample } from './stack-cpu';
 
 export interface PipelineOptions {
   readonly scanDelayMs: number;
@@ -121,6 +121,17 @@ const perImage = (counts: CallCounts, images: number): CallCounts =>
       .map(([api, n]) => [api, round(n / images, 2)]),
   );
 
+/** The functions' cost and the whole stack's CPU per image since `before` (and the last resetCalls). */
+const windowCost = (
+  stack: BenchStack,
+  before: StackCpuSample,
+  images: number,
+): { readonly cost: ReturnType<typeof costPerImage>; readonly stackCpu: StackCpuPerImage } => {
+  const cost = costPerImage(stack.cpuUsage(), images);
+  const stackCpu = stackCpuPerImage(before, stack.stackCpu(), images, cost.cpu.totalMs, cpus().length);
+  return { cost, stackCpu };
+};
+
 export const benchPipeline = async (options: PipelineOptions): Promise<PipelineResult> => {
   const stack = await startBenchStack({ scanDelayMs: options.scanDelayMs, stages: true });
   try {
@@ -145,14 +156,7 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
     await stack.idle();
     const counted = stack.calls();
     const sequentialEndedUs = Number(process.hrtime.bigint() / 1000n);
-    const cost = costPerImage(stack.cpuUsage(), options.sequential);
-    const stackCpu = stackCpuPerImage(
-      stackCpuBefore,
-      stack.stackCpu(),
-      options.sequential,
-      cost.cpu.totalMs,
-      cpus().length,
-    );
+    const { cost, stackCpu } = windowCost(stack, stackCpuBefore, options.sequential);
 
     // After the counts, so that neither the traced image nor the timed round trips are counted.
     const critical = await tracedCriticalPath(
@@ -195,13 +199,10 @@ export const benchPipeline = async (options: PipelineOptions): Promise<PipelineR
     options.log(`pipeline: ${options.concurrent} images at concurrency ${options.concurrency}`);
     const concurrentCpuBefore = stack.stackCpu();
     const seconds = await atConcurrency(options.concurrent);
-    const concurrentCost = costPerImage(stack.cpuUsage(), options.concurrent);
-    const concurrentStackCpu = stackCpuPerImage(
+    const { cost: concurrentCost, stackCpu: concurrentStackCpu } = windowCost(
+      stack,
       concurrentCpuBefore,
-      stack.stackCpu(),
       options.concurrent,
-      concurrentCost.cpu.totalMs,
-      cpus().length,
     );
     const concurrentEndedUs = Number(process.hrtime.bigint() / 1000n);
 
