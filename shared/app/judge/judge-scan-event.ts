@@ -1,4 +1,5 @@
 import type { TollgateEvent } from '../../core/events';
+import { attachmentTag } from '../push/own-artifact';
 import { judgeImage, type JudgeDeps, type JudgeOutcome } from './judge-image';
 
 /** What one scan or finding event came to. */
@@ -26,6 +27,13 @@ export const judgeScanEvent = async (
   const replay = event.replayName !== undefined;
   switch (event.kind) {
     case 'image-scan': {
+      // ECR scans our own attachments too (their pushes are images to it): two of every image's three scan events.
+      // on-push keeps no record of an attachment, so the read that would learn so is skipped. The tags are the
+      // pusher's word, but heeding them only skips: an image pushed under such tags alone has no record either,
+      // and stays unjudged and unsigned, as after the read. Any other tag, and the image is judged.
+      if (event.tags.length > 0 && event.tags.every((tag) => attachmentTag(tag) !== undefined)) {
+        return { kind: 'ignored', reason: 'a scan of a signature or attestation, by its tags' };
+      }
       const outcome = await judgeImage(deps, event, event.eventId, {
         reportedStatus: event.status,
         dryRun: replay,

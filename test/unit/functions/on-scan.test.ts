@@ -348,6 +348,27 @@ describe('on-scan: ECR Image Scan', () => {
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
+  it('skips the scan of an attachment, known by its tags, without reading the table', async () => {
+    const sig = `sha256-${VULNERABLE.slice('sha256:'.length)}.sig`;
+    const event = withDetail('ecr-image-scan-complete.json', {
+      'image-tags': [sig, sig.replace(/sig$/, 'att')],
+    });
+    expect(await handler(event, context)).toMatchObject({ kind: 'ignored' });
+    expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 0);
+    expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
+  });
+
+  it('judges an image that carries an attachment-like tag beside a tag of its own', async () => {
+    table.seed(pushedRecord('payments/api', VULNERABLE));
+    scans.set(VULNERABLE, vulnerableScan);
+    const sig = `sha256-${VULNERABLE.slice('sha256:'.length)}.sig`;
+    const event = withDetail('ecr-image-scan-complete.json', { 'image-tags': [sig, '1.4.2'] });
+    expect(await handler(event, context)).toMatchObject({
+      kind: 'judged',
+      outcomes: [{ kind: 'decided', verdict: { outcome: 'REJECTED' } }],
+    });
+  });
+
   it('ignores an ECR Image Action sent here by mistake', async () => {
     expect(await handler(sample('ecr-image-action-push.json'), context)).toMatchObject({ kind: 'ignored' });
     expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 0);
