@@ -24,7 +24,11 @@ const onScan = tollgateHandler({
       logger.appendKeys({ repository: image.repository, digest: image.digest, correlationId: event.eventId });
       reportOutcome(logger, metrics, judged, fields);
     });
-    if (outcome.kind === 'ignored') logger.info('event ignored', { reason: outcome.reason });
+    if (outcome.kind === 'ignored') {
+      logger.info('event ignored', { reason: outcome.reason });
+      // Counted, as every other outcome is: an invocation that adds no metric makes Powertools warn in the log.
+      metrics.addMetric('IgnoredEvents', MetricUnit.Count, 1);
+    }
     return outcome;
   },
 });

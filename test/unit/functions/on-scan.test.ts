@@ -356,6 +356,7 @@ describe('on-scan: ECR Image Scan', () => {
     expect(await handler(event, context)).toMatchObject({ kind: 'ignored' });
     expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 0);
     expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
+    expect(metricNames).toContain('IgnoredEvents');
   });
 
   it('judges an image that carries an attachment-like tag beside a tag of its own', async () => {
