@@ -275,13 +275,9 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
     // Scan-on-push covers it: no StartImageScan.
     expect(ecr).not.toHaveReceivedCommand(StartImageScanCommand);
 
-    // The last read is the judge's: the record as it is now, before it looks at the scan.
-    expect(commandNames(documents as never)).toEqual([
-      'GetCommand',
-      'PutCommand',
-      'PutCommand',
-      'GetCommand',
-    ]);
+    // The record is created without a read before it; the one read is the judge's: the record as it is now,
+    // before it looks at the scan.
+    expect(commandNames(documents as never)).toEqual(['PutCommand', 'PutCommand', 'GetCommand']);
     expect(documents).toHaveReceivedNthSpecificCommandWith(1, PutCommand, {
       TableName: 'tollgate-verdicts',
       Item: {
@@ -365,7 +361,7 @@ describe('on-push, for each sample push event: the exact AWS calls', () => {
       imageIds: [{ imageDigest: UNTAGGED }],
     });
     // No tag, so no tag pointer.
-    expect(commandNames(documents as never)).toEqual(['GetCommand', 'PutCommand', 'GetCommand']);
+    expect(commandNames(documents as never)).toEqual(['PutCommand', 'GetCommand']);
     expect(table.record('payments/api', UNTAGGED)).toMatchObject({ status: 'PENDING_SCAN', tags: [] });
     expectSchedule(UNTAGGED, '2026-11-16T02:24:40');
   });
@@ -769,10 +765,14 @@ describe('on-push: a scan that ended before the push was recorded (events out of
     }
     expect(table.record('payments/api', PUSHED)).toEqual(decided);
     expect(documents).not.toHaveReceivedCommand(UpdateCommand);
-    // Only the tag pointer is written (the tag check is its own once-step); the record is not.
-    expect(documents).not.toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({ sk: 'verdict' }) as never,
-    });
+    // Only the tag pointer is written (the tag check is its own once-step). Each delivery tries to create the
+    // record and is refused, since it exists; no write of it goes through.
+    const recordPuts = documents
+      .commandCalls(PutCommand)
+      .filter((call) => (call.args[0].input.Item as { sk?: string } | undefined)?.sk === 'verdict');
+    expect(recordPuts.map((call) => call.args[0].input.ConditionExpression)).toEqual(
+      Array.from({ length: 3 }, () => 'attribute_not_exists(pk)'),
+    );
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
     expect(ecr).not.toHaveReceivedCommand(DescribeImageScanFindingsCommand);
