@@ -144,6 +144,28 @@ describe('the sweep judges what no push event brought', () => {
     expect(verdictEvents(h, clean.digest)).toHaveLength(1);
     expect(await ourAttestations(h, 'lost/clean', clean.digest)).toEqual({ bundles: 1, layers: 1 });
   });
+
+  it('a sweep that recorded a verdict and failed to announce it: the next sweep announces it, at once', async () => {
+    const image = await h.pushImage('lost/flaky', { tag: 'v1' });
+    await h.idle();
+    // Every PutEvents fails, past the SDK's retries: the sweep records the approval, then cannot announce it.
+    h.stack.standIn.setFaults({ 'events:PutEvents': { error5xx: 50 } });
+    await expect(h.sweep()).rejects.toThrow(/PutEvents|InternalFailure|publish/i);
+    h.stack.standIn.setFaults({});
+    const recorded = await h.stack.verdicts.read('lost/flaky', image.digest);
+    expect(recorded).toMatchObject({ status: 'DECIDED', outcome: 'APPROVED', signatures: [] });
+    expect(verdictEvents(h, image.digest)).toHaveLength(0);
+
+    // No event will come for it (its push event was lost, its scan event found no record): the sweep is the
+    // only retry there is, and it does not wait out the scan timeout.
+    const report = await h.sweep();
+    expect(report.actions.announce).toBe(1);
+    const signed = await h.awaitRecord('lost/flaky', image.digest, (r) => r.signatures.length === 3);
+    expect(signed.outcome).toBe('APPROVED');
+    await h.idle();
+    expect(verdictEvents(h, image.digest)).toHaveLength(1);
+    expect((await verify(h, 'lost/flaky', image.digest)).verified).toBe(true);
+  });
 });
 
 /**

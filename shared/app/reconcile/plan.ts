@@ -1,6 +1,7 @@
 import type { TollgateConfig } from '../../core/config';
 import type { Digest } from '../../core/domain/digest';
 import type { ImageRecord } from '../../core/domain/image-record';
+import { decisionOrigin } from '../../core/domain/origin';
 import type { SignatureFormat } from '../../core/domain/signature-format';
 import { attachmentMediaType, attachmentTag } from '../push/own-artifact';
 
@@ -107,7 +108,13 @@ export const planImage = (
   if (judgedByPolicy && policyDigest !== settings.policyDigest) return { kind: 'rejudge', policyDigest };
   // Left a while first: the announcement or the signing may still be on its way.
   const settled = olderThan(record.updatedAt, settings.scanTimeoutMinutes * 60_000, now);
-  if (settled && record.announcementPending === true) return { kind: 'announce', why: 'pending' };
+  // An event's handler that fails after recording is retried by Lambda with the same event id, and that retry
+  // announces. A sweep that fails there has no such retry: the next sweep is it, so it announces at once rather
+  // than leaving the verdict unannounced for the scan timeout (and when the sweep judged an image because its
+  // scan event was lost, no event will come for it either).
+  const leftBySweep = record.announcer !== undefined && decisionOrigin(record.announcer) === 'sweep';
+  if (record.announcementPending === true && (settled || leftBySweep))
+    return { kind: 'announce', why: 'pending' };
   if (verdict.outcome !== 'APPROVED') return { kind: 'current' };
   const signed = new Set((record.signatures ?? []).map((signature) => signature.format));
   // ECR refuses referrers whose subject is an index: an index may lack the bundle formats by the registry's choice

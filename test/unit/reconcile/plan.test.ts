@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Digest, ImageRecord, Verdict } from '../../../shared/core/domain';
 import { planImage, type InventoryImage, type PlanSettings } from '../../../shared/app/reconcile';
+import { sweepCorrelationId } from '../../../shared/core/domain/origin';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const HOUR = 60 * 60 * 1000;
@@ -135,6 +136,26 @@ describe('planImage', () => {
     const pending = record({ announcementPending: true, updatedAt: at(31 * 60_000) });
     expect(planImage(image(), pending, settings, NOW)).toEqual({ kind: 'announce', why: 'pending' });
     expect(planImage(image(), { ...pending, updatedAt: at(60_000) }, settings, NOW).kind).toBe('current');
+  });
+
+  it('announces at once what an earlier sweep recorded and could not announce: no event retry will', () => {
+    const fresh = { announcementPending: true, updatedAt: at(60_000) } as const;
+    const bySweep = record({ ...fresh, announcer: sweepCorrelationId(at(2 * 60_000)) });
+    expect(planImage(image(), bySweep, settings, NOW)).toEqual({ kind: 'announce', why: 'pending' });
+    const rejectedBySweep = record({
+      ...fresh,
+      announcer: sweepCorrelationId(at(2 * 60_000)),
+      verdict: { ...approved(), outcome: 'REJECTED' } as unknown as Verdict,
+      signatures: [],
+    });
+    expect(planImage(image(), rejectedBySweep, settings, NOW)).toEqual({ kind: 'announce', why: 'pending' });
+    // An event's handler is retried with its own id, and that retry announces: the sweep leaves it alone a while.
+    const byEvent = record({ ...fresh, announcer: 'a3b1c2d4-0000-4000-8000-000000000000' });
+    expect(planImage(image(), byEvent, settings, NOW).kind).toBe('current');
+    // Announced already: nothing to do, whoever recorded it.
+    expect(planImage(image(), { ...bySweep, announcementPending: false }, settings, NOW).kind).toBe(
+      'current',
+    );
   });
 
   it('asks again for the signatures an approval lacks (signing dead-lettered or throttled)', () => {
