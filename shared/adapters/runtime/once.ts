@@ -2,6 +2,7 @@ import type { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_ENV } from '../../core/env-contract';
 import type { OnceKey } from '../../app/push';
+import { StepInProgressError } from '../../app/push/step-in-progress';
 import { requireEnv } from './env';
 
 type Step = (key: OnceKey, run: () => Promise<object>) => Promise<object>;
@@ -12,6 +13,7 @@ const runStep: Step = (_key, run) => run();
 interface Idempotency {
   readonly config: IdempotencyConfig;
   readonly idempotent: Step;
+  readonly inProgress: (error: unknown) => boolean;
 }
 
 /**
@@ -27,7 +29,8 @@ interface Idempotency {
  */
 const build = async (): Promise<Idempotency> => {
   const tableName = requireEnv(FUNCTION_ENV.idempotencyTable);
-  const { IdempotencyConfig, makeIdempotent } = await import('@aws-lambda-powertools/idempotency');
+  const { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } =
+    await import('@aws-lambda-powertools/idempotency');
   const { DynamoDBPersistenceLayer } = await import('@aws-lambda-powertools/idempotency/dynamodb');
   const config = new IdempotencyConfig({
     eventKeyJmesPath: '[repository, digest, since, step]',
@@ -41,6 +44,7 @@ const build = async (): Promise<Idempotency> => {
       config,
       dataIndexArgument: 0,
     }),
+    inProgress: (error) => error instanceof IdempotencyAlreadyInProgressError,
   };
 };
 
@@ -62,9 +66,15 @@ export const onceFor = (context: Context) => {
       idempotency = undefined;
       throw error;
     });
-    const { config, idempotent } = await idempotency;
+    const { config, idempotent, inProgress } = await idempotency;
     config.registerLambdaContext(context);
-    // What the first run returned, JSON round-tripped by the persistence layer: the same shape.
-    return (await idempotent(key, run)) as T;
+    try {
+      // What the first run returned, JSON round-tripped by the persistence layer: the same shape.
+      return (await idempotent(key, run)) as T;
+    } catch (error) {
+      // In the port's own terms, so the use cases need not know Powertools.
+      if (inProgress(error)) throw new StepInProgressError(key, { cause: error });
+      throw error;
+    }
   };
 };

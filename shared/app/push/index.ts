@@ -7,6 +7,7 @@ export {
   type PushOutcome,
   type PushSettings,
 } from './handle-push';
+export { StepInProgressError } from './step-in-progress';
 export {
   attachmentManifest,
   attachmentMediaType,

@@ -10,6 +10,7 @@ import type { ReconcileCursor, ReconcileCursorStore } from '../ports/reconcile-c
 import type { RegistryInventory } from '../ports/registry-inventory';
 import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
 import type { PushOutcome } from '../push/handle-push';
+import { StepInProgressError } from '../push/step-in-progress';
 import type { RegistryScanning } from '../push/scan-coverage';
 import { scanCoverage } from '../push/scan-coverage';
 import { planImage, type InventoryImage, type PlanSettings, type ReconcileAction } from './plan';
@@ -266,7 +267,15 @@ const act = async (
       // untagged. The first records the digest and starts its pipeline; the others find it recorded.
       const tags = image.tags.length === 0 ? [undefined] : image.tags;
       for (const tag of tags) {
-        const outcome = await deps.push(pushEvent(image, tag, correlationId));
+        let outcome: PushOutcome;
+        try {
+          outcome = await deps.push(pushEvent(image, tag, correlationId));
+        } catch (error) {
+          // Its push event arrived after all, and on-push is starting the pipeline now: the image is in hand, and
+          // failing the run here would hold up every image after it until that step's lock expires.
+          if (error instanceof StepInProgressError) return 'pending';
+          throw error;
+        }
         if (outcome.kind === 'attachment') return 'attachment';
         if (outcome.kind === 'recorded' && approvedNow(outcome)) tally.signingQueued++;
       }

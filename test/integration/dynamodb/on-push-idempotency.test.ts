@@ -183,7 +183,9 @@ describe('on-push idempotency on DynamoDB (dynalite)', () => {
     expect(fulfilled.length).toBeGreaterThanOrEqual(1);
     for (const result of first) {
       if (result.status === 'rejected') {
-        expect((result.reason as Error).name).toBe('IdempotencyAlreadyInProgressError');
+        // In the port's terms (a retryable StepInProgressError), with Powertools' refusal as its cause.
+        expect((result.reason as Error).name).toBe('StepInProgressError');
+        expect(((result.reason as Error).cause as Error).name).toBe('IdempotencyAlreadyInProgressError');
       }
     }
     // Lambda's async retry of the refused ones.

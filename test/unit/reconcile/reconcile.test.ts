@@ -1,7 +1,8 @@
 import type { Digest, ImageRecord } from '../../../shared/core/domain';
 import type { ImageActionEvent } from '../../../shared/core/events';
 import type { ReconcileCursor, RegistryInventory } from '../../../shared/app/ports';
-import type { PushOutcome } from '../../../shared/app/push';
+import { StepInProgressError, type PushOutcome } from '../../../shared/app/push';
+import { DependencyUnavailableError } from '../../../shared/core/domain/errors';
 import { reconcile, type InventoryImage, type ReconcileDeps } from '../../../shared/app/reconcile';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
@@ -183,6 +184,40 @@ describe('reconcile', () => {
     const h = harness();
     await reconcile(h.deps, { repositories: ['team/b', 'other/*'] });
     expect(new Set(h.pushed.map((event) => event.repository))).toEqual(new Set(['team/b']));
+  });
+
+  it('an image whose pipeline on-push is starting right now is pending, and the run goes on past it', async () => {
+    const h = harness();
+    const record = h.deps.push;
+    let first = true;
+    h.deps = {
+      ...h.deps,
+      push: (event) => {
+        if (!first) return record(event);
+        first = false;
+        h.pushed.push(event);
+        return Promise.reject(
+          new StepInProgressError({
+            repository: event.repository,
+            digest: event.digest,
+            since: '',
+            step: 'pipeline',
+          }),
+        );
+      },
+    };
+    const report = await reconcile(h.deps);
+    expect(report).toMatchObject({ complete: true, actions: { pending: 1, record: 9 } });
+    expect(h.pushed).toHaveLength(10);
+  });
+
+  it('any other failure of an image still fails the run, for its retry to take up', async () => {
+    const h = harness();
+    h.deps = {
+      ...h.deps,
+      push: () => Promise.reject(new DependencyUnavailableError('DescribeImageScanFindings kept failing')),
+    };
+    await expect(reconcile(h.deps)).rejects.toThrow(DependencyUnavailableError);
   });
 
   it('a dry run acts on nothing and keeps no cursor', async () => {
