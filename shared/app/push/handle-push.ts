@@ -1,5 +1,6 @@
 import type { TollgateConfig } from '../../core/config';
 import type { Digest } from '../../core/domain/digest';
+import { takesUpAnnouncement } from '../../core/domain/announcement';
 import { ConcurrentUpdateError } from '../../core/domain/errors';
 import { matchesAnyGlob } from '../../core/domain/glob';
 import type { ImageRecord } from '../../core/domain/image-record';
@@ -12,7 +13,7 @@ import {
   type TagViolationRule,
 } from '../../core/events/tag-violation-event';
 import type { JudgeOutcome } from '../judge/judge-image';
-import { recordVerdict } from '../judge/record-verdict';
+import { announcePending, recordVerdict } from '../judge/record-verdict';
 import { manifestKind } from '../../core/oci/manifest-kind';
 import { INDEX_MEDIA_TYPES } from '../../core/oci/media-types';
 import type { EcrControl } from '../ports/ecr-control';
@@ -170,7 +171,16 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
   // starting must still start the pipeline. `once` makes repeated deliveries harmless. A decided record
   // (a redelivery after the verdict) stays as it is: recordPush never moves it back to PENDING_SCAN, and
   // no scan is started nor timeout scheduled for it.
-  if (record.status !== 'PENDING_SCAN') return { kind: 'recorded', created, record };
+  if (record.status !== 'PENDING_SCAN') {
+    // This event's own retry, after judging on push recorded a verdict and then failed before its announcement
+    // (a publish that failed, a lost answer, a timeout): it finds the record decided and would return here with the
+    // verdict never announced, and no other event is coming for an image whose scan had already ended.
+    if (record.status === 'DECIDED' && takesUpAnnouncement(record, event.eventId, deps.now())) {
+      const announced = await announcePending(deps, record);
+      if (announced.length > 0) deps.log('announced a verdict left pending', { announced });
+    }
+    return { kind: 'recorded', created, record };
+  }
   const start = await deps.once({ ...key, step: 'pipeline' }, () => startPipeline(deps, record, children));
   return { kind: 'recorded', created, record, start };
 };

@@ -324,8 +324,13 @@ const signingFailed = async (
   try {
     await recordVerdict(recording(deps), latest, verdict, correlationId);
   } catch (failure) {
-    // The record moved on (re-judged, revoked, a tag added): its own writer decides and announces it.
     if (!(failure instanceof ConcurrentUpdateError)) throw failure;
+    // Re-judged or revoked meanwhile: that decision's own writer announces it. Still the approval we could not
+    // sign (a tag recorded in between): thrown, so the retry records the failure. Returning would leave an approval
+    // announced once, never signed, and never published as a verdict.
+    const current = await deps.store.get(key);
+    if (current?.verdict?.outcome === 'APPROVED' && current.verdict.decidedAt === latest.verdict.decidedAt)
+      throw failure;
   }
   return { kind: 'failed', code, reason };
 };

@@ -778,6 +778,35 @@ describe('on-push: a scan that ended before the push was recorded (events out of
     expect(ecr).not.toHaveReceivedCommand(DescribeImageScanFindingsCommand);
   });
 
+  it('judged on push, then the announcement failed: the retry of the same event announces it, once', async () => {
+    scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
+    let refusing = true;
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake(() =>
+        refusing
+          ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] }
+          : { FailedEntryCount: 0, Entries: [{ EventId: 'e' }] },
+      );
+    await expect(invoke(sample('ecr-image-action-push.json'))).rejects.toThrow(/EventBridge refused 1 event/);
+    // Recorded, not announced: the flag says so, and nothing else would publish it (the scan had ended already).
+    expect(table.record('payments/api', PUSHED)).toMatchObject({
+      status: 'DECIDED',
+      announcementPending: true,
+      verdict: { outcome: 'APPROVED' },
+    });
+
+    // Lambda's retry: the same event finds the record decided, and takes up its own announcement.
+    refusing = false;
+    eventBridge.resetHistory();
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+    expect(published().map((event) => event.detailType)).toEqual([SIGNING_REQUESTED]);
+    expect(table.record('payments/api', PUSHED)?.announcementPending).not.toBe(true);
+    // Another delivery after that announces nothing more.
+    await invoke(sample('ecr-image-action-push.json'));
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
   it('a record changed while judging (on-scan judging the same scan, a second tag): judged again, not thrown', async () => {
     scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
     let raced = false;

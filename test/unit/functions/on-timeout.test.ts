@@ -162,6 +162,33 @@ describe('on-timeout', () => {
     expect(emittedMetrics(output.lines())).not.toHaveProperty('EventsPublished');
   });
 
+  it('the retry of a timeout that recorded its ERROR and failed to publish it publishes it', async () => {
+    table.seed(pending);
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(new ScanNotFoundException({ message: 'no scan', $metadata: {} }));
+    let refusing = true;
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake(() =>
+        refusing
+          ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] }
+          : { FailedEntryCount: 0, Entries: [{ EventId: 'e' }] },
+      );
+    await expect(invoke(INPUT)).rejects.toThrow(/EventBridge refused 1 event/);
+    expect(table.record('payments/api', DIGEST)).toMatchObject({
+      status: 'DECIDED',
+      announcementPending: true,
+    });
+
+    refusing = false;
+    eventBridge.resetHistory();
+    await expect(invoke(INPUT)).resolves.toBe('not-pending');
+    expect(published().map((event) => event.detail.verdict)).toEqual(['ERROR']);
+
+    expect(table.record('payments/api', DIGEST)?.announcementPending).not.toBe(true);
+  });
+
   it('an image already decided is left alone', async () => {
     table.seed({
       ...pending,

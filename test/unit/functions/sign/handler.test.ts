@@ -444,6 +444,28 @@ describe('sign: fail closed', () => {
     expect(metrics()).toMatchObject({ SigningFailed: 1 });
   });
 
+  it('the ERROR write loses a race with a tag being recorded: thrown for a retry, never left approved and silent', async () => {
+    world = setUp();
+    const image = await world.registry.pushImage(REPOSITORY, 'raced');
+    world.store.put(recordFor(imageRef(image.digest)));
+    world.registry.failNext = new RegistryIntegrityError(`manifest ${image.digest} hashes to sha256:0000`);
+    // The next conditional write (the ERROR verdict) is refused, as if on-push recorded a second tag just before.
+    world.store.conflictNext = 1;
+
+    await expect(world.run('sign', image.digest)).rejects.toBeInstanceOf(RetryableError);
+    expectUntouched(image.digest);
+    expect(world.publisher.published).toEqual([]);
+
+    // Lambda's retry: the registry serves the right bytes now, so the approval is signed and published.
+    await expect(world.run('sign', image.digest)).resolves.toBe('signed');
+    expect(world.publisher.published).toEqual([
+      expect.objectContaining({
+        detailType: 'Tollgate Image Verdict',
+        detail: expect.objectContaining({ verdict: 'APPROVED' }) as unknown,
+      }),
+    ]);
+  });
+
   it('a verdict EventBridge keeps refusing is counted as EventsFailed, and the invocation fails', async () => {
     world = setUp(['cosign-legacy']);
     const image = await world.registry.pushImage(REPOSITORY, 'refused');
