@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { repositoryArns, repositoryNamePattern } from './repository-scope';
+import { repositoryArns, ownAccountPattern, repositoryNamePattern } from './repository-scope';
 import { TollgateFunction } from './tollgate-function';
 
 export interface OnPushProps {
@@ -92,6 +92,7 @@ export class OnPush extends Construct {
       description: 'ECR pushes and deletes of covered repositories → Tollgate on-push',
       eventPattern: {
         source: ['aws.ecr'],
+        account: ownAccountPattern(this),
         detailType: ['ECR Image Action'],
         detail: {
           'action-type': ['PUSH', 'DELETE'],

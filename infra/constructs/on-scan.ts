@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ECR_IMAGE_SCAN, INSPECTOR2_FINDING, INSPECTOR2_SCAN } from '../../shared/core/events';
-import { repositoryArns, repositoryNamePattern } from './repository-scope';
+import { repositoryArns, ownAccountPattern, repositoryNamePattern } from './repository-scope';
 import { TollgateFunction } from './tollgate-function';
 
 export interface OnScanProps {
@@ -70,6 +70,7 @@ export class OnScan extends Construct {
         description: 'Basic scan finished (any status) in a covered repository → Tollgate on-scan',
         eventPattern: {
           source: ['aws.ecr'],
+          account: ownAccountPattern(this),
           detailType: [ECR_IMAGE_SCAN],
           detail: { 'repository-name': repositoryNamePattern(props.repositories) },
         },
@@ -79,6 +80,7 @@ export class OnScan extends Construct {
         description: 'Enhanced scan of an image in a covered repository completed → Tollgate on-scan',
         eventPattern: {
           source: ['aws.inspector2'],
+          account: ownAccountPattern(this),
           detailType: [INSPECTOR2_SCAN],
           detail: {
             'scan-status': ['INITIAL_SCAN_COMPLETE'],
@@ -93,6 +95,7 @@ export class OnScan extends Construct {
           'New or changed ACTIVE Inspector finding on an image of a covered repository → Tollgate on-scan',
         eventPattern: {
           source: ['aws.inspector2'],
+          account: ownAccountPattern(this),
           detailType: [INSPECTOR2_FINDING],
           detail: {
             status: ['ACTIVE'],

@@ -18,3 +18,10 @@ export const repositoryArns = (scope: IConstruct, repositories: readonly string[
     stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: pattern }),
   );
 };
+
+/**
+ * The accounts whose AWS events the rules take: this one. A default bus can be opened to other accounts (a central
+ * event-routing set-up often opens it to the whole organization), and a forwarded `aws.ecr` event names only a
+ * repository; without this, another account's push or delete of `team/app` would be handled as this account's.
+ */
+export const ownAccountPattern = (scope: IConstruct): string[] => [Stack.of(scope).account];

@@ -41,11 +41,14 @@ const arn = (suffix: string): unknown => ({
 });
 
 describe('On push: the rule', () => {
-  it('routes successful pushes and deletes of the covered repositories, on the default bus', () => {
+  it('routes successful pushes and deletes of the covered repositories, of its own account, on the default bus', () => {
     const rule = resources[stack.getLogicalId(onPush.rule.node.defaultChild as never)]!;
     expect(rule.Properties.EventBusName).toBeUndefined();
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.ecr'],
+      // A default bus opened to other accounts must not make their repositories ours: a forwarded event names
+      // only a repository, and another account's delete of `team/app` would otherwise mark this one's deleted.
+      account: [stack.account],
       'detail-type': ['ECR Image Action'],
       detail: {
         'action-type': ['PUSH', 'DELETE'],

@@ -80,6 +80,7 @@ describe('OnScan construct', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecr'],
+        account: ['123456789012'],
         'detail-type': ['ECR Image Scan'],
         detail: { 'repository-name': [{ wildcard: 'payments/*' }, 'web/frontend'] },
       },
@@ -92,6 +93,7 @@ describe('OnScan construct', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.inspector2'],
+        account: ['123456789012'],
         'detail-type': ['Inspector2 Scan'],
         detail: {
           'scan-status': ['INITIAL_SCAN_COMPLETE'],
@@ -107,6 +109,7 @@ describe('OnScan construct', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.inspector2'],
+        account: ['123456789012'],
         'detail-type': ['Inspector2 Finding'],
         detail: {
           status: ['ACTIVE'],
