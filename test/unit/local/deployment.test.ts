@@ -83,8 +83,9 @@ describe('deriveDeployment on the synthesized Tollgate stack', () => {
     const inspector = deployment.rules.find((rule) =>
       rule.logicalId.startsWith('TollgateOnScanInspectorScan'),
     )!;
-    const event = (repositoryArn: string) => ({
+    const event = (repositoryArn: string, account = '123456789012') => ({
       source: 'aws.inspector2',
+      account,
       'detail-type': 'Inspector2 Scan',
       detail: { 'scan-status': 'INITIAL_SCAN_COMPLETE', 'repository-name': repositoryArn },
     });
@@ -98,6 +99,13 @@ describe('deriveDeployment on the synthesized Tollgate stack', () => {
       matchesEventPattern(
         inspector.pattern,
         event('arn:aws:ecr:us-west-2:123456789012:repository/other/api'),
+      ),
+    ).toBe(false);
+    // The account resolves too: another account's event for a covered name is not this deployment's.
+    expect(
+      matchesEventPattern(
+        inspector.pattern,
+        event('arn:aws:ecr:us-west-2:123456789012:repository/payments/api', '210987654321'),
       ),
     ).toBe(false);
   });
