@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { readFileSync, existsSync } from 'node:fs';
 import { TollgateError } from '../shared/core/domain/errors';
 import { DEFAULT_CONFIG_FILE } from './config-file';
+import { spokeStacks } from './spoke/spoke-stacks';
+import { TollgateSpokeStack } from './spoke/tollgate-spoke-stack';
 import { TollgateStack } from './tollgate-stack';
 
 // `-c tollgateConfig=path` picks another config file; the default sits next to cdk.json.
@@ -13,7 +15,7 @@ const configPath = resolve(String(app.node.tryGetContext('tollgateConfig') ?? DE
 try {
   if (!existsSync(configPath))
     throw new Error(`${configPath} does not exist; copy the example from the README`);
-  new TollgateStack(app, 'Tollgate', {
+  const hub = new TollgateStack(app, 'Tollgate', {
     config: parseYaml(readFileSync(configPath, 'utf8'), { schema: 'core' }) as never,
     baseDir: dirname(configPath),
     // Environment-agnostic unless the CLI knows the account: synth needs no credentials.
@@ -27,6 +29,9 @@ try {
         }),
     description: 'Tollgate: scan, judge, sign and publish every image pushed to Amazon ECR',
   });
+  // One StackSet template per spoke entry of `organization` (each may cover its own repositories).
+  for (const [stackId, props] of spokeStacks(hub.tollgate.config))
+    new TollgateSpokeStack(app, stackId, props);
   app.synth();
 } catch (error) {
   // A readable one-liner instead of a stack trace: this is what a user sees when their config is wrong.

@@ -1,14 +1,17 @@
-import { CfnOutput, DefaultStackSynthesizer, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, DefaultStackSynthesizer, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { resolve } from 'node:path';
 import { Construct } from 'constructs';
 import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/adapters/runtime/settings';
-import type { TollgateConfig, TollgateConfigInput } from '../shared/core/config';
+import type { OrganizationConfig, TollgateConfig, TollgateConfigInput } from '../shared/core/config';
 import type { LoadedPolicy } from '../shared/core/policy';
 import { resolveSettings } from './config-file';
 import { Alerts } from './constructs/alerts';
 import { reserveTollgateSource } from './constructs/event-bus-policy';
+import { acceptOrganizationEvents } from './constructs/organization-bus-policy';
+import type { TollgateFunction } from './constructs/tollgate-function';
+import { HUB_FUNCTIONS, hubRoleName, type HubFunction } from './spoke/hub-access';
 import { EventContract } from './constructs/event-contract';
 import { Operations } from './constructs/operations';
 import { OnPush } from './constructs/on-push';
@@ -135,6 +138,7 @@ export class Tollgate extends Construct {
     // Consumers trust `source: tollgate` on this bus: only the roles that publish it may put it (section 5 of
     // docs/threat-model.md). A new publishing stage must be added here, or its events are refused.
     reserveTollgateSource(this.bus, this.publishers());
+    if (this.config.organization !== undefined) this.openToOrganization(this.config.organization);
 
     // Keep after every stage: the dashboard and alarms cover each function and dead-letter queue found here.
     this.operations.watchAll(this);
@@ -162,6 +166,42 @@ export class Tollgate extends Construct {
     });
   }
 
+  /**
+   * The hub side of the hub-and-spoke form (docs/organization.md): the bus takes the spokes' forwarded ECR and
+   * Inspector events, and the functions that act in a spoke get the fixed role names the spokes' trust names.
+   * @throws OrganizationConfigError when the stack is deployed somewhere else than `organization.hub` says
+   */
+  private openToOrganization(organization: OrganizationConfig): void {
+    const stack = Stack.of(this);
+    for (const [field, actual, expected] of [
+      ['account', stack.account, organization.hub.account],
+      ['region', stack.region, organization.hub.region],
+    ] as const) {
+      if (!Token.isUnresolved(actual) && actual !== expected) {
+        throw new OrganizationConfigError(
+          `organization.hub.${field}: the spokes would trust a hub in ${expected}, but this stack deploys to ${actual}`,
+        );
+      }
+    }
+    acceptOrganizationEvents(this.bus, organization.id);
+    const functions: Readonly<Record<HubFunction, TollgateFunction>> = {
+      'on-push': this.onPush.function,
+      'on-scan': this.onScan.function,
+      'on-timeout': this.onScan.onTimeout,
+      sign: this.signer.function,
+      reconcile: this.reconciler.function,
+    };
+    for (const fn of HUB_FUNCTIONS) {
+      const role = functions[fn].function.role!.node.defaultChild as iam.CfnRole;
+      role.roleName = hubRoleName(organization.hub.region, fn);
+    }
+    // Said at every synth until the hub judges what the spokes forward: a roll-out now would route events nobody reads.
+    Annotations.of(this).addWarningV2(
+      'tollgate:organization-preview',
+      'organization: the spoke template and the hub bus policy are synthesized, but the hub does not judge or sign spoke images yet (docs/organization.md, "Status")',
+    );
+  }
+
   /** The roles of the functions that put events on the bus (each has `events:PutEvents` on it). */
   public publishers(): iam.IRole[] {
     return [
@@ -185,3 +225,11 @@ const defaultDeploymentRoles = (scope: Construct): string[] => {
     ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)]
     : [];
 };
+
+/** `organization` contradicts where the hub is deployed. */
+export class OrganizationConfigError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OrganizationConfigError';
+  }
+}

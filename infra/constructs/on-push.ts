@@ -10,6 +10,25 @@ import { Construct } from 'constructs';
 import { repositoryArns, ownAccountPattern, repositoryNamePattern } from './repository-scope';
 import { TollgateFunction } from './tollgate-function';
 
+/** What starting an image's pipeline does to its repository (on-push, and the sweep recording an image). */
+export const PIPELINE_REPOSITORY_ACTIONS = [
+  'ecr:DescribeRepositories',
+  'ecr:PutImageTagMutability',
+  'ecr:StartImageScan',
+  'ecr:DescribeImages',
+  'ecr:BatchGetImage',
+  // tagRules.action `untag` removes the offending tag, and only it.
+  'ecr:BatchDeleteImage',
+  // A scan that ended before the push was recorded (its event found no record) is judged on push.
+  'ecr:DescribeImageScanFindings',
+] as const;
+
+/** Registry-level calls of the pipeline: IAM has no resource to scope them to. */
+export const PIPELINE_REGISTRY_ACTIONS = [
+  'ecr:GetRegistryScanningConfiguration',
+  'ecr:GetAuthorizationToken',
+] as const;
+
 export interface OnPushProps {
   /** The covered repository patterns (config `repositories`). */
   readonly repositories: readonly string[];
@@ -134,17 +153,7 @@ export class OnPush extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'CoveredRepositories',
-        actions: [
-          'ecr:DescribeRepositories',
-          'ecr:PutImageTagMutability',
-          'ecr:StartImageScan',
-          'ecr:DescribeImages',
-          'ecr:BatchGetImage',
-          // tagRules.action `untag` removes the offending tag, and only it.
-          'ecr:BatchDeleteImage',
-          // A scan that ended before the push was recorded (its event found no record) is judged on push.
-          'ecr:DescribeImageScanFindings',
-        ],
+        actions: [...PIPELINE_REPOSITORY_ACTIONS],
         resources: repositoryArns(this, repositories),
       }),
     );
@@ -161,7 +170,7 @@ export class OnPush extends Construct {
       new iam.PolicyStatement({
         sid: 'RegistryLevel',
         // Registry-level calls: IAM has no resource to scope them to.
-        actions: ['ecr:GetRegistryScanningConfiguration', 'ecr:GetAuthorizationToken'],
+        actions: [...PIPELINE_REGISTRY_ACTIONS],
         resources: ['*'],
       }),
     );

@@ -6,3 +6,4 @@ export {
   type TollgateConfigInput,
 } from './schema';
 export { parseConfig, validateConfig } from './parse';
+export { organizationSchema, type OrganizationConfig } from './organization';

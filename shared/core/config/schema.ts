@@ -2,6 +2,7 @@ import * as z from 'zod';
 
 import { isSlackPostMessageUrl, needsSecret, WEBHOOK_FORMATS } from '../alerts/delivery';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../domain/signature-format';
+import { organizationSchema } from './organization';
 
 export { SIGNATURE_FORMATS, type SignatureFormat };
 
@@ -187,6 +188,8 @@ export const configSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(100).default(5),
     })
     .default({ putImagePerSecond: 5, concurrency: 5 }),
+  /** The hub-and-spoke form: member accounts whose repositories this deployment covers (docs/organization.md). */
+  organization: organizationSchema.optional(),
 });
 
 export type TollgateConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,77 @@
+import * as z from 'zod';
+
+/** An AWS account id: twelve digits, kept a string (YAML would read it as a number and drop leading zeros). */
+const accountId = z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id, quoted' });
+
+/** `ou-<root>-<ou>`, as AWS Organizations names an organizational unit. */
+const organizationalUnitId = z
+  .string()
+  .regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, { message: 'expected an OU id such as ou-ab12-cdef3456' });
+
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: 'expected an AWS region such as eu-west-1' });
+
+const repositoryGlob = z
+  .string()
+  .regex(/^[a-z0-9._/*-]+$/, { message: 'expected a repository name or glob' })
+  .refine((glob) => !glob.includes('**'), { message: 'use * instead of **: * already matches /' });
+
+/**
+ * Member accounts whose repositories the hub covers: by account id, or by OU for a StackSet with service-managed
+ * permissions (which deploys to every account the OU holds, now and later). Each in the regions given.
+ */
+const spokeSchema = z
+  .strictObject({
+    accounts: z.array(accountId).min(1).optional(),
+    organizationalUnits: z.array(organizationalUnitId).min(1).optional(),
+    regions: z.array(region).min(1),
+    /** @default the hub's `repositories` */
+    repositories: z.array(repositoryGlob).min(1).optional(),
+  })
+  .refine((spoke) => (spoke.accounts === undefined) !== (spoke.organizationalUnits === undefined), {
+    message: 'give accounts or organizationalUnits (one of them, not both)',
+  });
+
+/**
+ * `organization` in tollgate.config.yaml: the hub-and-spoke form (docs/organization.md). Absent, Tollgate covers the
+ * account and region it is deployed in, exactly as before.
+ */
+export const organizationSchema = z
+  .strictObject({
+    /** The AWS Organizations id. Every trust the spokes and the hub's bus give is conditioned on it. */
+    id: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, { message: 'expected an organization id such as o-a1b2c3d4e5' }),
+    /**
+     * Where the hub is deployed. Spoke templates name the hub's roles and bus by ARN (a StackSet template cannot
+     * reference another stack), so they must be known at synth.
+     */
+    hub: z.strictObject({ account: accountId, region }),
+    spokes: z.array(spokeSchema).min(1),
+  })
+  .superRefine((organization, context) => {
+    // The signing key exists only in the hub's region until it is a multi-Region key with replicas: a spoke region
+    // without a replica would be signed from another region, against the per-region design (docs/organization.md).
+    const keyRegions = [organization.hub.region];
+    organization.spokes.forEach((spoke, index) => {
+      spoke.regions.forEach((spokeRegion, at) => {
+        if (keyRegions.includes(spokeRegion)) return;
+        context.addIssue({
+          code: 'custom',
+          path: ['spokes', index, 'regions', at],
+          message: `the signing key has no replica in ${spokeRegion} (its regions: ${keyRegions.join(', ')})`,
+        });
+      });
+      (spoke.accounts ?? []).forEach((account, at) => {
+        if (account !== organization.hub.account) return;
+        context.addIssue({
+          code: 'custom',
+          path: ['spokes', index, 'accounts', at],
+          message: `${account} is the hub's own account: its repositories are the hub's \`repositories\``,
+        });
+      });
+    });
+  });
+
+export type OrganizationConfig = z.output<typeof organizationSchema>;

@@ -1,0 +1,317 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigValidationError } from '../../shared/core/domain/errors';
+import { validateConfig } from '../../shared/core/config';
+import { spokeStacks } from '../../infra/spoke/spoke-stacks';
+import { TollgateSpokeStack } from '../../infra/spoke/tollgate-spoke-stack';
+import { HUB_FUNCTIONS, hubRoleArn, SPOKE_ACCESS } from '../../infra/spoke/hub-access';
+import { baseConfig, synth } from '../helpers/stack';
+
+const HUB = { account: '123456789012', region: 'us-west-2' };
+const ORGANIZATION = {
+  id: 'o-a1b2c3d4e5',
+  hub: HUB,
+  spokes: [
+    { accounts: ['111111111111', '222222222222'], regions: ['us-west-2'] },
+    { organizationalUnits: ['ou-ab12-cdef3456'], regions: ['us-west-2'], repositories: ['team-b/*'] },
+  ],
+};
+const config = () => validateConfig(baseConfig({ organization: ORGANIZATION }));
+
+const spokeTemplate = (
+  index = 0,
+): { template: Template; json: Record<string, unknown>; stack: TollgateSpokeStack } => {
+  const app = new App();
+  const [id, props] = spokeStacks(config())[index]!;
+  const stack = new TollgateSpokeStack(app, id, props);
+  const template = Template.fromStack(stack);
+  return { template, json: template.toJSON(), stack };
+};
+
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  Sid?: string;
+};
+
+describe('organization config: validated at synth, with the field path', () => {
+  const fails = (organization: unknown): string => {
+    try {
+      validateConfig(baseConfig({ organization } as never));
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      return (error as Error).message;
+    }
+    throw new Error('expected the config to be refused');
+  };
+
+  it('an account id that is not 12 digits', () => {
+    expect(fails({ ...ORGANIZATION, spokes: [{ accounts: ['12345'], regions: ['us-west-2'] }] })).toMatch(
+      /organization\.spokes\.0\.accounts\.0: expected a 12-digit AWS account id/,
+    );
+  });
+
+  it('a spoke region the signing key has no replica in', () => {
+    const message = fails({
+      ...ORGANIZATION,
+      spokes: [{ accounts: ['111111111111'], regions: ['us-west-2', 'eu-west-1'] }],
+    });
+    expect(message).toMatch(
+      /organization\.spokes\.0\.regions\.1: the signing key has no replica in eu-west-1/,
+    );
+  });
+
+  it('an OU id, an organization id and a region of the wrong form; both or neither of accounts and OUs', () => {
+    expect(
+      fails({ ...ORGANIZATION, spokes: [{ organizationalUnits: ['r-abcd'], regions: ['us-west-2'] }] }),
+    ).toMatch(/organization\.spokes\.0\.organizationalUnits\.0: expected an OU id/);
+    expect(fails({ ...ORGANIZATION, id: 'org-1' })).toMatch(/organization\.id: expected an organization id/);
+    expect(fails({ ...ORGANIZATION, hub: { account: HUB.account, region: 'mars-1' } })).toMatch(
+      /organization\.hub\.region: expected an AWS region/,
+    );
+    expect(fails({ ...ORGANIZATION, spokes: [{ regions: ['us-west-2'] }] })).toMatch(
+      /organization\.spokes\.0: give accounts or organizationalUnits/,
+    );
+  });
+
+  it("the hub's own account is not a spoke", () => {
+    expect(fails({ ...ORGANIZATION, spokes: [{ accounts: [HUB.account], regions: ['us-west-2'] }] })).toMatch(
+      /organization\.spokes\.0\.accounts\.0: 123456789012 is the hub's own account/,
+    );
+  });
+
+  it('a hub deployed elsewhere than organization.hub says fails synth', () => {
+    expect(() =>
+      synth(baseConfig({ organization: { ...ORGANIZATION, hub: { ...HUB, account: '999999999999' } } })),
+    ).toThrow(/organization\.hub\.account: the spokes would trust a hub in 999999999999/);
+  });
+});
+
+describe('the spoke template is a StackSet template as it is', () => {
+  it('no bootstrap, no asset, no CDK metadata, no cross-stack reference, no literal spoke account or region', () => {
+    const { json } = spokeTemplate();
+    // No BootstrapVersion parameter or rule: the member accounts of a service-managed StackSet have no bootstrap.
+    expect(json.Parameters).toBeUndefined();
+    expect(json.Rules).toBeUndefined();
+    const types = Object.values(json.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(new Set(types)).toEqual(
+      new Set([
+        'AWS::Events::Rule',
+        'AWS::IAM::Role',
+        'AWS::IAM::Policy',
+        'AWS::SQS::Queue',
+        'AWS::SQS::QueuePolicy',
+      ]),
+    );
+    const text = JSON.stringify(json);
+    expect(text).not.toMatch(/Fn::ImportValue|cdk-hnb659fds|AssetParameters|BootstrapVersion|CDKMetadata/);
+    // Every account id in it is the hub's; every region is the hub's or the pseudo parameter.
+    expect(new Set(text.match(/\d{12}/g))).toEqual(new Set([HUB.account]));
+    expect(text).not.toMatch(/111111111111|222222222222/);
+    expect(text).toContain('"Ref":"AWS::AccountId"');
+    expect(text).toContain('"Ref":"AWS::Region"');
+    // Well inside the 51,200 bytes CloudFormation takes as a template body.
+    expect(text.length).toBeLessThan(51_200);
+  });
+
+  it('passes cdk-nag with every exception given a reason', () => {
+    const { stack } = spokeTemplate();
+    for (const role of Object.values(stack.spoke.roles)) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'GetAuthorizationToken, GetRegistryScanningConfiguration and inspector2:ListFindings have no resource-level permissions',
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/payments/*]',
+        reason: 'Scoped to the covered repository pattern payments/*',
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
+        reason:
+          'The sweep lists the repositories (DescribeRepositories) to find the covered ones; nothing else is on repository/*',
+      });
+    }
+    Validations.of(stack.spoke.forwardDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'This queue is the forwarding rules’ dead-letter queue',
+    });
+    const app = stack.node.root as App;
+    Validations.of(app).addPlugins(new AwsSolutionsChecks());
+    const errors = Annotations.fromStack(stack).findError('*', Match.anyValue());
+    expect(errors).toEqual([]);
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('the spoke forwards only its covered repositories’ ECR and Inspector events, of its own account', () => {
+  it('three rules on the default bus, each to the hub bus, with a dead-letter queue', () => {
+    const { template } = spokeTemplate();
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(3);
+    for (const rule of Object.values(rules)) {
+      const properties = rule.Properties as {
+        EventBusName?: unknown;
+        EventPattern: Record<string, unknown>;
+        Targets: Record<string, unknown>[];
+      };
+      expect(properties.EventBusName).toBeUndefined();
+      expect(properties.EventPattern.account).toEqual([{ Ref: 'AWS::AccountId' }]);
+      expect(['aws.ecr', 'aws.inspector2']).toContain((properties.EventPattern.source as string[])[0]);
+      expect(properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, `:events:${HUB.region}:${HUB.account}:event-bus/tollgate`],
+            ],
+          },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [expect.stringMatching(/^SpokeForwardDeadLetters/), 'Arn'] },
+          },
+        }),
+      ]);
+    }
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        'detail-type': ['ECR Image Action', 'ECR Image Scan'],
+        detail: { 'repository-name': [{ wildcard: 'payments/*' }, 'web/frontend'] },
+      }),
+    });
+    // A spoke entry with its own repositories forwards those.
+    spokeTemplate(1).template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: { 'repository-name': [{ wildcard: 'team-b/*' }] } }),
+    });
+  });
+
+  it('Inspector findings only for container images of covered repositories', () => {
+    spokeTemplate().template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        'detail-type': ['Inspector2 Finding'],
+        detail: {
+          resources: {
+            type: ['AWS_ECR_CONTAINER_IMAGE'],
+            details: {
+              awsEcrContainerImage: { repositoryName: [{ wildcard: 'payments/*' }, 'web/frontend'] },
+            },
+          },
+        },
+      }),
+    });
+  });
+});
+
+describe("the spoke's roles: one per hub function, trusting that function's role alone, in the organization", () => {
+  const { template } = spokeTemplate();
+  const roles = template.findResources('AWS::IAM::Role', {
+    Properties: { RoleName: Match.objectLike({ 'Fn::Join': Match.anyValue() }) },
+  });
+
+  it('one role per hub function, named for its region', () => {
+    expect(Object.keys(roles)).toHaveLength(HUB_FUNCTIONS.length);
+    for (const fn of HUB_FUNCTIONS) {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: { 'Fn::Join': ['', [`tollgate-spoke-${fn}-`, { Ref: 'AWS::Region' }]] },
+      });
+    }
+  });
+
+  it.each(HUB_FUNCTIONS)('%s: trusted by the hub role by ARN, only with aws:PrincipalOrgID', (fn) => {
+    const [role] = Object.values(
+      template.findResources('AWS::IAM::Role', {
+        Properties: { RoleName: { 'Fn::Join': ['', [`tollgate-spoke-${fn}-`, { Ref: 'AWS::Region' }]] } },
+      }),
+    );
+    const trust = (role!.Properties as { AssumeRolePolicyDocument: { Statement: Statement[] } })
+      .AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: hubRoleArn(HUB, fn) },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION.id } },
+      },
+    ]);
+    // Scope: the covered repositories of this account and region, plus the calls IAM cannot scope.
+    const statements = (role!.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[] })
+      .Policies[0]!.PolicyDocument.Statement;
+    const covered = statements.find((statement) => statement.Sid === 'CoveredRepositories')!;
+    expect(covered.Action).toEqual(
+      SPOKE_ACCESS[fn].repositoryActions.length === 1
+        ? SPOKE_ACCESS[fn].repositoryActions[0]
+        : [...SPOKE_ACCESS[fn].repositoryActions],
+    );
+    expect(JSON.stringify(covered.Resource)).toContain(':repository/payments/*');
+    expect(JSON.stringify(covered.Resource)).toContain('{"Ref":"AWS::AccountId"}');
+    const anywhere = statements
+      .filter((statement) => statement.Resource === '*')
+      .flatMap((s) => [s.Action].flat());
+    expect(
+      anywhere.every((action) =>
+        /^(ecr:GetAuthorizationToken|ecr:GetRegistryScanningConfiguration|inspector2:ListFindings)$/.test(
+          action,
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it('only the signer may write: PutImage and the upload calls are in its role and no other', () => {
+    const writers = HUB_FUNCTIONS.filter((fn) => SPOKE_ACCESS[fn].repositoryActions.includes('ecr:PutImage'));
+    expect(writers).toEqual(['sign']);
+    const untaggers = HUB_FUNCTIONS.filter((fn) =>
+      SPOKE_ACCESS[fn].repositoryActions.includes('ecr:PutImageTagMutability'),
+    );
+    expect(untaggers).toEqual(['on-push', 'reconcile']);
+  });
+});
+
+describe('the hub with an organization', () => {
+  const { template, stack } = synth(baseConfig({ organization: ORGANIZATION }));
+
+  it('its bus takes PutEvents from the organization, for aws.ecr and aws.inspector2 entries only', () => {
+    const policies = Object.values(template.findResources('AWS::Events::EventBusPolicy'));
+    const statements = policies.map((policy) => (policy.Properties as { Statement: Statement }).Statement);
+    const allow = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allow).toEqual([
+      expect.objectContaining({
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: {
+          'Fn::GetAtt': [stack.getLogicalId(stack.tollgate.bus.node.defaultChild as never), 'Arn'],
+        },
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION.id },
+          'ForAllValues:StringEquals': { 'events:source': ['aws.ecr', 'aws.inspector2'] },
+        },
+      }),
+    ]);
+    // `tollgate` stays Tollgate's own: the reservation's Deny is still there.
+    expect(statements.filter((statement) => statement.Effect === 'Deny')).toHaveLength(1);
+  });
+
+  it('the functions that act in a spoke have the role names the spokes trust', () => {
+    for (const fn of HUB_FUNCTIONS) {
+      template.hasResourceProperties('AWS::IAM::Role', { RoleName: `tollgate-hub-${fn}-${HUB.region}` });
+    }
+  });
+
+  it('warns at synth that spoke images are not judged yet', () => {
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('does not judge or sign spoke images yet'),
+    );
+  });
+
+  it('without an organization: no such statement, no fixed role names (the single-account stack as before)', () => {
+    const single = synth().template;
+    const statements = Object.values(single.findResources('AWS::Events::EventBusPolicy')).map(
+      (policy) => (policy.Properties as { Statement: Statement }).Statement,
+    );
+    expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([]);
+    expect(JSON.stringify(single.findResources('AWS::IAM::Role'))).not.toMatch(/tollgate-hub-/);
+  });
+});
