@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, DefaultStackSynthesizer, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { resolve } from 'node:path';
@@ -19,7 +19,7 @@ import { OnScan } from './constructs/on-scan';
 import { PublicKeyParameter } from './constructs/public-key-parameter';
 import { Reconciler } from './constructs/reconciler';
 import { Signer } from './constructs/signer';
-import { SigningKey } from './constructs/signing-key';
+import { defaultDeploymentRoles, SigningKey } from './constructs/signing-key';
 import { VerdictTable } from './constructs/verdict-table';
 import { warnAboutVerifiers } from './constructs/verifier-compatibility';
 import { FUNCTION_ENV } from '../shared/core/env-contract';
@@ -82,6 +82,7 @@ export class Tollgate extends Construct {
     this.signingKey = new SigningKey(this, 'Signing', {
       alias: this.config.signatures.keyAlias,
       deploymentRoleArns: props.deploymentRoleArns ?? defaultDeploymentRoles(this),
+      multiRegion: this.config.organization?.signingKey.multiRegion ?? false,
     });
     this.verdictTable = new VerdictTable(this, 'Verdicts');
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'tollgate' });
@@ -103,6 +104,24 @@ export class Tollgate extends Construct {
       description:
         'SSM parameter holding the signing public key PEM (aws ssm get-parameter --query Parameter.Value)',
     });
+    const retired = this.signingKey.retiredKey;
+    if (retired !== undefined) {
+      // Gates trust both public keys until every image signed by the retired key is re-signed or gone.
+      const retiredPublicKey = new PublicKeyParameter(this, 'RetiredPublicKey', {
+        key: retired,
+        parameterName: '/tollgate/retired-signing-public-key',
+      });
+      new CfnOutput(this, 'RetiredSigningPublicKeyParameter', {
+        value: retiredPublicKey.parameter.parameterName,
+        description:
+          'SSM parameter holding the retired single-Region key’s public PEM: trust it beside the new one during the migration',
+      });
+      new CfnOutput(this, 'RetiredSigningKeyArn', {
+        value: retired.keyArn,
+        description:
+          'The single-Region key that signed before the multi-Region key: trusted during the migration, signing nothing',
+      });
+    }
     this.eventContract = new EventContract(this, 'Events', {
       bus: this.bus,
       archiveRetentionDays: this.config.archiveRetentionDays,
@@ -214,17 +233,6 @@ export class Tollgate extends Construct {
     ].map((fn) => fn.function.role!);
   }
 }
-
-/**
- * CDK's bootstrap deploys through a CloudFormation service role; its ARN, from the synthesizer, holds
- * `${AWS::Partition}` (and `${AWS::AccountId}`, `${AWS::Region}` in an environment-agnostic stack), hence Fn::Sub.
- */
-const defaultDeploymentRoles = (scope: Construct): string[] => {
-  const synthesizer = Stack.of(scope).synthesizer;
-  return synthesizer instanceof DefaultStackSynthesizer
-    ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)]
-    : [];
-};
 
 /** `organization` contradicts where the hub is deployed. */
 export class OrganizationConfigError extends Error {

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -14,6 +14,14 @@ export interface SigningKeyProps {
    * @default none
    */
   readonly deploymentRoleArns?: readonly string[];
+  /**
+   * Sign with a KMS multi-Region key, created beside the single-Region key this construct has always made (same
+   * construct id, so an existing deployment keeps it: a key's `MultiRegion` cannot be changed, and replacing it
+   * would void every signature written). The alias moves to the new key; the old one stays, signing nothing, as
+   * `retiredKey`, for gates to trust during the migration.
+   * @default false
+   */
+  readonly multiRegion?: boolean;
 }
 
 /** The only algorithm and message type Tollgate signs with (shared/adapters/aws/kms/kms-signer.ts sends exactly these). */
@@ -69,31 +77,31 @@ export const KEY_ADMINISTRATION_ACTIONS = [
  * whatever IAM policies say). Signing is granted by `allowSigningBy` to one role, in the key policy itself.
  */
 export class SigningKey extends Construct {
+  /** The key that signs: the multi-Region key when `multiRegion`, else the single-Region one. */
   public readonly key: kms.Key;
+  /** With `multiRegion`: the single-Region key it replaces as the signer, kept and trusted during the migration. */
+  public readonly retiredKey: kms.Key | undefined;
   public readonly alias: kms.Alias;
 
   public constructor(scope: Construct, id: string, props: SigningKeyProps = {}) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
+    const deploymentRoleArns = props.deploymentRoleArns ?? [];
+    const singleRegion = new kms.Key(this, 'Key', {
       description: 'Tollgate image signing key (ECDSA P-256). Signs approved image digests only.',
-      keySpec: kms.KeySpec.ECC_NIST_P256,
-      keyUsage: kms.KeyUsage.SIGN_VERIFY,
-      removalPolicy: RemovalPolicy.RETAIN,
-      // Asymmetric keys cannot rotate automatically; rotation means a new key and a new trust root.
-      enableKeyRotation: false,
-      policy: new iam.PolicyDocument({
-        statements: [
-          new iam.PolicyStatement({
-            sid: 'AccountAdministersTheKeyButCannotSign',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: [...KEY_ADMINISTRATION_ACTIONS],
-            resources: ['*'],
-          }),
-
-          onlyTheDeploymentMovesAliases(props.deploymentRoleArns ?? []),
-        ],
-      }),
+      ...signingKeyProperties(deploymentRoleArns),
     });
+    if (props.multiRegion === true) {
+      this.key = new kms.Key(this, 'MultiRegionKey', {
+        description:
+          'Tollgate image signing key (ECDSA P-256, multi-Region: one public key in every region). Signs approved image digests only.',
+        multiRegion: true,
+        ...signingKeyProperties(deploymentRoleArns),
+      });
+      this.retiredKey = singleRegion;
+    } else {
+      this.key = singleRegion;
+      this.retiredKey = undefined;
+    }
     this.alias = new kms.Alias(this, 'Alias', {
       aliasName: props.alias ?? 'alias/tollgate-signing',
       targetKey: this.key,
@@ -101,6 +109,33 @@ export class SigningKey extends Construct {
     });
   }
 }
+
+/**
+ * What every Tollgate signing key is, wherever it is (the single-Region key, the multi-Region primary): P-256 for
+ * signing only, retained, never rotated, and a policy that lets the account administer it and nobody sign.
+ */
+const signingKeyProperties = (deploymentRoleArns: readonly string[]) => ({
+  keySpec: kms.KeySpec.ECC_NIST_P256,
+  keyUsage: kms.KeyUsage.SIGN_VERIFY,
+  removalPolicy: RemovalPolicy.RETAIN,
+  // Asymmetric keys cannot rotate automatically; rotation means a new key and a new trust root.
+  enableKeyRotation: false,
+  policy: signingKeyPolicy(deploymentRoleArns),
+});
+
+/** The policy a signing key starts with, replicas included: administration for the account, signing for nobody. */
+export const signingKeyPolicy = (deploymentRoleArns: readonly string[]): iam.PolicyDocument =>
+  new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'AccountAdministersTheKeyButCannotSign',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: [...KEY_ADMINISTRATION_ACTIONS],
+        resources: ['*'],
+      }),
+      onlyTheDeploymentMovesAliases(deploymentRoleArns),
+    ],
+  });
 
 /**
  * Denies the alias actions on this key to every principal, IAM `Action: *` included, unless CloudFormation makes the
@@ -178,4 +213,15 @@ export const allowSigningBy = (key: kms.IKey, role: iam.IRole): void => {
     }),
   );
   granted.add(key);
+};
+
+/**
+ * CDK's bootstrap deploys through a CloudFormation service role; its ARN, from the synthesizer, holds
+ * `${AWS::Partition}` (and `${AWS::AccountId}`, `${AWS::Region}` in an environment-agnostic stack), hence Fn::Sub.
+ */
+export const defaultDeploymentRoles = (scope: Construct): string[] => {
+  const synthesizer = Stack.of(scope).synthesizer;
+  return synthesizer instanceof DefaultStackSynthesizer
+    ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)]
+    : [];
 };

@@ -6,7 +6,9 @@ import { validateConfig } from '../../shared/core/config';
 import { spokeStacks } from '../../infra/spoke/spoke-stacks';
 import { TollgateSpokeStack } from '../../infra/spoke/tollgate-spoke-stack';
 import { HUB_FUNCTIONS, hubRoleArn, SPOKE_ACCESS } from '../../infra/spoke/hub-access';
-import { baseConfig, synth } from '../helpers/stack';
+import { KeyReplicaStack } from '../../infra/spoke/key-replica-stack';
+import { TollgateStack } from '../../infra/tollgate-stack';
+import { baseConfig, REPO_ROOT, synth } from '../helpers/stack';
 
 const HUB = { account: '123456789012', region: 'us-west-2' };
 const ORGANIZATION = {
@@ -313,5 +315,103 @@ describe('the hub with an organization', () => {
     );
     expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([]);
     expect(JSON.stringify(single.findResources('AWS::IAM::Role'))).not.toMatch(/tollgate-hub-/);
+  });
+});
+
+describe('the multi-Region key: a migration, never a replacement', () => {
+  const multiRegion = {
+    ...ORGANIZATION,
+    spokes: [{ accounts: ['111111111111'], regions: ['us-west-2', 'eu-west-1'] }],
+    signingKey: { multiRegion: true, replicaRegions: ['eu-west-1'] },
+  };
+  const keys = (template: Template) =>
+    template.findResources('AWS::KMS::Key', { Properties: { KeyUsage: 'SIGN_VERIFY' } });
+
+  it('the single-Region key stays under its logical id, unchanged but for signing; a new multi-Region key signs', () => {
+    const before = synth(baseConfig({ organization: ORGANIZATION }));
+    const after = synth(baseConfig({ organization: multiRegion }));
+    const [oldId] = Object.keys(keys(before.template));
+    const afterKeys = keys(after.template);
+    expect(Object.keys(afterKeys)).toHaveLength(2);
+    // Same logical id, same key spec, no MultiRegion: CloudFormation updates it in place, never replaces it.
+    const kept = afterKeys[oldId!]!.Properties as Record<string, unknown>;
+    const original = keys(before.template)[oldId!]!.Properties as Record<string, unknown>;
+    expect(kept.MultiRegion).toBeUndefined();
+    expect({ ...kept, KeyPolicy: undefined }).toEqual({ ...original, KeyPolicy: undefined });
+    const [newId] = Object.keys(afterKeys).filter((id) => id !== oldId);
+    expect(afterKeys[newId!]!.Properties).toMatchObject({
+      MultiRegion: true,
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+    });
+    expect(afterKeys[newId!]!.DeletionPolicy).toBe('Retain');
+
+    // Only the new key lets the sign role sign; the retired one lets nobody (its account statement has no Sign).
+    const signers = (id: string) =>
+      (afterKeys[id]!.Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement.filter(
+        (statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes('kms:Sign'),
+      ).map((statement) => statement.Sid);
+    expect(signers(newId!)).toEqual(['OnlyTheSignerSignsDigests']);
+    expect(signers(oldId!)).toEqual([]);
+    // The alias and the functions' key follow the signer.
+    after.template.hasResourceProperties('AWS::KMS::Alias', {
+      TargetKeyId: { 'Fn::GetAtt': [newId, 'Arn'] },
+    });
+    // Gates can read both public keys while both are trusted.
+    after.template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/tollgate/retired-signing-public-key',
+    });
+    after.template.hasOutput('*', { Value: { 'Fn::GetAtt': [oldId, 'Arn'] } });
+  });
+
+  it('a replica in each replica region, of the primary, retained, granting signing to nobody', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const hub = new TollgateStack(app, 'Tollgate', {
+      config: baseConfig({ organization: multiRegion }),
+      baseDir: REPO_ROOT,
+      env: HUB,
+      crossRegionReferences: true,
+    });
+    const replicaStack = new KeyReplicaStack(app, 'TollgateKeyReplica-eu-west-1', {
+      env: { account: HUB.account, region: 'eu-west-1' },
+      primaryKey: hub.tollgate.signingKey.key,
+    });
+    const replica = Template.fromStack(replicaStack);
+    const replicas = replica.findResources('AWS::KMS::ReplicaKey');
+    expect(Object.values(replicas)).toHaveLength(1);
+    const [resource] = Object.values(replicas);
+    expect(resource!.DeletionPolicy).toBe('Retain');
+    // The primary's ARN, carried across regions by CDK's cross-region reference.
+    expect(JSON.stringify((resource!.Properties as { PrimaryKeyArn: unknown }).PrimaryKeyArn)).toMatch(
+      /SigningMultiRegionKey.*Arn/,
+    );
+    const statements = (resource!.Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy
+      .Statement;
+    expect(statements.flatMap((statement) => [statement.Action].flat())).not.toContain('kms:Sign');
+    expect(statements.map((statement) => statement.Sid)).toEqual([
+      'AccountAdministersTheKeyButCannotSign',
+      'OnlyTheDeploymentMovesAliases',
+    ]);
+  });
+
+  it('replicas need the multi-Region key, and not in the hub region', () => {
+    expect(() =>
+      validateConfig(
+        baseConfig({
+          organization: { ...ORGANIZATION, signingKey: { replicaRegions: ['eu-west-1'] } },
+        }),
+      ),
+    ).toThrow(/organization\.signingKey\.replicaRegions: only a multi-Region key has replicas/);
+    expect(() =>
+      validateConfig(
+        baseConfig({
+          organization: { ...ORGANIZATION, signingKey: { multiRegion: true, replicaRegions: ['us-west-2'] } },
+        }),
+      ),
+    ).toThrow(/organization\.signingKey\.replicaRegions\.0: us-west-2 is the hub's region/);
+    // With a replica there, a spoke in that region is accepted.
+    expect(
+      validateConfig(baseConfig({ organization: multiRegion })).organization?.spokes[0]?.regions,
+    ).toEqual(['us-west-2', 'eu-west-1']);
   });
 });

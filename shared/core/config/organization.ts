@@ -49,11 +49,42 @@ export const organizationSchema = z
      */
     hub: z.strictObject({ account: accountId, region }),
     spokes: z.array(spokeSchema).min(1),
+    /**
+     * The trust root for the organization. `multiRegion: true` is the migration to a KMS multi-Region key: a new key
+     * (a key's `MultiRegion` cannot change, and replacing the key would void every signature written), replicated
+     * into `replicaRegions`, with the same public key in every region. The single-Region key stays, no longer signing,
+     * and gates trust both until it is retired (docs/organization.md, "Moving to the multi-Region key").
+     */
+    signingKey: z
+      .strictObject({
+        multiRegion: z.boolean().default(false),
+        replicaRegions: z.array(region).default([]),
+      })
+      .default({ multiRegion: false, replicaRegions: [] }),
   })
   .superRefine((organization, context) => {
-    // The signing key exists only in the hub's region until it is a multi-Region key with replicas: a spoke region
-    // without a replica would be signed from another region, against the per-region design (docs/organization.md).
-    const keyRegions = [organization.hub.region];
+    // A spoke's region must hold the key (the primary, or a replica of a multi-Region key), so that gates and
+    // verifiers there check against the one public key in their own region (docs/organization.md).
+    const { signingKey } = organization;
+    if (!signingKey.multiRegion && signingKey.replicaRegions.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['signingKey', 'replicaRegions'],
+        message: 'only a multi-Region key has replicas: set signingKey.multiRegion: true',
+      });
+    }
+    signingKey.replicaRegions.forEach((replica, at) => {
+      if (replica !== organization.hub.region) return;
+      context.addIssue({
+        code: 'custom',
+        path: ['signingKey', 'replicaRegions', at],
+        message: `${replica} is the hub's region, where the primary key is`,
+      });
+    });
+    const keyRegions = [
+      organization.hub.region,
+      ...(signingKey.multiRegion ? signingKey.replicaRegions : []),
+    ];
     organization.spokes.forEach((spoke, index) => {
       spoke.regions.forEach((spokeRegion, at) => {
         if (keyRegions.includes(spokeRegion)) return;
