@@ -13,7 +13,7 @@ import { EXIT, UsageError, type CliIo, type Command } from '../command';
 
 export const DEFAULT_KEY = 'awskms:///alias/tollgate-signing';
 
-const USAGE = `Usage: tollgate verify IMAGE [--key awskms:///ALIAS-OR-ARN [--key-id KEY-ID] | --key FILE.pem] [--require-attestation] [--max-age 7d] [--timeout 60s] [--json]
+const USAGE = `Usage: tollgate verify IMAGE [--key awskms:///ALIAS-OR-ARN [--key-id KEY-ID] | --key FILE.pem ...] [--require-attestation] [--max-age 7d] [--timeout 60s] [--json]
 
 Checks that IMAGE carries a valid Tollgate signature, for a deployment pipeline. A tag is resolved to its
 digest once; every check then runs on that digest, which is printed so the deployment can pin it.
@@ -21,7 +21,9 @@ digest once; every check then runs on that digest, which is printed so the deplo
   IMAGE                  registry/repository:tag or registry/repository@sha256:<hex>
   --key KEY              awskms:///alias/NAME, awskms:///arn:aws:kms:... (GetPublicKey with your AWS
                          credentials; AWS_ENDPOINT_URL_KMS is honoured) or a PEM public key file
-                         (default: ${DEFAULT_KEY})
+                         (default: ${DEFAULT_KEY}). Repeat it to trust several keys, any of
+                         which may have signed (a key migration: docs/organization.md); each must
+                         then be a PEM file or a key ARN, which pins itself
   --key-id KEY-ID        the key ID or key ARN an awskms:// alias must resolve to: required with an alias
                          (the default included), which could be pointed at another key; refused when
                          the alias resolves elsewhere. It is the stack output SigningKeyArn.
@@ -40,7 +42,7 @@ unreachable, bad key, bad argument).`;
 
 interface VerifyOptions {
   readonly image: string;
-  readonly key: string;
+  readonly keys: readonly string[];
   readonly keyId?: string;
   readonly requireAttestation: boolean;
   readonly maxAge?: string;
@@ -64,15 +66,15 @@ const run = async (argv: readonly string[], io: CliIo, deps: () => GateDeps): Pr
   // verifyImage reads the key after checking IMAGE and --max-age and before asking the registry anything, so an
   // argument error is reported first, and an alias without --key-id (or one resolving to another key) is refused
   // (exit 2) without a registry request.
-  const key: PublicKeySource = {
-    publicKey: async () => pinnedKeySource(options.key, options.keyId, gateDeps.publicKey).publicKey(),
-  };
+  const keys = options.keys.map((key): PublicKeySource => ({
+    publicKey: async () => pinnedKeySource(key, options.keyId, gateDeps.publicKey).publicKey(),
+  }));
   let result: GateResult;
   try {
     result = await verifyImage(
       {
         image: options.image,
-        key,
+        key: keys,
         requireAttestation: options.requireAttestation,
         ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
         ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
@@ -95,7 +97,7 @@ const parseOptions = (argv: readonly string[]): VerifyOptions => {
   const parsed = parseCommandArgs(
     argv,
     {
-      key: { type: 'string' },
+      key: { type: 'string', multiple: true },
       'key-id': { type: 'string' },
       'require-attestation': { type: 'boolean', default: false },
       'max-age': { type: 'string' },
@@ -110,9 +112,14 @@ const parseOptions = (argv: readonly string[]): VerifyOptions => {
     // Silently ignoring it would let a pipeline believe it checks scan freshness when it does not.
     throw new UsageError('--max-age applies to the attestation: add --require-attestation');
   }
+  const keys = values.key ?? [DEFAULT_KEY];
+  if (keys.length > 1 && values['key-id'] !== undefined) {
+    // One --key-id for several keys would pin them all to one key: refused rather than guessed.
+    throw new UsageError('--key-id pins one alias: with several --key, give PEM files or key ARNs');
+  }
   return {
     image,
-    key: values.key ?? DEFAULT_KEY,
+    keys,
     ...(values['key-id'] === undefined ? {} : { keyId: values['key-id'] }),
     requireAttestation: values['require-attestation'],
     ...(values['max-age'] === undefined ? {} : { maxAge: values['max-age'] }),

@@ -41,11 +41,17 @@ export interface GateDeps {
   readonly publicKey: (reference: KeyReference) => PublicKeySource;
 }
 
+/** One trusted key: a `--key` reference (`awskms:///…`, a PEM file) or a key source. */
+export type TrustedKey = string | PublicKeySource;
+
 export interface VerifyImageRequest {
   /** `registry/repo:tag`, `registry/repo@sha256:…`, or already parsed. */
   readonly image: string | ImageReference;
-  /** `awskms:///alias/…`, a PEM file path, or a key source. */
-  readonly key: string | PublicKeySource;
+  /**
+   * `awskms:///alias/…`, a PEM file path, or a key source; or several, any of which may have signed (a key
+   * migration, when gates trust the old key and the new one: docs/organization.md).
+   */
+  readonly key: TrustedKey | readonly TrustedKey[];
   /**
    * Also demand a valid vulnerability attestation whose verdict is APPROVED and whose scan finished within `maxAge`.
    * @default false
@@ -99,9 +105,13 @@ const verifyResolved = async (
 ): Promise<GateResult> => {
   const now = request.now ?? new Date();
   const required = request.requireAttestation ?? false;
-  const source =
-    typeof request.key === 'string' ? deps.publicKey(parseKeyReference(request.key)) : request.key;
-  const key = await loadPublicKey(source);
+  const trusted: readonly TrustedKey[] = isKeyList(request.key) ? request.key : [request.key];
+  if (trusted.length === 0) throw new PublicKeyError('no trusted key given');
+  const keys = await Promise.all(
+    trusted.map((one) =>
+      loadPublicKey(typeof one === 'string' ? deps.publicKey(parseKeyReference(one)) : one),
+    ),
+  );
   const client = deps.registry(reference.registry);
   const identity = repositoryIdentity(reference);
   const image = formatImageReference(reference);
@@ -142,10 +152,10 @@ const verifyResolved = async (
       : referrers.unreadable;
   const listingReference = `${identity}:${referrersTag(digest)}`;
   const signatures = [
-    ...legacySignatures(legacy, digest, identity, key),
+    ...legacySignatures(legacy, digest, identity, keys),
     ...bundles
       .filter((stored) => claims(stored) === COSIGN_SIGN_PREDICATE)
-      .map((stored) => bundleSignature(stored, digest, identity, key)),
+      .map((stored) => bundleSignature(stored, digest, identity, keys)),
     ...unreadable
       .filter((entry) => claims(entry) === COSIGN_SIGN_PREDICATE)
       .map((entry) => unreadableBundle(entry, identity, listingReference)),
@@ -154,7 +164,7 @@ const verifyResolved = async (
     bundles.filter((stored) => claims(stored) === COSIGN_VULN_PREDICATE),
     // The listing could not be read at all: an attestation may be among what it lists, so it counts as unreadable too.
     unreadable.filter((entry) => claims(entry) === COSIGN_VULN_PREDICATE || referrers instanceof Error),
-    { digest, identity, key, now, maxAgeMs, maxAge, required, listingReference },
+    { digest, identity, keys, now, maxAgeMs, maxAge, required, listingReference },
   );
 
   const failures: string[] = [];
@@ -165,6 +175,25 @@ const verifyResolved = async (
     failures.push(`attestation: ${attestation.status}: ${attestation.reason}`);
   }
   return { image, digest, verified: failures.length === 0, signatures, attestation, failures };
+};
+
+const isKeyList = (key: VerifyImageRequest['key']): key is readonly TrustedKey[] => Array.isArray(key);
+
+/**
+ * A signature is good when any trusted key made it: the first valid result, else the first key's refusal (with one
+ * key, exactly that key's answer).
+ */
+const underAnyKey = (
+  keys: readonly KeyObject[],
+  verify: (key: KeyObject) => VerificationResult,
+): VerificationResult => {
+  let refusal: VerificationResult | undefined;
+  for (const key of keys) {
+    const result = verify(key);
+    if (result.valid) return result;
+    refusal ??= result;
+  }
+  return refusal!;
 };
 
 const loadPublicKey = async (source: PublicKeySource): Promise<KeyObject> => {
@@ -194,7 +223,7 @@ const legacySignatures = (
   stored: StoredLegacySignatures | UnreadableArtifactError | undefined,
   digest: Digest,
   identity: string,
-  key: KeyObject,
+  keys: readonly KeyObject[],
 ): GateSignature[] => {
   if (stored === undefined) return [];
   const tag = `${identity}:${signatureTag(digest)}`;
@@ -215,7 +244,9 @@ const legacySignatures = (
     ];
   }
   return stored.layers.map((layer, index) =>
-    toSignature(verifyLegacySignature(layer, { digest, identity }, key, `${tag}#${index}`)),
+    toSignature(
+      underAnyKey(keys, (key) => verifyLegacySignature(layer, { digest, identity }, key, `${tag}#${index}`)),
+    ),
   );
 };
 
@@ -223,14 +254,16 @@ const bundleSignature = (
   stored: StoredBundle,
   digest: Digest,
   identity: string,
-  key: KeyObject,
+  keys: readonly KeyObject[],
 ): GateSignature => {
   const reference = `${identity}@${stored.descriptor.digest}`;
-  const result = verifyBundle(
-    stored.bundle,
-    { digest, predicateType: COSIGN_SIGN_PREDICATE, format: 'sigstore-bundle' },
-    key,
-    reference,
+  const result = underAnyKey(keys, (key) =>
+    verifyBundle(
+      stored.bundle,
+      { digest, predicateType: COSIGN_SIGN_PREDICATE, format: 'sigstore-bundle' },
+      key,
+      reference,
+    ),
   );
   if (!result.valid) return toSignature(result);
   const names = subjectNames(signedStatement(stored.bundle) ?? {}, digest);
@@ -277,7 +310,7 @@ const signatureFailure = (signatures: readonly GateSignature[], identity: string
 interface AttestationContext {
   readonly digest: Digest;
   readonly identity: string;
-  readonly key: KeyObject;
+  readonly keys: readonly KeyObject[];
   readonly now: Date;
   readonly maxAgeMs: number;
   readonly maxAge: string;
@@ -305,11 +338,13 @@ const judgeAttestations = (
   }));
   const reports = candidates.map((stored): AttestationReport => {
     const reference = `${context.identity}@${stored.descriptor.digest}`;
-    const result = verifyBundle(
-      stored.bundle,
-      { digest: context.digest, predicateType: COSIGN_VULN_PREDICATE, format: 'vuln-attestation' },
-      context.key,
-      reference,
+    const result = underAnyKey(context.keys, (key) =>
+      verifyBundle(
+        stored.bundle,
+        { digest: context.digest, predicateType: COSIGN_VULN_PREDICATE, format: 'vuln-attestation' },
+        key,
+        reference,
+      ),
     );
     if (!result.valid) {
       return {

@@ -114,6 +114,49 @@ describe('tollgate verify', () => {
     ]);
   });
 
+  it('several --key: verified when any of them signed (a key migration), in either order; refused when none did', async () => {
+    const other = localKms();
+    const byFile = createVerifyCommand(() => ({
+      registry: () => registry,
+      // old.pem is the signer's key (the retired one, say); new.pem a key that signed nothing here yet.
+      publicKey: (reference) =>
+        reference.kind === 'file' && reference.path === 'old.pem'
+          ? pemPublicKey(kms.publicKeyPem, kms.keyArn)
+          : pemPublicKey(other.publicKeyPem, TEST_KEY_ARN),
+    }));
+    const image = `${HOST}/${REPO}@${digest}`;
+    for (const order of [
+      ['new.pem', 'old.pem'],
+      ['old.pem', 'new.pem'],
+    ]) {
+      const { code, stdout } = await runCommand(byFile, [
+        image,
+        '--json',
+        '--require-attestation',
+        ...order.flatMap((key) => ['--key', key]),
+      ]);
+      expect(code).toBe(0);
+      const output = JSON.parse(stdout) as JsonOutput;
+      expect(output.signatures.map((s) => s.valid)).toEqual([true, true]);
+      expect(output.attestation).toMatchObject({ valid: true, status: 'VALID' });
+    }
+    const { code } = await runCommand(byFile, [image, '--key', 'new.pem', '--key', 'other.pem']);
+    expect(code).toBe(1);
+  });
+
+  it('refuses --key-id with several --key: one pin cannot name two keys', async () => {
+    const { code, stderr } = await runCommand(command(), [
+      `${HOST}/${REPO}:v1`,
+      '--key',
+      'a.pem',
+      '--key',
+      'b.pem',
+      ...PIN,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--key-id pins one alias: with several --key, give PEM files or key ARNs/);
+  });
+
   it('exits 1 for an image that does not exist', async () => {
     const { code, stderr } = await runCommand(command(), [`${HOST}/${REPO}:nope`, ...PIN]);
     expect(code).toBe(1);
