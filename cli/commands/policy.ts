@@ -26,7 +26,9 @@ Prints an admission policy (YAML) that admits only images carrying a Tollgate si
                          0.4+), connaisseur (Helm values, 3.6+), gatekeeper (K8sAllowedRepos constraint:
                          allows only the covered registry and repositories, checks no signature)
   --key KEY              the public key: a PEM file, or awskms:///alias/NAME (GetPublicKey with your
-                         AWS credentials; the PEM is embedded). Not needed for gatekeeper.
+                         AWS credentials; the PEM is embedded). Not needed for gatekeeper. Repeat it
+                         to admit an image any one of several keys signed (a key migration:
+                         docs/organization.md); each must then be a PEM file or a key ARN
   --key-id KEY-ID        the key ID or key ARN an awskms:// alias must resolve to (stack output
                          SigningKeyArn): required with an alias, refused when it resolves elsewhere
   --registry HOST        the registry the policy covers, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
@@ -44,7 +46,7 @@ Exit status: 0 printed, 2 error (bad argument, unreadable key).`;
 
 interface PolicyOptions {
   readonly engine: AdmissionEngine;
-  readonly key?: string;
+  readonly keys: readonly string[];
   readonly keyId?: string;
   readonly registry: string;
   readonly repositories: readonly string[];
@@ -68,16 +70,15 @@ const run = async (
   deps: () => Pick<GateDeps, 'publicKey'>,
 ): Promise<number> => {
   const options = parseOptions(argv);
-  const publicKeyPem =
-    options.key === undefined ? undefined : await readPem(options.key, options.keyId, deps());
+  const publicKeyPem = await Promise.all(options.keys.map((key) => readPem(key, options.keyId, deps())));
   let yaml: string;
   try {
     yaml = generateAdmissionPolicy(options.engine, {
       registry: options.registry,
       repositories: options.repositories,
       mode: options.mode,
-      ...(publicKeyPem === undefined ? {} : { publicKeyPem }),
-      ...(options.key === undefined ? {} : { keySource: options.key }),
+      ...(publicKeyPem.length === 0 ? {} : { publicKeyPem }),
+      ...(options.keys.length === 0 ? {} : { keySource: options.keys.join(' or ') }),
       ...(options.attestation === undefined ? {} : { attestation: options.attestation }),
       ...(options.name === undefined ? {} : { name: options.name }),
     });
@@ -103,7 +104,7 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
   const parsed = parseCommandArgs(
     argv,
     {
-      key: { type: 'string' },
+      key: { type: 'string', multiple: true },
       'key-id': { type: 'string' },
       registry: { type: 'string' },
       repositories: { type: 'string', multiple: true },
@@ -137,6 +138,9 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
   if (values['key-id'] !== undefined && values.key === undefined) {
     throw new UsageError('--key-id pins the --key alias: give --key too');
   }
+  if (values['key-id'] !== undefined && (values.key?.length ?? 0) > 1) {
+    throw new UsageError('--key-id pins one alias: with several --key, give PEM files or key ARNs');
+  }
   if (values.mode !== 'enforce' && values.mode !== 'audit') {
     throw new UsageError(`--mode must be enforce or audit, not ${JSON.stringify(values.mode)}`);
   }
@@ -159,7 +163,7 @@ const parseOptions = (argv: readonly string[]): PolicyOptions => {
   return {
     // Kyverno deprecated ClusterPolicy in 1.17 and plans to remove it in 1.20: the CEL policy is the default.
     engine: engine === 'kyverno' && api !== 'cluster-policy' ? 'kyverno-images' : engine,
-    ...(values.key === undefined ? {} : { key: values.key }),
+    keys: values.key ?? [],
     ...(values['key-id'] === undefined ? {} : { keyId: values['key-id'] }),
     registry: values.registry,
     repositories,

@@ -89,6 +89,40 @@ describe('tollgate policy', () => {
     expect(moved.stderr).toContain(`resolves to key ${TEST_KEY_ARN}, not the pinned key ${other}`);
   });
 
+  it('several --key: every key embedded, an image either signed admitted; --key-id refused with them', async () => {
+    const otherFile = join(dir, 'retired.pub');
+    writeFileSync(otherFile, localKms().publicKeyPem);
+    const { code, stdout } = await runCommand(command, [
+      'policy-controller',
+      '--key',
+      keyFile,
+      '--key',
+      otherFile,
+      '--registry',
+      REGISTRY,
+    ]);
+    expect(code).toBe(0);
+    const authorities = at(parse(stdout), 'spec.authorities') as unknown[];
+    expect(authorities.map((authority) => at(authority, 'key.data'))).toEqual([
+      kms.publicKeyPem.endsWith('\n') ? kms.publicKeyPem : `${kms.publicKeyPem}\n`,
+      expect.stringContaining('BEGIN PUBLIC KEY'),
+    ]);
+    expect(stdout).toContain(`signed by any one of 2 Tollgate keys ${keyFile} or ${otherFile}`);
+    const refused = await runCommand(command, [
+      'kyverno',
+      '--key',
+      keyFile,
+      '--key',
+      otherFile,
+      '--key-id',
+      TEST_KEY_ARN,
+      '--registry',
+      REGISTRY,
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--key-id pins one alias/);
+  });
+
   it('refuses --key-id without --key', async () => {
     const { code, stderr } = await runCommand(command, [
       'gatekeeper',

@@ -16,6 +16,9 @@ import { loadCrd, type CrdValidator } from '../../helpers/crd-schema';
 const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .publicKey.export({ format: 'pem', type: 'spki' })
   .toString();
+const OTHER_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ format: 'pem', type: 'spki' })
+  .toString();
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 
 const CRDS: Partial<Record<AdmissionEngine, CrdValidator>> = {
@@ -33,8 +36,14 @@ const variants = (engine: AdmissionEngine): [string, AdmissionOptions][] => {
     ['audit, two globs', { ...base, mode: 'audit', repositories: ['payments/*', 'web/frontend'] }],
     ['a named key and a name', { ...base, name: 'team-images', keySource: 'awskms:///alias/x' }],
   ];
+  // A key migration: the retired key and the new one, either of which admits.
+  list.push(['two keys', { ...base, publicKeyPem: [PEM, OTHER_PEM] }]);
   if (ATTESTATION_ENGINES.includes(engine)) {
     list.push(
+      [
+        'two keys with the attestation',
+        { ...base, publicKeyPem: [PEM, OTHER_PEM], attestation: { maxAgeMs: 86_400_000 } },
+      ],
       ['with the attestation', { ...base, attestation: { maxAgeMs: 7 * 86_400_000 } }],
       ['audit with the attestation', { ...base, mode: 'audit', attestation: { maxAgeMs: 3_600_000 } }],
     );

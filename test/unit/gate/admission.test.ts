@@ -266,6 +266,76 @@ describe('generated admission policies', () => {
     });
   });
 
+  describe('two keys (a key migration): an image either key signed is admitted', () => {
+    const OTHER = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .publicKey.export({ format: 'pem', type: 'spki' })
+      .toString();
+    const keys = { publicKeyPem: [PEM, OTHER], attestation: { maxAgeMs: 86_400_000 } };
+
+    it('kyverno ClusterPolicy: one attestor, an entry per key, count 1, in both rules', () => {
+      const policy = generate('kyverno', keys);
+      const attestors = [
+        list(policy, 'spec.rules.0.verifyImages.0.attestors'),
+        list(policy, 'spec.rules.1.verifyImages.0.attestations.0.attestors'),
+      ];
+      for (const [attestor] of attestors) {
+        expect(at(attestor, 'count')).toBe(1);
+        expect(list(attestor, 'entries').map((entry) => at(entry, 'keys.publicKeys'))).toEqual([PEM, OTHER]);
+      }
+    });
+
+    it('kyverno ImageValidatingPolicy: an attestor per key, and every check over the list of them', () => {
+      const policy = generate('kyverno-images', keys);
+      expect(list(policy, 'spec.attestors').map((attestor) => at(attestor, 'name'))).toEqual([
+        'tollgate',
+        'tollgate2',
+      ]);
+      expect(list(policy, 'spec.attestors').map((attestor) => at(attestor, 'cosign.key.data'))).toEqual([
+        PEM,
+        OTHER,
+      ]);
+      const expressions = list(policy, 'spec.validations').map((validation) =>
+        String(at(validation, 'expression')),
+      );
+      const checks = expressions.filter((expression) => expression.includes('Signatures('));
+      expect(checks).toHaveLength(2);
+      for (const check of checks) expect(check).toContain('[attestors.tollgate, attestors.tollgate2]) > 0');
+    });
+
+    it('policy-controller: an authority per key (it admits when any one is satisfied), each checking the attestation', () => {
+      const authorities = list(generate('policy-controller', keys), 'spec.authorities');
+      expect(authorities.map((authority) => at(authority, 'name'))).toEqual(['tollgate', 'tollgate-2']);
+      expect(authorities.map((authority) => at(authority, 'key.data'))).toEqual([PEM, OTHER]);
+      for (const authority of authorities) expect(list(authority, 'attestations')).toHaveLength(1);
+    });
+
+    it('connaisseur: a trust root per key, and rules that take any one of them (threshold 1)', () => {
+      const values = generate('connaisseur', { publicKeyPem: [PEM, OTHER] });
+      expect(list(values, 'application.validators.0.trustRoots').map((root) => at(root, 'key'))).toEqual([
+        PEM,
+        OTHER,
+      ]);
+      for (const rule of list(values, 'application.policy')) {
+        expect(at(rule, 'with')).toMatchObject({ trustRoot: '*', threshold: 1 });
+      }
+    });
+
+    it('the header says so; one key stays exactly as before', () => {
+      expect(generateAdmissionPolicy('kyverno', { ...base, ...keys })).toContain(
+        'signed by any one of 2 Tollgate keys',
+      );
+      const one = generate('connaisseur');
+      expect(at(list(one, 'application.policy')[0], 'with')).toMatchObject({ trustRoot: 'tollgate' });
+      expect(at(list(one, 'application.policy')[0], 'with')).not.toHaveProperty('threshold');
+    });
+
+    it('refuses a list with something that is not a public key PEM', () => {
+      expect(() => generateAdmissionPolicy('kyverno', { ...base, publicKeyPem: [PEM, 'not a key'] })).toThrow(
+        AdmissionInputError,
+      );
+    });
+  });
+
   describe('gatekeeper', () => {
     it('allows only the covered registry and repositories', () => {
       const { publicKeyPem: _unused, ...withoutKey } = base;

@@ -12,7 +12,10 @@ export const connaisseurValues = (options: ResolvedAdmissionOptions): Record<str
       {
         name: 'tollgate',
         type: 'cosign',
-        trustRoots: [{ name: 'tollgate', key: options.publicKeyPem }],
+        trustRoots: options.publicKeyPems.map((key, index) => ({
+          name: index === 0 ? 'tollgate' : `tollgate-${index + 1}`,
+          key,
+        })),
         // cosign's k8s keychain: the ECR credential helper with the pod's IAM role (IRSA or Pod Identity).
         auth: { useKeychain: true },
       },
@@ -22,7 +25,14 @@ export const connaisseurValues = (options: ResolvedAdmissionOptions): Record<str
       .map((pattern) => ({
         pattern,
         validator: 'tollgate',
-        with: { trustRoot: 'tollgate', verifyInTransparencyLog: false, verifySCT: false },
+        // Several keys: any one of the trust roots (`*`, threshold 1) is enough.
+        with: {
+          ...(options.publicKeyPems.length > 1
+            ? { trustRoot: '*', threshold: 1 }
+            : { trustRoot: 'tollgate' }),
+          verifyInTransparencyLog: false,
+          verifySCT: false,
+        },
       })),
     ...(options.mode === 'audit' ? { features: { detectionMode: true } } : {}),
   },

@@ -28,7 +28,11 @@ export const generateAdmissionPolicy = (engine: AdmissionEngine, input: Admissio
         'use kyverno or policy-controller, or `tollgate verify --require-attestation` in the pipeline',
     );
   }
-  if (engine !== 'gatekeeper' && !options.publicKeyPem.includes('-----BEGIN PUBLIC KEY-----')) {
+  if (
+    engine !== 'gatekeeper' &&
+    (options.publicKeyPems.length === 0 ||
+      !options.publicKeyPems.every((pem) => pem.includes('-----BEGIN PUBLIC KEY-----')))
+  ) {
     throw new AdmissionInputError(`${engine} checks signatures: it needs the public key PEM (--key)`);
   }
   const notes: string[] = [];

@@ -12,18 +12,21 @@ import { imageRegex, rawImageGlobs } from './patterns';
 export const kyvernoImageValidatingPolicy = (options: ResolvedAdmissionOptions): Record<string, unknown> => {
   const enforce = options.mode === 'enforce';
   const covered = 'variables.tollgateImages';
+  // One attestor per trusted key (`tollgate`, `tollgate2`, …); `> 0` of the list: any one of them is enough.
+  const names = options.publicKeyPems.map((_, index) => (index === 0 ? 'tollgate' : `tollgate${index + 1}`));
+  const trusted = `[${names.map((name) => `attestors.${name}`).join(', ')}]`;
   const scanFinished =
     'timestamp(extractPayload(image, attestations.vuln).predicate.metadata.scanFinishedOn)';
   const validations: Record<string, unknown>[] = [
     {
-      expression: `${covered}.all(image, verifyImageSignatures(image, [attestors.tollgate]) > 0)`,
+      expression: `${covered}.all(image, verifyImageSignatures(image, ${trusted}) > 0)`,
       message: `images of ${options.registry} must carry a Tollgate signature`,
     },
   ];
   if (options.attestation !== undefined) {
     validations.push(
       {
-        expression: `${covered}.all(image, verifyAttestationSignatures(image, attestations.vuln, [attestors.tollgate]) > 0)`,
+        expression: `${covered}.all(image, verifyAttestationSignatures(image, attestations.vuln, ${trusted}) > 0)`,
         message: 'images must carry a Tollgate vulnerability attestation',
       },
       {
@@ -57,15 +60,13 @@ export const kyvernoImageValidatingPolicy = (options: ResolvedAdmissionOptions):
         .map((glob) => ({ glob })),
       validationConfigurations: { mutateDigest: enforce, verifyDigest: enforce, required: true },
       credentials: { providers: ['amazon'] },
-      attestors: [
-        {
-          name: 'tollgate',
-          cosign: {
-            key: { data: options.publicKeyPem, hashAlgorithm: 'sha256' },
-            ctlog: { insecureIgnoreTlog: true, insecureIgnoreSCT: true },
-          },
+      attestors: options.publicKeyPems.map((pem, index) => ({
+        name: names[index],
+        cosign: {
+          key: { data: pem, hashAlgorithm: 'sha256' },
+          ctlog: { insecureIgnoreTlog: true, insecureIgnoreSCT: true },
         },
-      ],
+      })),
       ...(options.attestation === undefined
         ? {}
         : { attestations: [{ name: 'vuln', intoto: { type: COSIGN_VULN_PREDICATE } }] }),

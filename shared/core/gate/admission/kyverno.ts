@@ -14,18 +14,17 @@ export const kyvernoClusterPolicy = (options: ResolvedAdmissionOptions): Record<
   const enforce = options.mode === 'enforce';
   const action = enforce ? 'Enforce' : 'Audit';
   const imageReferences = options.repositories.flatMap((glob) => wildcardReferences(options.registry, glob));
+  // One entry per trusted key; `count: 1`: any one of them signing is enough.
   const attestor = {
     count: 1,
-    entries: [
-      {
-        signatureAlgorithm: 'sha256',
-        keys: {
-          publicKeys: options.publicKeyPem,
-          rekor: { url: 'https://rekor.sigstore.dev', ignoreTlog: true },
-          ctlog: { ignoreSCT: true },
-        },
+    entries: options.publicKeyPems.map((pem) => ({
+      signatureAlgorithm: 'sha256',
+      keys: {
+        publicKeys: pem,
+        rekor: { url: 'https://rekor.sigstore.dev', ignoreTlog: true },
+        ctlog: { ignoreSCT: true },
       },
-    ],
+    })),
   };
   const common = {
     imageReferences,

@@ -5,10 +5,11 @@ export type AdmissionMode = 'enforce' | 'audit';
 export interface AdmissionOptions {
   /**
    * The trusted public key, SPKI PEM (from the key file, or KMS GetPublicKey for an `awskms://` key). Every engine
-   * but gatekeeper (which checks no signature) needs it.
+   * but gatekeeper (which checks no signature) needs it. Several: an image any one of them signed is admitted (a key
+   * migration, when the gates trust the retired key and the new one: docs/organization.md).
    * @default none
    */
-  readonly publicKeyPem?: string;
+  readonly publicKeyPem?: string | readonly string[];
   /** The registry host the policy covers, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
   readonly registry: string;
   /**
@@ -32,8 +33,10 @@ export interface AdmissionOptions {
 
 /** Options with defaults applied and inputs checked: what every generator works from. */
 export interface ResolvedAdmissionOptions extends Required<
-  Omit<AdmissionOptions, 'attestation' | 'keySource'>
+  Omit<AdmissionOptions, 'attestation' | 'keySource' | 'publicKeyPem'>
 > {
+  /** The trusted keys, in the order given, each ending in a newline; empty for gatekeeper. */
+  readonly publicKeyPems: readonly string[];
   readonly attestation?: { readonly maxAgeMs: number };
   readonly keySource?: string;
 }
@@ -68,9 +71,12 @@ export const resolveAdmissionOptions = (options: AdmissionOptions): ResolvedAdmi
   const name = options.name ?? 'tollgate-signed-images';
   if (!NAME.test(name))
     throw new AdmissionInputError(`--name ${JSON.stringify(name)} is not a Kubernetes name`);
-  const pem = options.publicKeyPem ?? '';
+  const given = options.publicKeyPem;
+  const pems = (given === undefined ? [] : typeof given === 'string' ? [given] : [...given]).filter(
+    (pem) => pem !== '',
+  );
   return {
-    publicKeyPem: pem === '' || pem.endsWith('\n') ? pem : `${pem}\n`,
+    publicKeyPems: pems.map((pem) => (pem.endsWith('\n') ? pem : `${pem}\n`)),
     registry: options.registry,
     repositories,
     mode: options.mode ?? 'enforce',

@@ -26,25 +26,24 @@ export const policyControllerClusterImagePolicy = (
     images: options.repositories
       .flatMap((glob) => policyControllerGlobs(options.registry, glob))
       .map((glob) => ({ glob })),
-    authorities: [
-      {
-        name: 'tollgate',
-        key: { data: options.publicKeyPem, hashAlgorithm: 'sha256' },
-        ...(options.attestation === undefined
-          ? {}
-          : {
-              attestations: [
-                {
-                  name: 'vuln',
-                  // The full URI: cosign's `vuln` short name would re-read the statement through its
-                  // CosignVulnStatement struct first; the URI hands the policy the statement as signed.
-                  predicateType: COSIGN_VULN_PREDICATE,
-                  policy: { type: 'rego', data: vulnAttestationRego(options.attestation.maxAgeMs) },
-                },
-              ],
-            }),
-      },
-    ],
+    // One authority per trusted key: policy-controller admits an image when any one authority is satisfied.
+    authorities: options.publicKeyPems.map((pem, index) => ({
+      name: index === 0 ? 'tollgate' : `tollgate-${index + 1}`,
+      key: { data: pem, hashAlgorithm: 'sha256' },
+      ...(options.attestation === undefined
+        ? {}
+        : {
+            attestations: [
+              {
+                name: 'vuln',
+                // The full URI: cosign's `vuln` short name would re-read the statement through its
+                // CosignVulnStatement struct first; the URI hands the policy the statement as signed.
+                predicateType: COSIGN_VULN_PREDICATE,
+                policy: { type: 'rego', data: vulnAttestationRego(options.attestation.maxAgeMs) },
+              },
+            ],
+          }),
+    })),
     mode: options.mode === 'enforce' ? 'enforce' : 'warn',
   },
 });
