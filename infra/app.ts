@@ -46,7 +46,7 @@ try {
   for (const region of replicaRegions) {
     new KeyReplicaStack(app, `TollgateKeyReplica-${region}`, {
       env: { account: organization!.hub.account, region },
-      primaryKey: hub.tollgate.signingKey.key,
+      primaryKey: hub.tollgate.signingKey.multiRegionKey!,
       description: `Tollgate: the replica of the multi-Region signing key in ${region}`,
     });
   }

@@ -83,6 +83,7 @@ export class Tollgate extends Construct {
       alias: this.config.signatures.keyAlias,
       deploymentRoleArns: props.deploymentRoleArns ?? defaultDeploymentRoles(this),
       multiRegion: this.config.organization?.signingKey.multiRegion ?? false,
+      signWithMultiRegion: this.config.organization?.signingKey.signsWith === 'multi-region',
     });
     this.verdictTable = new VerdictTable(this, 'Verdicts');
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'tollgate' });
@@ -104,22 +105,21 @@ export class Tollgate extends Construct {
       description:
         'SSM parameter holding the signing public key PEM (aws ssm get-parameter --query Parameter.Value)',
     });
-    const retired = this.signingKey.retiredKey;
-    if (retired !== undefined) {
-      // Gates trust both public keys until every image signed by the retired key is re-signed or gone.
-      const retiredPublicKey = new PublicKeyParameter(this, 'RetiredPublicKey', {
-        key: retired,
-        parameterName: '/tollgate/retired-signing-public-key',
+    const standby = this.signingKey.standbyKey;
+    if (standby !== undefined) {
+      // During the migration gates trust both keys: the standby's public key is published beside the signer's.
+      const standbyPublicKey = new PublicKeyParameter(this, 'StandbyPublicKey', {
+        key: standby,
+        parameterName: '/tollgate/standby-signing-public-key',
       });
-      new CfnOutput(this, 'RetiredSigningPublicKeyParameter', {
-        value: retiredPublicKey.parameter.parameterName,
+      new CfnOutput(this, 'StandbySigningPublicKeyParameter', {
+        value: standbyPublicKey.parameter.parameterName,
         description:
-          'SSM parameter holding the retired single-Region key’s public PEM: trust it beside the new one during the migration',
+          'SSM parameter holding the public PEM of the key that does not sign (the multi-Region key before it signs, the single-Region key after): trust it beside the signer during the migration',
       });
-      new CfnOutput(this, 'RetiredSigningKeyArn', {
-        value: retired.keyArn,
-        description:
-          'The single-Region key that signed before the multi-Region key: trusted during the migration, signing nothing',
+      new CfnOutput(this, 'StandbySigningKeyArn', {
+        value: standby.keyArn,
+        description: 'The signing key that does not sign now: trusted by gates during the migration',
       });
     }
     this.eventContract = new EventContract(this, 'Events', {

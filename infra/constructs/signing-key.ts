@@ -15,13 +15,18 @@ export interface SigningKeyProps {
    */
   readonly deploymentRoleArns?: readonly string[];
   /**
-   * Sign with a KMS multi-Region key, created beside the single-Region key this construct has always made (same
-   * construct id, so an existing deployment keeps it: a key's `MultiRegion` cannot be changed, and replacing it
-   * would void every signature written). The alias moves to the new key; the old one stays, signing nothing, as
-   * `retiredKey`, for gates to trust during the migration.
+   * Also create a KMS multi-Region key, beside the single-Region key this construct has always made (same construct
+   * id, so an existing deployment keeps it: a key's `MultiRegion` cannot be changed, and replacing it would void
+   * every signature written). Whichever does not sign is `standbyKey`, for gates to trust beside the signer.
    * @default false
    */
   readonly multiRegion?: boolean;
+  /**
+   * With `multiRegion`: sign with the multi-Region key (the alias moves to it). Off, it waits as the standby key, so
+   * that gates can trust it before its first signature (docs/organization.md, "Moving to the multi-Region key").
+   * @default false
+   */
+  readonly signWithMultiRegion?: boolean;
 }
 
 /** The only algorithm and message type Tollgate signs with (shared/adapters/aws/kms/kms-signer.ts sends exactly these). */
@@ -77,10 +82,12 @@ export const KEY_ADMINISTRATION_ACTIONS = [
  * whatever IAM policies say). Signing is granted by `allowSigningBy` to one role, in the key policy itself.
  */
 export class SigningKey extends Construct {
-  /** The key that signs: the multi-Region key when `multiRegion`, else the single-Region one. */
+  /** The key that signs: the multi-Region key once `signWithMultiRegion`, else the single-Region one. */
   public readonly key: kms.Key;
-  /** With `multiRegion`: the single-Region key it replaces as the signer, kept and trusted during the migration. */
-  public readonly retiredKey: kms.Key | undefined;
+  /** The multi-Region primary, with `multiRegion` (signing or standby): what the replicas replicate. */
+  public readonly multiRegionKey: kms.Key | undefined;
+  /** With `multiRegion`: the key that does not sign, trusted by gates beside the signer during the migration. */
+  public readonly standbyKey: kms.Key | undefined;
   public readonly alias: kms.Alias;
 
   public constructor(scope: Construct, id: string, props: SigningKeyProps = {}) {
@@ -90,18 +97,28 @@ export class SigningKey extends Construct {
       description: 'Tollgate image signing key (ECDSA P-256). Signs approved image digests only.',
       ...signingKeyProperties(deploymentRoleArns),
     });
-    if (props.multiRegion === true) {
-      this.key = new kms.Key(this, 'MultiRegionKey', {
-        description:
-          'Tollgate image signing key (ECDSA P-256, multi-Region: one public key in every region). Signs approved image digests only.',
-        multiRegion: true,
-        ...signingKeyProperties(deploymentRoleArns),
-      });
-      this.retiredKey = singleRegion;
-    } else {
-      this.key = singleRegion;
-      this.retiredKey = undefined;
+    this.multiRegionKey =
+      props.multiRegion === true
+        ? new kms.Key(this, 'MultiRegionKey', {
+            description:
+              'Tollgate image signing key (ECDSA P-256, multi-Region: one public key in every region). Signs approved image digests only.',
+            multiRegion: true,
+            ...signingKeyProperties(deploymentRoleArns),
+          })
+        : undefined;
+    if (props.signWithMultiRegion === true && this.multiRegionKey === undefined) {
+      throw new SigningGrantError(
+        'signWithMultiRegion needs multiRegion: there is no multi-Region key to sign with',
+      );
     }
+    const signsWithMultiRegion = props.signWithMultiRegion === true && this.multiRegionKey !== undefined;
+    this.key = signsWithMultiRegion ? this.multiRegionKey : singleRegion;
+    this.standbyKey =
+      this.multiRegionKey === undefined
+        ? undefined
+        : signsWithMultiRegion
+          ? singleRegion
+          : this.multiRegionKey;
     this.alias = new kms.Alias(this, 'Alias', {
       aliasName: props.alias ?? 'alias/tollgate-signing',
       targetKey: this.key,

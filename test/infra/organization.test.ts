@@ -318,22 +318,34 @@ describe('the hub with an organization', () => {
   });
 });
 
-describe('the multi-Region key: a migration, never a replacement', () => {
+describe('the multi-Region key: a migration in two deployments, never a replacement', () => {
   const multiRegion = {
     ...ORGANIZATION,
     spokes: [{ accounts: ['111111111111'], regions: ['us-west-2', 'eu-west-1'] }],
     signingKey: { multiRegion: true, replicaRegions: ['eu-west-1'] },
   };
+  const switched = {
+    ...multiRegion,
+    signingKey: { ...multiRegion.signingKey, signsWith: 'multi-region' as const },
+  };
   const keys = (template: Template) =>
     template.findResources('AWS::KMS::Key', { Properties: { KeyUsage: 'SIGN_VERIFY' } });
+  const signers = (template: Template, id: string) =>
+    (keys(template)[id]!.Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement.filter(
+      (statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes('kms:Sign'),
+    ).map((statement) => statement.Sid);
+  const before = synth(baseConfig({ organization: ORGANIZATION }));
+  const [oldId] = Object.keys(keys(before.template));
 
-  it('the single-Region key stays under its logical id, unchanged but for signing; a new multi-Region key signs', () => {
-    const before = synth(baseConfig({ organization: ORGANIZATION }));
-    const after = synth(baseConfig({ organization: multiRegion }));
-    const [oldId] = Object.keys(keys(before.template));
+  it.each([
+    ['first deployment: created, standing by', multiRegion, 'single'],
+    ['second deployment: signing', switched, 'multi'],
+  ] as const)('%s', (_phase, organization, signer) => {
+    const after = synth(baseConfig({ organization }));
     const afterKeys = keys(after.template);
     expect(Object.keys(afterKeys)).toHaveLength(2);
-    // Same logical id, same key spec, no MultiRegion: CloudFormation updates it in place, never replaces it.
+    // The single-Region key keeps its logical id and properties, and never gets MultiRegion: CloudFormation updates
+    // it in place, never replaces it.
     const kept = afterKeys[oldId!]!.Properties as Record<string, unknown>;
     const original = keys(before.template)[oldId!]!.Properties as Record<string, unknown>;
     expect(kept.MultiRegion).toBeUndefined();
@@ -346,22 +358,21 @@ describe('the multi-Region key: a migration, never a replacement', () => {
     });
     expect(afterKeys[newId!]!.DeletionPolicy).toBe('Retain');
 
-    // Only the new key lets the sign role sign; the retired one lets nobody (its account statement has no Sign).
-    const signers = (id: string) =>
-      (afterKeys[id]!.Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement.filter(
-        (statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes('kms:Sign'),
-      ).map((statement) => statement.Sid);
-    expect(signers(newId!)).toEqual(['OnlyTheSignerSignsDigests']);
-    expect(signers(oldId!)).toEqual([]);
-    // The alias and the functions' key follow the signer.
+    // Exactly one key lets the sign role sign; the other lets nobody (its account statement has no Sign).
+    const [signing, standby] = signer === 'multi' ? [newId!, oldId!] : [oldId!, newId!];
+    expect(signers(after.template, signing)).toEqual(['OnlyTheSignerSignsDigests']);
+    expect(signers(after.template, standby)).toEqual([]);
+    // The alias follows the signer; the standby's public key is published for gates to trust beside it.
     after.template.hasResourceProperties('AWS::KMS::Alias', {
-      TargetKeyId: { 'Fn::GetAtt': [newId, 'Arn'] },
+      TargetKeyId: { 'Fn::GetAtt': [signing, 'Arn'] },
     });
-    // Gates can read both public keys while both are trusted.
     after.template.hasResourceProperties('AWS::SSM::Parameter', {
-      Name: '/tollgate/retired-signing-public-key',
+      Name: '/tollgate/standby-signing-public-key',
     });
-    after.template.hasOutput('*', { Value: { 'Fn::GetAtt': [oldId, 'Arn'] } });
+    after.template.hasOutput('*', { Value: { 'Fn::GetAtt': [standby, 'Arn'] } });
+    after.template.hasResourceProperties('Custom::TollgatePublicKey', {
+      KeyId: { 'Fn::GetAtt': [standby, 'Arn'] },
+    });
   });
 
   it('a replica in each replica region, of the primary, retained, granting signing to nobody', () => {
@@ -374,7 +385,7 @@ describe('the multi-Region key: a migration, never a replacement', () => {
     });
     const replicaStack = new KeyReplicaStack(app, 'TollgateKeyReplica-eu-west-1', {
       env: { account: HUB.account, region: 'eu-west-1' },
-      primaryKey: hub.tollgate.signingKey.key,
+      primaryKey: hub.tollgate.signingKey.multiRegionKey!,
     });
     const replica = Template.fromStack(replicaStack);
     const replicas = replica.findResources('AWS::KMS::ReplicaKey');
@@ -394,7 +405,12 @@ describe('the multi-Region key: a migration, never a replacement', () => {
     ]);
   });
 
-  it('replicas need the multi-Region key, and not in the hub region', () => {
+  it('replicas and signing with the multi-Region key need it; no replica in the hub region', () => {
+    expect(() =>
+      validateConfig(
+        baseConfig({ organization: { ...ORGANIZATION, signingKey: { signsWith: 'multi-region' } } } as never),
+      ),
+    ).toThrow(/organization\.signingKey\.signsWith: there is no multi-Region key to sign with/);
     expect(() =>
       validateConfig(
         baseConfig({

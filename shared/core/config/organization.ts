@@ -50,22 +50,32 @@ export const organizationSchema = z
     hub: z.strictObject({ account: accountId, region }),
     spokes: z.array(spokeSchema).min(1),
     /**
-     * The trust root for the organization. `multiRegion: true` is the migration to a KMS multi-Region key: a new key
-     * (a key's `MultiRegion` cannot change, and replacing the key would void every signature written), replicated
-     * into `replicaRegions`, with the same public key in every region. The single-Region key stays, no longer signing,
-     * and gates trust both until it is retired (docs/organization.md, "Moving to the multi-Region key").
+     * The trust root for the organization, moved in two deployments (docs/organization.md, "Moving to the
+     * multi-Region key"). `multiRegion: true` creates a KMS multi-Region key beside the single-Region one (a key's
+     * `MultiRegion` cannot change, and replacing the key would void every signature written), replicated into
+     * `replicaRegions`: the same public key in every region. It signs nothing until `signsWith: multi-region`, so
+     * gates can trust it first; the key that does not sign is published as the standby.
      */
     signingKey: z
       .strictObject({
         multiRegion: z.boolean().default(false),
         replicaRegions: z.array(region).default([]),
+        signsWith: z.enum(['single-region', 'multi-region']).default('single-region'),
       })
-      .default({ multiRegion: false, replicaRegions: [] }),
+      .default({ multiRegion: false, replicaRegions: [], signsWith: 'single-region' }),
   })
   .superRefine((organization, context) => {
     // A spoke's region must hold the key (the primary, or a replica of a multi-Region key), so that gates and
     // verifiers there check against the one public key in their own region (docs/organization.md).
     const { signingKey } = organization;
+    if (!signingKey.multiRegion && signingKey.signsWith === 'multi-region') {
+      context.addIssue({
+        code: 'custom',
+        path: ['signingKey', 'signsWith'],
+        message:
+          'there is no multi-Region key to sign with: set signingKey.multiRegion: true, deploy, then switch',
+      });
+    }
     if (!signingKey.multiRegion && signingKey.replicaRegions.length > 0) {
       context.addIssue({
         code: 'custom',
