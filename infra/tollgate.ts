@@ -19,7 +19,7 @@ import { OnScan } from './constructs/on-scan';
 import { PublicKeyParameter } from './constructs/public-key-parameter';
 import { Reconciler } from './constructs/reconciler';
 import { Signer } from './constructs/signer';
-import { defaultDeploymentRoles, SigningKey } from './constructs/signing-key';
+import { defaultDeploymentRoles, deploymentRolesIn, SigningKey } from './constructs/signing-key';
 import { VerdictTable } from './constructs/verdict-table';
 import { warnAboutVerifiers } from './constructs/verifier-compatibility';
 import { FUNCTION_ENV } from '../shared/core/env-contract';
@@ -84,6 +84,11 @@ export class Tollgate extends Construct {
       deploymentRoleArns: props.deploymentRoleArns ?? defaultDeploymentRoles(this),
       multiRegion: this.config.organization?.signingKey.multiRegion ?? false,
       signWithMultiRegion: this.config.organization?.signingKey.signsWith === 'multi-region',
+      replicaRegions: this.config.organization?.signingKey.replicaRegions ?? [],
+      replicaDeploymentRoleArns: deploymentRolesIn(
+        this,
+        this.config.organization?.signingKey.replicaRegions ?? [],
+      ),
     });
     this.verdictTable = new VerdictTable(this, 'Verdicts');
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'tollgate' });
@@ -202,7 +207,7 @@ export class Tollgate extends Construct {
         );
       }
     }
-    acceptOrganizationEvents(this.bus, organization.id);
+    acceptOrganizationEvents(this.bus, organization);
     const functions: Readonly<Record<HubFunction, TollgateFunction>> = {
       'on-push': this.onPush.function,
       'on-scan': this.onScan.function,

@@ -1,4 +1,4 @@
-import { DefaultStackSynthesizer, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -27,6 +27,15 @@ export interface SigningKeyProps {
    * @default false
    */
   readonly signWithMultiRegion?: boolean;
+  /**
+   * With `multiRegion`: the regions its replicas are in. A replica shares the key material, and whoever creates one
+   * chooses its policy, so creating one is as good as signing: `kms:ReplicateKey` is allowed into these regions only,
+   * and only to the deployment (`replicaDeploymentRoleArns`, or CloudFormation with the deployer's credentials).
+   * @default none
+   */
+  readonly replicaRegions?: readonly string[];
+  /** The roles CloudFormation deploys the replica stacks with, as `deploymentRoleArns` for this one. @default none */
+  readonly replicaDeploymentRoleArns?: readonly string[];
 }
 
 /** The only algorithm and message type Tollgate signs with (shared/adapters/aws/kms/kms-signer.ts sends exactly these). */
@@ -119,6 +128,17 @@ export class SigningKey extends Construct {
         : signsWithMultiRegion
           ? singleRegion
           : this.multiRegionKey;
+    // The key that does not sign refuses signing outright, not only by granting it to nobody: a later Allow added by
+    // hand (PutKeyPolicy aside) cannot make it sign.
+    this.standbyKey?.addToResourcePolicy(nobodySigns());
+    if (this.multiRegionKey !== undefined) {
+      for (const statement of replicationStatements(props.replicaRegions ?? [], [
+        ...deploymentRoleArns,
+        ...(props.replicaDeploymentRoleArns ?? []),
+      ])) {
+        this.multiRegionKey.addToResourcePolicy(statement);
+      }
+    }
     this.alias = new kms.Alias(this, 'Alias', {
       aliasName: props.alias ?? 'alias/tollgate-signing',
       targetKey: this.key,
@@ -126,6 +146,60 @@ export class SigningKey extends Construct {
     });
   }
 }
+
+/** A Deny of `kms:Sign` to every principal: for a key, or a replica, that must never sign. */
+export const nobodySigns = (): iam.PolicyStatement =>
+  new iam.PolicyStatement({
+    sid: 'NobodySigns',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:Sign'],
+    resources: ['*'],
+  });
+
+/**
+ * `kms:ReplicateKey` on the multi-Region primary: allowed into `regions` (delegated to the account, as the other
+ * administration is), denied into any other, and denied to everyone but the deployment, as the alias actions are.
+ */
+const replicationStatements = (
+  regions: readonly string[],
+  deploymentRoleArns: readonly string[],
+): iam.PolicyStatement[] => [
+  ...(regions.length === 0
+    ? []
+    : [
+        new iam.PolicyStatement({
+          sid: 'TheDeploymentReplicatesIntoTheConfiguredRegions',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['kms:ReplicateKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ReplicaRegion': [...regions] } },
+        }),
+      ]),
+  new iam.PolicyStatement({
+    sid: 'NoReplicaElsewhere',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:ReplicateKey'],
+    resources: ['*'],
+    ...(regions.length === 0
+      ? {}
+      : { conditions: { StringNotEquals: { 'kms:ReplicaRegion': [...regions] } } }),
+  }),
+  new iam.PolicyStatement({
+    sid: 'OnlyTheDeploymentReplicates',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:ReplicateKey'],
+    resources: ['*'],
+    conditions: {
+      StringNotEquals: { 'aws:CalledViaLast': CLOUDFORMATION_SERVICE },
+      ...(deploymentRoleArns.length === 0
+        ? {}
+        : { ArnNotEquals: { 'aws:PrincipalArn': [...deploymentRoleArns] } }),
+    },
+  }),
+];
 
 /**
  * What every Tollgate signing key is, wherever it is (the single-Region key, the multi-Region primary): P-256 for
@@ -241,4 +315,18 @@ export const defaultDeploymentRoles = (scope: Construct): string[] => {
   return synthesizer instanceof DefaultStackSynthesizer
     ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)]
     : [];
+};
+
+/**
+ * The CloudFormation execution roles CDK's bootstrap gives the same account in `regions` (one per region, the region
+ * last in the name), from this stack's own: the replica stacks deploy with them. None for another synthesizer, or
+ * when this stack's region is not known at synth.
+ */
+export const deploymentRolesIn = (scope: Construct, regions: readonly string[]): string[] => {
+  const stack = Stack.of(scope);
+  const synthesizer = stack.synthesizer;
+  if (!(synthesizer instanceof DefaultStackSynthesizer) || Token.isUnresolved(stack.region)) return [];
+  const own = synthesizer.cloudFormationExecutionRoleArn;
+  if (!own.endsWith(`-${stack.region}`)) return [];
+  return regions.map((region) => Fn.sub(`${own.slice(0, -stack.region.length)}${region}`));
 };

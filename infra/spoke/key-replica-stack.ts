@@ -2,7 +2,15 @@ import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { CfnReplicaKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { defaultDeploymentRoles, signingKeyPolicy } from '../constructs/signing-key';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { defaultDeploymentRoles, nobodySigns, signingKeyPolicy } from '../constructs/signing-key';
+
+/** The primary's administration statements, and a Deny of signing to everyone: a replica only verifies. */
+const replicaPolicy = (deploymentRoleArns: readonly string[]): iam.PolicyDocument => {
+  const policy = signingKeyPolicy(deploymentRoleArns);
+  policy.addStatements(nobodySigns());
+  return policy;
+};
 
 export interface KeyReplicaStackProps extends StackProps {
   /** The multi-Region primary, in the hub's stack (another region: a cross-region reference). */
@@ -14,7 +22,8 @@ export interface KeyReplicaStackProps extends StackProps {
 /**
  * A replica of the hub's multi-Region signing key in one more region of the organization: the same key material, so
  * the same public key, for gates and verifiers there (GetPublicKey, Verify in their own region). Nobody signs with it:
- * the hub's signer signs with the primary, and the policy grants signing to no one. Retained, as the primary is.
+ * the hub's signer signs with the primary, and the replica's policy denies `kms:Sign` to everyone (its signatures
+ * would be the organization's). Retained, as the primary is.
  */
 export class KeyReplicaStack extends Stack {
   public readonly replica: CfnReplicaKey;
@@ -24,9 +33,7 @@ export class KeyReplicaStack extends Stack {
     this.replica = new CfnReplicaKey(this, 'SigningKeyReplica', {
       primaryKeyArn: props.primaryKey.keyArn,
       description: 'Replica of the Tollgate image signing key (multi-Region): verifies, never signs',
-      keyPolicy: signingKeyPolicy(
-        props.deploymentRoleArns ?? defaultDeploymentRoles(this),
-      ).toJSON() as object,
+      keyPolicy: replicaPolicy(props.deploymentRoleArns ?? defaultDeploymentRoles(this)).toJSON() as object,
       enabled: true,
     });
     this.replica.applyRemovalPolicy(RemovalPolicy.RETAIN);

@@ -80,6 +80,23 @@ describe('organization config: validated at synth, with the field path', () => {
     );
   });
 
+  it('a region outside the aws partition, and one account twice in a region', () => {
+    expect(
+      fails({ ...ORGANIZATION, spokes: [{ accounts: ['111111111111'], regions: ['us-gov-west-1'] }] }),
+    ).toMatch(/organization\.spokes\.0\.regions\.0: expected an AWS region of the aws partition/);
+    expect(
+      fails({
+        ...ORGANIZATION,
+        spokes: [
+          { accounts: ['111111111111'], regions: ['us-west-2'] },
+          { accounts: ['222222222222', '111111111111'], regions: ['us-west-2'], repositories: ['x/*'] },
+        ],
+      }),
+    ).toMatch(
+      /organization\.spokes\.1\.accounts\.1: 111111111111 is already a spoke in the same region \(organization\.spokes\.0\)/,
+    );
+  });
+
   it("the hub's own account is not a spoke", () => {
     expect(fails({ ...ORGANIZATION, spokes: [{ accounts: [HUB.account], regions: ['us-west-2'] }] })).toMatch(
       /organization\.spokes\.0\.accounts\.0: 123456789012 is the hub's own account/,
@@ -274,20 +291,38 @@ describe("the spoke's roles: one per hub function, trusting that function's role
 describe('the hub with an organization', () => {
   const { template, stack } = synth(baseConfig({ organization: ORGANIZATION }));
 
-  it('its bus takes PutEvents from the organization, for aws.ecr and aws.inspector2 entries only', () => {
+  it('its bus takes PutEvents only from the spoke accounts and OUs, for the ECR and Inspector events Tollgate reads', () => {
     const policies = Object.values(template.findResources('AWS::Events::EventBusPolicy'));
     const statements = policies.map((policy) => (policy.Properties as { Statement: Statement }).Statement);
     const allow = statements.filter((statement) => statement.Effect === 'Allow');
+    const bus = { 'Fn::GetAtt': [stack.getLogicalId(stack.tollgate.bus.node.defaultChild as never), 'Arn'] };
+    const entries = {
+      'ForAllValues:StringEquals': {
+        'events:source': ['aws.ecr', 'aws.inspector2'],
+        'events:detail-type': ['ECR Image Action', 'ECR Image Scan', 'Inspector2 Scan', 'Inspector2 Finding'],
+      },
+    };
     expect(allow).toEqual([
       expect.objectContaining({
         Principal: { AWS: '*' },
         Action: 'events:PutEvents',
-        Resource: {
-          'Fn::GetAtt': [stack.getLogicalId(stack.tollgate.bus.node.defaultChild as never), 'Arn'],
+        Resource: bus,
+        Condition: {
+          StringEquals: {
+            'aws:PrincipalOrgID': ORGANIZATION.id,
+            'aws:PrincipalAccount': ['111111111111', '222222222222'],
+          },
+          ...entries,
         },
+      }),
+      expect.objectContaining({
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: bus,
         Condition: {
           StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION.id },
-          'ForAllValues:StringEquals': { 'events:source': ['aws.ecr', 'aws.inspector2'] },
+          'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`${ORGANIZATION.id}/*/ou-ab12-cdef3456/*`] },
+          ...entries,
         },
       }),
     ]);
@@ -398,11 +433,61 @@ describe('the multi-Region key: a migration in two deployments, never a replacem
     );
     const statements = (resource!.Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy
       .Statement;
-    expect(statements.flatMap((statement) => [statement.Action].flat())).not.toContain('kms:Sign');
-    expect(statements.map((statement) => statement.Sid)).toEqual([
-      'AccountAdministersTheKeyButCannotSign',
-      'OnlyTheDeploymentMovesAliases',
+    // No Allow of signing, and a Deny of it to everyone: a replica's signatures would be the organization's.
+    const allows = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allows.flatMap((statement) => [statement.Action].flat())).not.toContain('kms:Sign');
+    expect(statements.find((statement) => statement.Sid === 'NobodySigns')).toMatchObject({
+      Effect: 'Deny',
+      Action: 'kms:Sign',
+      Principal: { AWS: '*' },
+    });
+    expect(statements.find((statement) => statement.Sid === 'NobodySigns')?.Condition).toBeUndefined();
+  });
+
+  it('replication of the primary: only into the configured regions, only by the deployment', () => {
+    const { template } = synth(baseConfig({ organization: multiRegion }));
+    const [primaryId] = Object.keys(
+      template.findResources('AWS::KMS::Key', { Properties: { MultiRegion: true } }),
+    );
+    const statements = (keys(template)[primaryId!]!.Properties as { KeyPolicy: { Statement: Statement[] } })
+      .KeyPolicy.Statement;
+    const replication = statements.filter((statement) =>
+      [statement.Action].flat().includes('kms:ReplicateKey'),
+    );
+    expect(replication.map((statement) => [statement.Sid, statement.Effect])).toEqual([
+      ['TheDeploymentReplicatesIntoTheConfiguredRegions', 'Allow'],
+      ['NoReplicaElsewhere', 'Deny'],
+      ['OnlyTheDeploymentReplicates', 'Deny'],
     ]);
+    expect(replication[0]!.Condition).toEqual({ StringEquals: { 'kms:ReplicaRegion': ['eu-west-1'] } });
+    expect(replication[1]!.Condition).toEqual({ StringNotEquals: { 'kms:ReplicaRegion': ['eu-west-1'] } });
+    // The deployment: CloudFormation with the deployer's credentials, or the bootstrap's execution roles of the hub's
+    // region and of each replica region (the replica stack deploys there).
+    const exempt = JSON.stringify(replication[2]!.Condition);
+    expect(exempt).toContain('"aws:CalledViaLast":"cloudformation.amazonaws.com"');
+    expect(exempt).toContain('cfn-exec-role-123456789012-us-west-2');
+    expect(exempt).toContain('cfn-exec-role-123456789012-eu-west-1');
+    // The single-Region key cannot be replicated at all (KMS refuses it), and has no such statements.
+    const single = (keys(template)[oldId!]!.Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy
+      .Statement;
+    expect(single.filter((statement) => [statement.Action].flat().includes('kms:ReplicateKey'))).toEqual([]);
+  });
+
+  it('the standby key refuses signing outright, whichever it is', () => {
+    for (const organization of [multiRegion, switched]) {
+      const { template } = synth(baseConfig({ organization }));
+      const standbyId = Object.keys(keys(template)).find((id) =>
+        (
+          keys(template)[id]!.Properties as { KeyPolicy: { Statement: Statement[] } }
+        ).KeyPolicy.Statement.every((statement) => statement.Sid !== 'OnlyTheSignerSignsDigests'),
+      )!;
+      const statements = (keys(template)[standbyId]!.Properties as { KeyPolicy: { Statement: Statement[] } })
+        .KeyPolicy.Statement;
+      expect(statements.find((statement) => statement.Sid === 'NobodySigns')).toMatchObject({
+        Effect: 'Deny',
+        Action: 'kms:Sign',
+      });
+    }
   });
 
   it('replicas and signing with the multi-Region key need it; no replica in the hub region', () => {

@@ -8,9 +8,11 @@ const organizationalUnitId = z
   .string()
   .regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, { message: 'expected an OU id such as ou-ab12-cdef3456' });
 
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: 'expected an AWS region such as eu-west-1' });
+// The `aws` partition only: the spoke's trust names the hub's roles as `arn:aws:iam::…`.
+const region = z.string().regex(/^[a-z]{2}-[a-z]+-\d$/, {
+  message:
+    'expected an AWS region of the aws partition such as eu-west-1 (GovCloud and ISO are not supported)',
+});
 
 const repositoryGlob = z
   .string()
@@ -105,6 +107,21 @@ export const organizationSchema = z
         });
       });
       (spoke.accounts ?? []).forEach((account, at) => {
+        // Two entries for one account and region would be two StackSet instances creating the same named roles.
+        const earlier = organization.spokes
+          .slice(0, index)
+          .findIndex(
+            (other) =>
+              (other.accounts ?? []).includes(account) &&
+              other.regions.some((otherRegion) => spoke.regions.includes(otherRegion)),
+          );
+        if (earlier >= 0) {
+          context.addIssue({
+            code: 'custom',
+            path: ['spokes', index, 'accounts', at],
+            message: `${account} is already a spoke in the same region (organization.spokes.${earlier})`,
+          });
+        }
         if (account !== organization.hub.account) return;
         context.addIssue({
           code: 'custom',
