@@ -186,19 +186,7 @@ const replicationStatements = (
       ? {}
       : { conditions: { StringNotEquals: { 'kms:ReplicaRegion': [...regions] } } }),
   }),
-  new iam.PolicyStatement({
-    sid: 'OnlyTheDeploymentReplicates',
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions: ['kms:ReplicateKey'],
-    resources: ['*'],
-    conditions: {
-      StringNotEquals: { 'aws:CalledViaLast': CLOUDFORMATION_SERVICE },
-      ...(deploymentRoleArns.length === 0
-        ? {}
-        : { ArnNotEquals: { 'aws:PrincipalArn': [...deploymentRoleArns] } }),
-    },
-  }),
+  onlyTheDeployment('OnlyTheDeploymentReplicates', ['kms:ReplicateKey'], deploymentRoleArns),
 ];
 
 /**
@@ -236,11 +224,19 @@ export const signingKeyPolicy = (deploymentRoleArns: readonly string[]): iam.Pol
  * single-valued and names the service that made this very request to KMS.
  */
 const onlyTheDeploymentMovesAliases = (deploymentRoleArns: readonly string[]): iam.PolicyStatement =>
+  onlyTheDeployment('OnlyTheDeploymentMovesAliases', ALIAS_ACTIONS, deploymentRoleArns);
+
+/** Denies `actions` on the key to every principal but the deployment (see onlyTheDeploymentMovesAliases). */
+const onlyTheDeployment = (
+  sid: string,
+  actions: readonly string[],
+  deploymentRoleArns: readonly string[],
+): iam.PolicyStatement =>
   new iam.PolicyStatement({
-    sid: 'OnlyTheDeploymentMovesAliases',
+    sid,
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
-    actions: [...ALIAS_ACTIONS],
+    actions: [...actions],
     resources: ['*'],
     conditions: {
       StringNotEquals: { 'aws:CalledViaLast': CLOUDFORMATION_SERVICE },
