@@ -99,6 +99,9 @@ export class OnScan extends Construct {
           detailType: [INSPECTOR2_FINDING],
           detail: {
             status: ['ACTIVE'],
+            // The account that owns the image, as well as the event's: Inspector's delegated administrator also
+            // receives its members' findings, which name repositories that may share a covered name.
+            awsAccountId: ownAccountPattern(this),
             // The image is nested in the finding's resources; EventBridge matches any element of the array.
             resources: {
               type: ['AWS_ECR_CONTAINER_IMAGE'],

@@ -87,6 +87,8 @@ export class TollgateSpoke extends Construct {
           detailType: [INSPECTOR2_FINDING],
           // Only container images of covered repositories: the account's other findings are not the hub's to read.
           detail: {
+            // The image's own account too (a delegated administrator receives its members' findings).
+            awsAccountId: account,
             resources: {
               type: ['AWS_ECR_CONTAINER_IMAGE'],
               details: { awsEcrContainerImage: { repositoryName: repositoryNamePattern(repositories) } },

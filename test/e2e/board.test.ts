@@ -69,6 +69,8 @@ describeWithChromium('the verdict board, in chromium, over the local stack', () 
     resource.details.awsEcrContainerImage.repositoryName = 'payments/api';
     resource.details.awsEcrContainerImage.imageHash = revoked.digest;
     resource.details.awsEcrContainerImage.registry = h.stack.environment.accountId;
+    // The image's owner, which the finding rule matches as well as the event's account.
+    (detail as unknown as { awsAccountId: string }).awsAccountId = h.stack.environment.accountId;
     resource.id = `arn:aws:ecr:${h.stack.environment.region}:${h.stack.environment.accountId}:repository/payments/api/${revoked.digest}`;
     await h.putEvent({ source: 'aws.inspector2', detailType: 'Inspector2 Finding', detail });
     await h.awaitRecord('payments/api', revoked.digest, (r) => r.outcome === 'REVOKED');

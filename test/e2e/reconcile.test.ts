@@ -316,6 +316,8 @@ describe('a finding that arrives after the approval revokes it', () => {
     resource.details.awsEcrContainerImage.repositoryName = 'payments/api';
     resource.details.awsEcrContainerImage.imageHash = image.digest;
     resource.details.awsEcrContainerImage.registry = h.stack.environment.accountId;
+    // The image's owner, which the finding rule matches as well as the event's account.
+    (detail as unknown as { awsAccountId: string }).awsAccountId = h.stack.environment.accountId;
     resource.id = `arn:aws:ecr:${h.stack.environment.region}:${h.stack.environment.accountId}:repository/payments/api/${image.digest}`;
     await h.putEvent({ source: 'aws.inspector2', detailType: 'Inspector2 Finding', detail });
 

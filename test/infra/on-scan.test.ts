@@ -113,6 +113,7 @@ describe('OnScan construct', () => {
         'detail-type': ['Inspector2 Finding'],
         detail: {
           status: ['ACTIVE'],
+          awsAccountId: ['123456789012'],
           resources: {
             type: ['AWS_ECR_CONTAINER_IMAGE'],
             details: {

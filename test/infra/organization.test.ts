@@ -212,6 +212,7 @@ describe('the spoke forwards only its covered repositories’ ECR and Inspector 
       EventPattern: Match.objectLike({
         'detail-type': ['Inspector2 Finding'],
         detail: {
+          awsAccountId: [{ Ref: 'AWS::AccountId' }],
           resources: {
             type: ['AWS_ECR_CONTAINER_IMAGE'],
             details: {

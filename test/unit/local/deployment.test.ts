@@ -110,6 +110,30 @@ describe('deriveDeployment on the synthesized Tollgate stack', () => {
     ).toBe(false);
   });
 
+  it('the Inspector finding rule takes only findings on images this account owns (detail.awsAccountId)', () => {
+    const finding = deployment.rules.find((rule) =>
+      rule.logicalId.startsWith('TollgateOnScanInspectorFinding'),
+    )!;
+    const event = (owner: string) => ({
+      source: 'aws.inspector2',
+      account: '123456789012',
+      'detail-type': 'Inspector2 Finding',
+      detail: {
+        status: 'ACTIVE',
+        awsAccountId: owner,
+        resources: [
+          {
+            type: 'AWS_ECR_CONTAINER_IMAGE',
+            details: { awsEcrContainerImage: { repositoryName: 'payments/api' } },
+          },
+        ],
+      },
+    });
+    expect(matchesEventPattern(finding.pattern, event('123456789012'))).toBe(true);
+    // A delegated administrator's copy of a member's finding, for a repository of the same name.
+    expect(matchesEventPattern(finding.pattern, event('210987654321'))).toBe(false);
+  });
+
   it('lists the default bus and the custom one', () => {
     expect(deployment.buses).toEqual(['default', 'tollgate']);
   });
