@@ -1,8 +1,7 @@
-import { takesUpAnnouncement } from '../../core/domain/announcement';
 import { errorVerdict } from '../../core/domain/verdict';
 import type { ImageKeyParts } from '../ports/verdict-store';
 import { judgeImage, type JudgeDeps, type JudgeOutcome } from './judge-image';
-import { announcePending, recordVerdict } from './record-verdict';
+import { recordVerdict, takeUpAnnouncement } from './record-verdict';
 
 export type TimeoutOutcome =
   | { readonly kind: 'not-pending' }
@@ -20,11 +19,9 @@ export const handleScanTimeout = async (
   key: ImageKeyParts,
 ): Promise<TimeoutOutcome> => {
   const record = await deps.store.get(key);
-  if (record?.status === 'DECIDED' && takesUpAnnouncement(record, undefined, deps.now())) {
-    // The retry of a timeout that recorded its verdict and failed before announcing it: nothing else will (its
-    // scan never reported, which is why it timed out).
-    await announcePending(deps, record);
-  }
+  // The retry of a timeout that recorded its verdict and failed before announcing it: nothing else will (its scan
+  // never reported, which is why it timed out). The timeout records with no announcer, so its retry takes it up.
+  await takeUpAnnouncement(deps, record, undefined, deps.now());
   if (record?.status !== 'PENDING_SCAN') return { kind: 'not-pending' };
   const outcome = await judgeImage(deps, key);
   if (outcome.kind !== 'waiting') return { kind: 'judged', outcome };

@@ -1,3 +1,4 @@
+import { takesUpAnnouncement } from '../../core/domain/announcement';
 import { ConcurrentUpdateError } from '../../core/domain/errors';
 import type { ImageRecord } from '../../core/domain/image-record';
 import type { Verdict } from '../../core/domain/verdict';
@@ -83,6 +84,21 @@ export const announcePending = async (
   if (record?.status !== 'DECIDED' || record.announcementPending !== true || record.verdict === undefined)
     return [];
   return announce(deps, record, record.verdict, record.correlationId);
+};
+
+/**
+ * Completes a pending announcement when it is `announcer`'s to take up (`takesUpAnnouncement`): the retry of the
+ * writer's own event, a writer that left no id, or an overdue one. For the paths that return early on a decided
+ * record (on-push's redelivery, the timeout's retry), which would otherwise leave their own announcement pending.
+ */
+export const takeUpAnnouncement = async (
+  deps: RecordVerdictDeps,
+  record: ImageRecord | undefined,
+  announcer: string | undefined,
+  now: Date,
+): Promise<readonly TollgateDetailType[]> => {
+  if (record === undefined || !takesUpAnnouncement(record, announcer, now)) return [];
+  return announcePending(deps, record);
 };
 
 const afterLostWrite = async (

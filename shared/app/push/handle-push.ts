@@ -1,6 +1,5 @@
 import type { TollgateConfig } from '../../core/config';
 import type { Digest } from '../../core/domain/digest';
-import { takesUpAnnouncement } from '../../core/domain/announcement';
 import { ConcurrentUpdateError } from '../../core/domain/errors';
 import { matchesAnyGlob } from '../../core/domain/glob';
 import type { ImageRecord } from '../../core/domain/image-record';
@@ -13,7 +12,7 @@ import {
   type TagViolationRule,
 } from '../../core/events/tag-violation-event';
 import type { JudgeOutcome } from '../judge/judge-image';
-import { announcePending, recordVerdict } from '../judge/record-verdict';
+import { recordVerdict, takeUpAnnouncement } from '../judge/record-verdict';
 import { manifestKind } from '../../core/oci/manifest-kind';
 import { INDEX_MEDIA_TYPES } from '../../core/oci/media-types';
 import type { EcrControl } from '../ports/ecr-control';
@@ -175,10 +174,8 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
     // This event's own retry, after judging on push recorded a verdict and then failed before its announcement
     // (a publish that failed, a lost answer, a timeout): it finds the record decided and would return here with the
     // verdict never announced, and no other event is coming for an image whose scan had already ended.
-    if (record.status === 'DECIDED' && takesUpAnnouncement(record, event.eventId, deps.now())) {
-      const announced = await announcePending(deps, record);
-      if (announced.length > 0) deps.log('announced a verdict left pending', { announced });
-    }
+    const announced = await takeUpAnnouncement(deps, record, event.eventId, deps.now());
+    if (announced.length > 0) deps.log('announced a verdict left pending', { announced });
     return { kind: 'recorded', created, record };
   }
   const start = await deps.once({ ...key, step: 'pipeline' }, () => startPipeline(deps, record, children));
