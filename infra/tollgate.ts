@@ -79,16 +79,15 @@ export class Tollgate extends Construct {
     // A format choice that makes common verifiers refuse every image is legal, but must not pass unnoticed.
     warnAboutVerifiers(this, this.config.signatures.formats);
 
+    const keyConfig = this.config.organization?.signingKey;
+    const replicaRegions = keyConfig?.replicaRegions ?? [];
     this.signingKey = new SigningKey(this, 'Signing', {
       alias: this.config.signatures.keyAlias,
       deploymentRoleArns: props.deploymentRoleArns ?? defaultDeploymentRoles(this),
-      multiRegion: this.config.organization?.signingKey.multiRegion ?? false,
-      signWithMultiRegion: this.config.organization?.signingKey.signsWith === 'multi-region',
-      replicaRegions: this.config.organization?.signingKey.replicaRegions ?? [],
-      replicaDeploymentRoleArns: deploymentRolesIn(
-        this,
-        this.config.organization?.signingKey.replicaRegions ?? [],
-      ),
+      multiRegion: keyConfig?.multiRegion ?? false,
+      signWithMultiRegion: keyConfig?.signsWith === 'multi-region',
+      replicaRegions,
+      replicaDeploymentRoleArns: deploymentRolesIn(this, replicaRegions),
     });
     this.verdictTable = new VerdictTable(this, 'Verdicts');
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'tollgate' });

@@ -115,27 +115,24 @@ export class SigningKey extends Construct {
             ...signingKeyProperties(deploymentRoleArns),
           })
         : undefined;
-    if (props.signWithMultiRegion === true && this.multiRegionKey === undefined) {
-      throw new SigningGrantError(
-        'signWithMultiRegion needs multiRegion: there is no multi-Region key to sign with',
-      );
-    }
-    const signsWithMultiRegion = props.signWithMultiRegion === true && this.multiRegionKey !== undefined;
-    this.key = signsWithMultiRegion ? this.multiRegionKey : singleRegion;
-    this.standbyKey =
-      this.multiRegionKey === undefined
-        ? undefined
-        : signsWithMultiRegion
-          ? singleRegion
-          : this.multiRegionKey;
-    // The key that does not sign refuses signing outright, not only by granting it to nobody: a later Allow added by
-    // hand (PutKeyPolicy aside) cannot make it sign.
-    this.standbyKey?.addToResourcePolicy(nobodySigns());
-    if (this.multiRegionKey !== undefined) {
-      for (const statement of replicationStatements(props.replicaRegions ?? [], [
-        ...deploymentRoleArns,
-        ...(props.replicaDeploymentRoleArns ?? []),
-      ])) {
+    if (this.multiRegionKey === undefined) {
+      if (props.signWithMultiRegion === true) {
+        throw new SigningGrantError(
+          'signWithMultiRegion needs multiRegion: there is no multi-Region key to sign with',
+        );
+      }
+      this.key = singleRegion;
+      this.standbyKey = undefined;
+    } else {
+      [this.key, this.standbyKey] =
+        props.signWithMultiRegion === true
+          ? [this.multiRegionKey, singleRegion]
+          : [singleRegion, this.multiRegionKey];
+      // The key that does not sign refuses signing outright, not only by granting it to nobody: a later Allow added
+      // by hand (PutKeyPolicy aside) cannot make it sign.
+      this.standbyKey.addToResourcePolicy(nobodySigns());
+      const replicators = [...deploymentRoleArns, ...(props.replicaDeploymentRoleArns ?? [])];
+      for (const statement of replicationStatements(props.replicaRegions ?? [], replicators)) {
         this.multiRegionKey.addToResourcePolicy(statement);
       }
     }

@@ -67,44 +67,39 @@ export const organizationSchema = z
       .default({ multiRegion: false, replicaRegions: [], signsWith: 'single-region' }),
   })
   .superRefine((organization, context) => {
-    // A spoke's region must hold the key (the primary, or a replica of a multi-Region key), so that gates and
-    // verifiers there check against the one public key in their own region (docs/organization.md).
-    const { signingKey } = organization;
+    const issue = (path: (string | number)[], message: string): void =>
+      context.addIssue({ code: 'custom', path, message });
+    const { signingKey, hub } = organization;
     if (!signingKey.multiRegion && signingKey.signsWith === 'multi-region') {
-      context.addIssue({
-        code: 'custom',
-        path: ['signingKey', 'signsWith'],
-        message:
-          'there is no multi-Region key to sign with: set signingKey.multiRegion: true, deploy, then switch',
-      });
+      issue(
+        ['signingKey', 'signsWith'],
+        'there is no multi-Region key to sign with: set signingKey.multiRegion: true, deploy, then switch',
+      );
     }
     if (!signingKey.multiRegion && signingKey.replicaRegions.length > 0) {
-      context.addIssue({
-        code: 'custom',
-        path: ['signingKey', 'replicaRegions'],
-        message: 'only a multi-Region key has replicas: set signingKey.multiRegion: true',
-      });
+      issue(
+        ['signingKey', 'replicaRegions'],
+        'only a multi-Region key has replicas: set signingKey.multiRegion: true',
+      );
     }
     signingKey.replicaRegions.forEach((replica, at) => {
-      if (replica !== organization.hub.region) return;
-      context.addIssue({
-        code: 'custom',
-        path: ['signingKey', 'replicaRegions', at],
-        message: `${replica} is the hub's region, where the primary key is`,
-      });
+      if (replica === hub.region)
+        issue(
+          ['signingKey', 'replicaRegions', at],
+          `${replica} is the hub's region, where the primary key is`,
+        );
     });
-    const keyRegions = [
-      organization.hub.region,
-      ...(signingKey.multiRegion ? signingKey.replicaRegions : []),
-    ];
+    // A spoke's region must hold the key (the primary, or a replica of a multi-Region key), so that gates and
+    // verifiers there check against the one public key in their own region (docs/organization.md).
+    const keyRegions = [hub.region, ...(signingKey.multiRegion ? signingKey.replicaRegions : [])];
     organization.spokes.forEach((spoke, index) => {
       spoke.regions.forEach((spokeRegion, at) => {
-        if (keyRegions.includes(spokeRegion)) return;
-        context.addIssue({
-          code: 'custom',
-          path: ['spokes', index, 'regions', at],
-          message: `the signing key has no replica in ${spokeRegion} (its regions: ${keyRegions.join(', ')})`,
-        });
+        if (!keyRegions.includes(spokeRegion)) {
+          issue(
+            ['spokes', index, 'regions', at],
+            `the signing key has no replica in ${spokeRegion} (its regions: ${keyRegions.join(', ')})`,
+          );
+        }
       });
       (spoke.accounts ?? []).forEach((account, at) => {
         // Two entries for one account and region would be two StackSet instances creating the same named roles.
@@ -116,18 +111,17 @@ export const organizationSchema = z
               other.regions.some((otherRegion) => spoke.regions.includes(otherRegion)),
           );
         if (earlier >= 0) {
-          context.addIssue({
-            code: 'custom',
-            path: ['spokes', index, 'accounts', at],
-            message: `${account} is already a spoke in the same region (organization.spokes.${earlier})`,
-          });
+          issue(
+            ['spokes', index, 'accounts', at],
+            `${account} is already a spoke in the same region (organization.spokes.${earlier})`,
+          );
         }
-        if (account !== organization.hub.account) return;
-        context.addIssue({
-          code: 'custom',
-          path: ['spokes', index, 'accounts', at],
-          message: `${account} is the hub's own account: its repositories are the hub's \`repositories\``,
-        });
+        if (account === hub.account) {
+          issue(
+            ['spokes', index, 'accounts', at],
+            `${account} is the hub's own account: its repositories are the hub's \`repositories\``,
+          );
+        }
       });
     });
   });
