@@ -47,6 +47,7 @@ import { loadSampleEvent } from '../../helpers/shared-data';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { captureOutput, emittedMetrics, lambdaContext, VerdictTable } from '../../doubles';
 import { scanPages, type ScanResultInput } from './on-scan-fakes';
+import { eventBridgeOutage } from '../../helpers/eventbridge-outage';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
@@ -780,14 +781,7 @@ describe('on-push: a scan that ended before the push was recorded (events out of
 
   it('judged on push, then the announcement failed: the retry of the same event announces it, once', async () => {
     scans.set(PUSHED, { repository: 'payments/api', digest: PUSHED });
-    let refusing = true;
-    eventBridge
-      .on(PutEventsCommand)
-      .callsFake(() =>
-        refusing
-          ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] }
-          : { FailedEntryCount: 0, Entries: [{ EventId: 'e' }] },
-      );
+    const outage = eventBridgeOutage(eventBridge);
     await expect(invoke(sample('ecr-image-action-push.json'))).rejects.toThrow(/EventBridge refused 1 event/);
     // Recorded, not announced: the flag says so, and nothing else would publish it (the scan had ended already).
     expect(table.record('payments/api', PUSHED)).toMatchObject({
@@ -797,7 +791,7 @@ describe('on-push: a scan that ended before the push was recorded (events out of
     });
 
     // Lambda's retry: the same event finds the record decided, and takes up its own announcement.
-    refusing = false;
+    outage.end();
     eventBridge.resetHistory();
     await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
     expect(published().map((event) => event.detailType)).toEqual([SIGNING_REQUESTED]);

@@ -10,6 +10,7 @@ import { IMAGE_VERDICT, SIGNING_REQUESTED } from '../../../shared/core/events';
 import { resetSettingsCache } from '../../../shared/adapters/runtime';
 import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { captureOutput, emittedMetrics, lambdaContext, VerdictTable } from '../../doubles';
+import { eventBridgeOutage } from '../../helpers/eventbridge-outage';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
@@ -167,21 +168,14 @@ describe('on-timeout', () => {
     ecr
       .on(DescribeImageScanFindingsCommand)
       .rejects(new ScanNotFoundException({ message: 'no scan', $metadata: {} }));
-    let refusing = true;
-    eventBridge
-      .on(PutEventsCommand)
-      .callsFake(() =>
-        refusing
-          ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] }
-          : { FailedEntryCount: 0, Entries: [{ EventId: 'e' }] },
-      );
+    const outage = eventBridgeOutage(eventBridge);
     await expect(invoke(INPUT)).rejects.toThrow(/EventBridge refused 1 event/);
     expect(table.record('payments/api', DIGEST)).toMatchObject({
       status: 'DECIDED',
       announcementPending: true,
     });
 
-    refusing = false;
+    outage.end();
     eventBridge.resetHistory();
     await expect(invoke(INPUT)).resolves.toBe('not-pending');
     expect(published().map((event) => event.detail.verdict)).toEqual(['ERROR']);
