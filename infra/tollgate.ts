@@ -1,6 +1,7 @@
 import { Annotations, CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { resolve } from 'node:path';
 import { Construct } from 'constructs';
 import { CONFIG_ENV, POLICY_FILE_ENV } from '../shared/adapters/runtime/settings';
@@ -10,8 +11,9 @@ import { resolveSettings } from './config-file';
 import { Alerts } from './constructs/alerts';
 import { reserveTollgateSource } from './constructs/event-bus-policy';
 import { acceptOrganizationEvents } from './constructs/organization-bus-policy';
+import { SpokeRoutes } from './constructs/spoke-routes';
 import type { TollgateFunction } from './constructs/tollgate-function';
-import { HUB_FUNCTIONS, hubRoleName, type HubFunction } from './spoke/hub-access';
+import { HUB_FUNCTIONS, hubRoleName, type HubFunction } from '../shared/core/config/spoke-roles';
 import { EventContract } from './constructs/event-contract';
 import { Operations } from './constructs/operations';
 import { OnPush } from './constructs/on-push';
@@ -68,6 +70,8 @@ export class Tollgate extends Construct {
   public readonly alerts: Alerts;
   /** Dashboard and alarms; covers every function and dead-letter queue (watchAll, below). */
   public readonly operations: Operations;
+  /** With `organization`: the rules that take the spokes' forwarded events, and the AssumeRole grants. */
+  public readonly spokeRoutes: SpokeRoutes | undefined;
   /** Copied into every bundle; see TollgateFunction `bundledFiles`. */
   public readonly bundledFiles: Readonly<Record<string, string>>;
 
@@ -161,7 +165,8 @@ export class Tollgate extends Construct {
     // Consumers trust `source: tollgate` on this bus: only the roles that publish it may put it (section 5 of
     // docs/threat-model.md). A new publishing stage must be added here, or its events are refused.
     reserveTollgateSource(this.bus, this.publishers());
-    if (this.config.organization !== undefined) this.openToOrganization(this.config.organization);
+    this.spokeRoutes =
+      this.config.organization === undefined ? undefined : this.openToOrganization(this.config.organization);
 
     // Keep after every stage: the dashboard and alarms cover each function and dead-letter queue found here.
     this.operations.watchAll(this);
@@ -194,7 +199,7 @@ export class Tollgate extends Construct {
    * Inspector events, and the functions that act in a spoke get the fixed role names the spokes' trust names.
    * @throws OrganizationConfigError when the stack is deployed somewhere else than `organization.hub` says
    */
-  private openToOrganization(organization: OrganizationConfig): void {
+  private openToOrganization(organization: OrganizationConfig): SpokeRoutes {
     const stack = Stack.of(this);
     for (const [field, actual, expected] of [
       ['account', stack.account, organization.hub.account],
@@ -214,15 +219,19 @@ export class Tollgate extends Construct {
       sign: this.signer.function,
       reconcile: this.reconciler.function,
     };
+    const lambdas = {} as Record<HubFunction, lambda.IFunction>;
     for (const fn of HUB_FUNCTIONS) {
       const role = functions[fn].function.role!.node.defaultChild as iam.CfnRole;
       role.roleName = hubRoleName(organization.hub.region, fn);
+      lambdas[fn] = functions[fn].function;
     }
-    // Said at every synth until the hub judges what the spokes forward: a roll-out now would route events nobody reads.
+    const routes = new SpokeRoutes(this, 'SpokeRoutes', { bus: this.bus, organization, functions: lambdas });
+    // Said at every synth while parts of the form are missing (docs/organization.md, "Status").
     Annotations.of(this).addWarningV2(
       'tollgate:organization-preview',
-      'organization: the spoke template and the hub bus policy are synthesized, but the hub does not judge or sign spoke images yet (docs/organization.md, "Status")',
+      'organization: the hub judges and signs what the spokes forward, but the sweep does not reconcile spoke repositories yet, and the form is not verified against AWS (docs/organization.md, "Status")',
     );
+    return routes;
   }
 
   /** The roles of the functions that put events on the bus (each has `events:PutEvents` on it). */

@@ -5,8 +5,9 @@ import { countedJudge } from '../../shared/adapters/runtime/verdict-metrics';
 import { pushAdapters } from './deps';
 import { onceFor, resetOnce } from '../../shared/adapters/runtime/once';
 import { reportPush } from './report';
+import { scopeOfEvent, spokeTarget } from '../../shared/adapters/runtime/image-scope';
 
-export type OnPushResult = PushOutcome['kind'] | 'malformed';
+export type OnPushResult = PushOutcome['kind'] | 'malformed' | 'refused';
 
 const parseImageAction = parseWithSchema(ecrImageActionEventSchema);
 
@@ -15,7 +16,9 @@ const onPush = tollgateHandler({
   what: 'ECR Image Action event',
   parse: (raw) => normalizeImageActionEvent(parseImageAction(raw)),
   malformed: (): OnPushResult => 'malformed',
-  adapters: () => pushAdapters(),
+  scope: (event) => scopeOfEvent({ ...event, repositories: [event.repository] }),
+  refused: (): OnPushResult => 'refused',
+  adapters: (_, scope) => pushAdapters({}, spokeTarget('on-push', scope)),
   keys: (event) => ({ repository: event.repository, digest: event.digest, correlationId: event.eventId }),
   run: async (event, { deps, context, logger, metrics }): Promise<OnPushResult> => {
     // One publisher, counted, for what on-push announces itself and for what it judges.

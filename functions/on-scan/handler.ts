@@ -4,9 +4,13 @@ import { judgeScanEvent, type ScanEventOutcome } from '../../shared/app/judge';
 import { judgeAdapters } from '../../shared/adapters/runtime/judge-adapters';
 import { tollgateHandler } from '../../shared/adapters/runtime/tollgate-handler';
 import { reportOutcome } from './report';
+import { scopeOfEvent, spokeTarget } from '../../shared/adapters/runtime/image-scope';
 
 /** What one invocation did, for logs and tests; Lambda discards it for asynchronous invocations. */
-export type OnScanResult = { readonly kind: 'malformed'; readonly code: string } | ScanEventOutcome;
+export type OnScanResult =
+  | { readonly kind: 'malformed'; readonly code: string }
+  | { readonly kind: 'refused'; readonly reason: string }
+  | ScanEventOutcome;
 
 /** Scan and finding events → a verdict per image (shared/app/judge/judge-scan-event.ts). */
 const onScan = tollgateHandler({
@@ -14,7 +18,14 @@ const onScan = tollgateHandler({
   what: 'scan event',
   parse: parseEvent,
   malformed: (error): OnScanResult => ({ kind: 'malformed', code: error.code }),
-  adapters: () => judgeAdapters(),
+  scope: (event) =>
+    scopeOfEvent({
+      ...event,
+      repositories:
+        event.kind === 'finding' ? event.images.map((image) => image.repository) : [event.repository],
+    }),
+  refused: (reason): OnScanResult => ({ kind: 'refused', reason }),
+  adapters: (_, scope) => judgeAdapters({}, spokeTarget('on-scan', scope)),
   run: async (event, { deps, logger, metrics }): Promise<OnScanResult> => {
     if (event.replayName !== undefined) {
       logger.info('replayed event: judging without effect', { replayName: event.replayName });

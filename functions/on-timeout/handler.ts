@@ -1,18 +1,24 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { digestSchema, repositoryNameSchema } from '../../shared/core/events';
+import { digestSchema, imageScopeSchema, repositoryNameSchema } from '../../shared/core/events';
+import { withScope } from '../../shared/core/domain/image-scope';
 import { handleScanTimeout, type TimeoutOutcome } from '../../shared/app/judge';
 import { judgeAdapters } from '../../shared/adapters/runtime/judge-adapters';
 import { parseWithSchema, tollgateHandler } from '../../shared/adapters/runtime/tollgate-handler';
 import { emitVerdictMetrics } from '../../shared/adapters/runtime/verdict-metrics';
+import { scopeOfRequest, spokeTarget } from '../../shared/adapters/runtime/image-scope';
 
-export type OnTimeoutResult = TimeoutOutcome['kind'] | 'malformed';
+export type OnTimeoutResult = TimeoutOutcome['kind'] | 'malformed' | 'refused';
 
 /**
  * The Input of the schedule on-push creates (shared/adapters/aws/scheduler). The registry host is not in it:
  * the record keeps the one the image was pushed to.
  */
-const timeoutInputSchema = z.object({ repository: repositoryNameSchema, digest: digestSchema });
+const timeoutInputSchema = z.object({
+  repository: repositoryNameSchema,
+  digest: digestSchema,
+  scope: imageScopeSchema.optional(),
+});
 
 // Bound outside the spec, so the schema, not the spec, gives the input its type.
 const parseTimeoutInput = parseWithSchema(timeoutInputSchema);
@@ -22,10 +28,16 @@ const onTimeout = tollgateHandler({
   what: 'scan-timeout input',
   parse: parseTimeoutInput,
   malformed: (): OnTimeoutResult => 'malformed',
-  adapters: () => judgeAdapters(),
-  keys: (input) => input,
+  scope: (input) => scopeOfRequest(input.scope, input.repository),
+  refused: (): OnTimeoutResult => 'refused',
+  adapters: (_, scope) => judgeAdapters({}, spokeTarget('on-timeout', scope)),
+  keys: (input) => ({ repository: input.repository, digest: input.digest }),
   run: async (input, { deps, logger, metrics }): Promise<OnTimeoutResult> => {
-    const outcome = await handleScanTimeout(deps, input);
+    const outcome = await handleScanTimeout(deps, {
+      repository: input.repository,
+      digest: input.digest,
+      ...withScope(input.scope),
+    });
     if (outcome.kind === 'timed-out') {
       metrics.addMetric('ScanTimeouts', MetricUnit.Count, 1);
       // A metric of its own, so the outcome dimension does not land on the invocation's other metrics.

@@ -16,6 +16,8 @@ import type { SigningDeps } from '../../shared/app/signing/deps';
 import { RegistryReferrerAttacher } from '../../shared/adapters/oci/registry-referrer-attacher';
 import { RememberingRegistryClient } from '../../shared/adapters/oci/remembering-registry';
 import type { SignatureFormat } from '../../shared/app/verify';
+import type { ImageScope } from '../../shared/core/domain/image-scope';
+import { spokeEcrClient } from '../../shared/adapters/runtime/spoke-clients';
 
 /** Environment the Tollgate construct sets on every function (infra/tollgate.ts `functionEnvironment`). */
 export const SIGN_ENV = {
@@ -48,7 +50,10 @@ export interface SignFunctionDeps {
  * loads during init. Plain HTTP is used only for loopback hosts (the local stack), by OciRegistryClient's own
  * rule: the code has no local branch. `tracer` is absent when tracing is off.
  */
-export const signAdapters = async (tracer: Tracer | undefined): Promise<SignFunctionDeps> => {
+export const signAdapters = async (
+  tracer: Tracer | undefined,
+  scope?: ImageScope,
+): Promise<SignFunctionDeps> => {
   const { config, policy } = loadSettings();
   const signingKey = requireEnv(SIGN_ENV.signingKey);
   const { ECRClient } = await import('@aws-sdk/client-ecr');
@@ -58,12 +63,17 @@ export const signAdapters = async (tracer: Tracer | undefined): Promise<SignFunc
   const { EcrFindingsReader, EcrRegistryHost } = await import('../../shared/adapters/aws/ecr');
   const { EcrCredentials } = await import('../../shared/adapters/aws/ecr-auth');
   const { KmsSigner } = await import('../../shared/adapters/aws/kms');
-  const ecr = traced(tracer, new ECRClient({}));
+  // A spoke's image is signed into the spoke's registry, with the spoke role's credentials (its token, its host).
+  const ecr = traced(
+    tracer,
+    scope === undefined ? new ECRClient({}) : await spokeEcrClient({ fn: 'sign', scope }),
+  );
   const credentials = new EcrCredentials(ecr);
   const registryHost = new EcrRegistryHost(ecr);
   const signer = new KmsSigner(traced(tracer, new KMSClient({})), signingKey);
   let signing: Promise<SigningDeps> | undefined;
   const { putImagePerSecond, concurrency } = config.signing;
+  // ECR's PutImage quota is per account and region, and so is this budget: these adapters are built per scope.
   const bucket = new TokenBucket(putImagePerSecond / concurrency, PUTS_PER_IMAGE);
   const bind = async (): Promise<SigningDeps> => {
     // One per container: what it remembers (content by digest, no referrers API) holds for the container's life.

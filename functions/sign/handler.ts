@@ -3,6 +3,8 @@ import { isRetryable } from '../../shared/core/domain/errors';
 import { signingRequestedEventSchema } from '../../shared/core/events';
 import { parseWithSchema, tollgateHandler } from '../../shared/adapters/runtime/tollgate-handler';
 import { remove, sign, type SignResult } from './actions';
+import type { ImageScope } from '../../shared/core/domain/image-scope';
+import { scopeOfRequest } from '../../shared/adapters/runtime/image-scope';
 import { signAdapters, type SignFunctionDeps } from './deps';
 
 export type { SignResult } from './actions';
@@ -12,7 +14,10 @@ const parseSigningRequest = parseWithSchema(signingRequestedEventSchema);
 
 /** The handler over the given adapters; `handler` below is this over the real ones. */
 export const createHandler = (
-  adapters: (tracer: Parameters<typeof signAdapters>[0]) => SignFunctionDeps | Promise<SignFunctionDeps>,
+  adapters: (
+    tracer: Parameters<typeof signAdapters>[0],
+    scope?: ImageScope,
+  ) => SignFunctionDeps | Promise<SignFunctionDeps>,
 ) =>
   tollgateHandler({
     name: 'sign',
@@ -21,7 +26,9 @@ export const createHandler = (
     malformed: (): SignResult => 'malformed',
     // The APPROVED verdicts it publishes count as EventsPublished, not as Verdicts: on-scan (or on-push)
     // counted that APPROVED when it decided it.
-    adapters: async ({ tracer }) => adapters(await tracer),
+    scope: ({ detail }) => scopeOfRequest(detail.scope, detail.repository),
+    refused: (): SignResult => 'refused',
+    adapters: async ({ tracer }, scope) => adapters(await tracer, scope),
     keys: ({ detail }) => ({
       repository: detail.repository,
       digest: detail.digest,

@@ -1,9 +1,6 @@
 import { PIPELINE_REGISTRY_ACTIONS, PIPELINE_REPOSITORY_ACTIONS } from '../constructs/on-push';
 import { SIGNER_REPOSITORY_ACTIONS } from '../constructs/signer';
-
-/** The hub's functions that act in a spoke's registry, each through a role of its own there. */
-export const HUB_FUNCTIONS = ['on-push', 'on-scan', 'on-timeout', 'sign', 'reconcile'] as const;
-export type HubFunction = (typeof HUB_FUNCTIONS)[number];
+import type { HubFunction } from '../../shared/core/config/spoke-roles';
 
 /** What one hub function may do in a spoke: on the covered repositories, and at the registry level. */
 export interface SpokeAccess {
@@ -43,21 +40,3 @@ export const SPOKE_ACCESS: Readonly<Record<HubFunction, SpokeAccess>> = {
     listsRepositories: true,
   },
 };
-
-/**
- * The hub function's role name, fixed when an organization is configured: a spoke's trust names it by ARN, and a
- * StackSet template cannot reference the hub's stack. IAM is global, so the region is in the name.
- */
-export const hubRoleName = (hubRegion: string, fn: HubFunction): string => `tollgate-hub-${fn}-${hubRegion}`;
-
-export const hubRoleArn = (
-  hub: { readonly account: string; readonly region: string },
-  fn: HubFunction,
-): string => `arn:aws:iam::${hub.account}:role/${hubRoleName(hub.region, fn)}`;
-
-/** The role a hub function assumes in a spoke account, for the spoke's region (one StackSet instance per region). */
-export const spokeRoleName = (spokeRegion: string, fn: HubFunction): string =>
-  `tollgate-spoke-${fn}-${spokeRegion}`;
-
-export const spokeRoleArn = (account: string, spokeRegion: string, fn: HubFunction): string =>
-  `arn:aws:iam::${account}:role/${spokeRoleName(spokeRegion, fn)}`;

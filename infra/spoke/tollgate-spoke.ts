@@ -9,7 +9,13 @@ import { ECR_IMAGE_SCAN } from '../../shared/core/events/ecr-image-scan';
 import { INSPECTOR2_FINDING } from '../../shared/core/events/inspector2-finding';
 import { INSPECTOR2_SCAN } from '../../shared/core/events/inspector2-scan';
 import { ownAccountPattern, repositoryNamePattern } from '../constructs/repository-scope';
-import { HUB_FUNCTIONS, hubRoleArn, SPOKE_ACCESS, spokeRoleName, type HubFunction } from './hub-access';
+import { SPOKE_ACCESS } from './hub-access';
+import {
+  HUB_FUNCTIONS,
+  hubRoleArn,
+  spokeRoleName,
+  type HubFunction,
+} from '../../shared/core/config/spoke-roles';
 
 export interface TollgateSpokeProps {
   /** The AWS Organizations id: the spoke's roles trust the hub only as a principal of this organization. */

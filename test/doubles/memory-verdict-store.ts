@@ -6,6 +6,7 @@ import {
   type Verdict,
 } from '../../shared/core/domain';
 import { imageKey } from '../../shared/core/domain/image-ref';
+import { scopePrefix } from '../../shared/core/domain/image-scope';
 import type {
   ImageKeyParts,
   PushRecordInput,
@@ -139,8 +140,9 @@ export class MemoryVerdictStore implements VerdictStore {
     return Promise.resolve();
   }
 
-  public moveTag(repository: string, tag: string, digest: Digest): Promise<Digest | undefined> {
-    const key = `${repository}:${tag}`;
+  public moveTag(image: ImageKeyParts, tag: string): Promise<Digest | undefined> {
+    const { digest } = image;
+    const key = `${scopePrefix(image.scope)}${image.repository}:${tag}`;
     const previous = this.tags.get(key);
     this.tags.set(key, digest);
     return Promise.resolve(previous !== undefined && previous !== digest ? previous : undefined);

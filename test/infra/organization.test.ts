@@ -5,7 +5,8 @@ import { ConfigValidationError } from '../../shared/core/domain/errors';
 import { validateConfig } from '../../shared/core/config';
 import { spokeStacks } from '../../infra/spoke/spoke-stacks';
 import { TollgateSpokeStack } from '../../infra/spoke/tollgate-spoke-stack';
-import { HUB_FUNCTIONS, hubRoleArn, SPOKE_ACCESS } from '../../infra/spoke/hub-access';
+import { SPOKE_ACCESS } from '../../infra/spoke/hub-access';
+import { HUB_FUNCTIONS, hubRoleArn } from '../../shared/core/config/spoke-roles';
 import { KeyReplicaStack } from '../../infra/spoke/key-replica-stack';
 import { TollgateStack } from '../../infra/tollgate-stack';
 import { baseConfig, REPO_ROOT, synth } from '../helpers/stack';
@@ -337,10 +338,76 @@ describe('the hub with an organization', () => {
     }
   });
 
-  it('warns at synth that spoke images are not judged yet', () => {
+  it("routes the spokes' forwarded events on the Tollgate bus to on-push and on-scan, from any account but its own", () => {
+    const bus = { Ref: stack.getLogicalId(stack.tollgate.bus.node.defaultChild as never) };
+    const target = (fn: { node: { defaultChild?: unknown } }) => ({
+      'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as never), 'Arn'],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: bus,
+      EventPattern: {
+        account: [{ 'anything-but': HUB.account }],
+        source: ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        detail: { 'action-type': ['PUSH', 'DELETE'], result: ['SUCCESS'] },
+      },
+      Targets: [Match.objectLike({ Arn: target(stack.tollgate.onPush.function.function) })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: bus,
+      EventPattern: {
+        account: [{ 'anything-but': HUB.account }],
+        source: ['aws.ecr', 'aws.inspector2'],
+        'detail-type': ['ECR Image Scan', 'Inspector2 Scan', 'Inspector2 Finding'],
+      },
+      Targets: [Match.objectLike({ Arn: target(stack.tollgate.onScan.function.function) })],
+    });
+    // The hub's own ECR rules stay on the default bus, for its own account only.
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.absent(),
+      EventPattern: Match.objectLike({ account: [HUB.account], 'detail-type': ['ECR Image Action'] }),
+    });
+  });
+
+  it('each function may assume its own spoke role, in the organization, and no other', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+    );
+    const assume = policies.filter((statement) => statement.Action === 'sts:AssumeRole');
+    expect(assume).toHaveLength(HUB_FUNCTIONS.length);
+    for (const fn of HUB_FUNCTIONS) {
+      // With an OU entry, any account's role of that name; the org condition keeps it inside the organization.
+      expect(assume).toContainEqual(
+        expect.objectContaining({
+          Resource: `arn:aws:iam::*:role/tollgate-spoke-${fn}-${HUB.region}`,
+          Condition: { StringEquals: { 'aws:ResourceOrgID': ORGANIZATION.id } },
+        }),
+      );
+    }
+    const listed = synth(
+      baseConfig({ organization: { ...ORGANIZATION, spokes: [ORGANIZATION.spokes[0]!] } }),
+    ).template;
+    const listedAssume = Object.values(listed.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) =>
+          (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+      )
+      .filter((statement) => statement.Action === 'sts:AssumeRole');
+    expect(listedAssume).toContainEqual(
+      expect.objectContaining({
+        Resource: [
+          `arn:aws:iam::111111111111:role/tollgate-spoke-sign-${HUB.region}`,
+          `arn:aws:iam::222222222222:role/tollgate-spoke-sign-${HUB.region}`,
+        ],
+      }),
+    );
+  });
+
+  it('warns at synth about what the organization form still lacks', () => {
     Annotations.fromStack(stack).hasWarning(
       '*',
-      Match.stringLikeRegexp('does not judge or sign spoke images yet'),
+      Match.stringLikeRegexp('the sweep does not reconcile spoke repositories yet'),
     );
   });
 

@@ -8,6 +8,7 @@ import type { VerdictStore } from '../../app/ports/verdict-store';
 import type { EventPublisher } from '../../app/ports/event-publisher';
 import { requireEnv } from './env';
 import { loadSettings } from './settings';
+import { spokeEcrClient, type SpokeTarget } from './spoke-clients';
 
 // Every SDK client and the adapter over it is imported where it is built (`await import()`), on the first
 // invocation: esbuild makes each a `require` run then, so no SDK module is loaded during init, and a function
@@ -21,9 +22,12 @@ export interface AwsClients {
   readonly scheduler?: SchedulerClient;
 }
 
-/** `clients.ecr`, or a new ECR client. */
-export const ecrClient = async (clients: AwsClients = {}): Promise<ECRClient> =>
-  clients.ecr ?? new (await import('@aws-sdk/client-ecr')).ECRClient({});
+/** `clients.ecr`, or the spoke's ECR client (the spoke role's credentials), or a new ECR client. */
+export const ecrClient = async (clients: AwsClients = {}, spoke?: SpokeTarget): Promise<ECRClient> =>
+  clients.ecr ??
+  (spoke === undefined
+    ? new (await import('@aws-sdk/client-ecr')).ECRClient({})
+    : await spokeEcrClient(spoke));
 
 /** The verdict table, as every function that reads or writes verdicts opens it. */
 export const verdictStore = async (dynamodb?: DynamoDBClient): Promise<VerdictStore> => {
@@ -51,6 +55,7 @@ export const busPublisher = async (eventBridge?: EventBridgeClient): Promise<Eve
  */
 export const judgeAdapters = async (
   clients: AwsClients = {},
+  spoke?: SpokeTarget,
 ): Promise<JudgeDeps & { readonly scanTimeoutMinutes: number }> => {
   const { config, policy } = loadSettings();
   const store = await verdictStore(clients.dynamodb);
@@ -58,7 +63,8 @@ export const judgeAdapters = async (
   const { EcrFindingsReader } = await import('../aws/ecr');
   return {
     store,
-    findings: new EcrFindingsReader(await ecrClient(clients)),
+    findings: new EcrFindingsReader(await ecrClient(clients, spoke)),
+    ...(spoke === undefined ? {} : { scope: spoke.scope }),
     publisher,
     policy,
     settings: config,

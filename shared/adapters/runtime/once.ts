@@ -33,7 +33,7 @@ const build = async (): Promise<Idempotency> => {
     await import('@aws-lambda-powertools/idempotency');
   const { DynamoDBPersistenceLayer } = await import('@aws-lambda-powertools/idempotency/dynamodb');
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: '[repository, digest, since, step]',
+    eventKeyJmesPath: '[repository, digest, since, step, scope]',
     // Long enough to cover EventBridge and Lambda retries; the scan timeout ends every pipeline sooner.
     expiresAfterSeconds: 24 * 60 * 60,
   });

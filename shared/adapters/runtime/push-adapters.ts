@@ -4,6 +4,8 @@ import type { PushDeps } from '../../app/push';
 import { requireEnv } from './env';
 import { ecrClient, judgeAdapters, type AwsClients } from './judge-adapters';
 import { loadSettings } from './settings';
+import type { SpokeTarget } from './spoke-clients';
+import { spokeRepositories } from '../../core/config/event-scope';
 
 export type PushAdapters = Omit<PushDeps, 'log' | 'once' | 'judge'> & {
   /** What judging needs: on-push judges a scan that ended before the push was recorded itself. */
@@ -16,12 +18,15 @@ export type PushAdapters = Omit<PushDeps, 'log' | 'once' | 'judge'> & {
  * reported by the handler (logged, DLQ) instead of crashing the init phase with no event to show. The SDK
  * clients and their adapters are imported here too (judge-adapters.ts), so none loads during init.
  */
-export const pushAdapters = async (clients: AwsClients = {}): Promise<PushAdapters> => {
-  const ecr = await ecrClient(clients);
+export const pushAdapters = async (clients: AwsClients = {}, spoke?: SpokeTarget): Promise<PushAdapters> => {
+  const ecr = await ecrClient(clients, spoke);
   const { EcrRegistryHost, SdkEcrControl } = await import('../aws/ecr');
   const host = new EcrRegistryHost(ecr);
-  const { config } = loadSettings();
-  const judging = await judgeAdapters({ ...clients, ecr });
+  const loaded = loadSettings().config;
+  // A spoke's covered repositories are its entry's (docs/organization.md); the rest of the config is the hub's.
+  const config =
+    spoke === undefined ? loaded : { ...loaded, repositories: [...spokeRepositories(loaded, spoke.scope)] };
+  const judging = await judgeAdapters({ ...clients, ecr }, spoke);
   const { SchedulerScanTimeouts } = await import('../aws/scheduler');
   return {
     ecr: new SdkEcrControl(ecr),
@@ -34,6 +39,7 @@ export const pushAdapters = async (clients: AwsClients = {}): Promise<PushAdapte
     }),
     publisher: judging.publisher,
     registryHost: () => host.host(),
+    ...(spoke === undefined ? {} : { scope: spoke.scope }),
     settings: config,
     now: judging.now,
     judging,

@@ -6,7 +6,9 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import type { EventScope } from '../../core/config/event-scope';
 import { EventValidationError, TollgateError } from '../../core/domain/errors';
+import { scopePrefix, type ImageScope } from '../../core/domain/image-scope';
 import { toValidationIssues } from '../../core/events';
 import type { EventPublisher } from '../../app/ports/event-publisher';
 import { countedPublisher } from './counted-publisher';
@@ -38,7 +40,16 @@ export interface TollgateHandlerSpec<Input, Deps extends { readonly publisher: E
    * that it imports the SDK clients it builds (`await import()`): their modules then load on the first
    * invocation, not during init, and only in the functions that reach them.
    */
-  readonly adapters: (observability: Observability) => Deps | Promise<Deps>;
+  readonly adapters: (observability: Observability, scope?: ImageScope) => Deps | Promise<Deps>;
+  /**
+   * Whose image the input is about (shared/core/config/event-scope.ts): the hub's, a spoke's (its adapters are then
+   * built for that account and region, once per environment, with the spoke role's credentials), or one from
+   * outside the organization, refused without a call.
+   * @default every input is the hub's
+   */
+  readonly scope?: (input: NoInfer<Input>) => EventScope;
+  /** What a refused input becomes (logged and counted as `RefusedEvents`); retrying cannot change it. */
+  readonly refused?: (reason: string) => Result;
   /** Log keys for the rest of the invocation. */
   readonly keys?: (input: NoInfer<Input>) => Readonly<Record<string, unknown>>;
   readonly run: (input: NoInfer<Input>, invocation: Invocation<NoInfer<Deps>>) => Promise<Result>;
@@ -81,12 +92,24 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
 ): TollgateHandler<Result> => {
   const tools = observability(spec.name);
   const { logger, metrics, tracer } = tools;
-  // The build in progress or done: one per environment. A build that fails is forgotten, so the next
-  // invocation builds again (and reports the same error with its own event).
-  let deps: Promise<Deps> | undefined;
-  const build = async (): Promise<Deps> => {
-    const built = await spec.adapters(tools);
+  // The builds in progress or done: one per environment and scope (the hub's is ''). A build that fails is
+  // forgotten, so the next invocation builds again (and reports the same error with its own event).
+  const deps = new Map<string, Promise<Deps>>();
+  const build = async (scope: ImageScope | undefined): Promise<Deps> => {
+    const built = await spec.adapters(tools, scope);
     return { ...built, publisher: countedPublisher(built.publisher, metrics) };
+  };
+  const depsFor = (scope: ImageScope | undefined): Promise<Deps> => {
+    const key = scopePrefix(scope);
+    let built = deps.get(key);
+    if (built === undefined) {
+      built = build(scope).catch((error: unknown) => {
+        deps.delete(key);
+        throw error;
+      });
+      deps.set(key, built);
+    }
+    return built;
   };
 
   const body = async (raw: unknown, context: Context): Promise<Result> => {
@@ -102,11 +125,16 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
       return spec.malformed(error);
     }
     if (spec.keys !== undefined) logger.appendKeys(spec.keys(input));
-    deps ??= build().catch((error: unknown) => {
-      deps = undefined;
-      throw error;
-    });
-    return spec.run(input, { ...tools, deps: await deps, context });
+    const where = spec.scope?.(input) ?? { kind: 'hub' };
+    if (where.kind === 'outside') {
+      logger.warn(`${spec.what} refused`, { reason: where.reason });
+      metrics.addMetric('RefusedEvents', MetricUnit.Count, 1);
+      if (spec.refused === undefined) throw new Error(`${spec.name} has no refusal for: ${where.reason}`);
+      return spec.refused(where.reason);
+    }
+    const scope = where.kind === 'spoke' ? where.scope : undefined;
+    if (scope !== undefined) logger.appendKeys({ account: scope.account, region: scope.region });
+    return spec.run(input, { ...tools, deps: await depsFor(scope), context });
   };
 
   // Traced only when tracing is on: otherwise the Tracer, and the X-Ray SDK under it, are never loaded.
@@ -116,7 +144,7 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
   return {
     handler,
     reset: () => {
-      deps = undefined;
+      deps.clear();
     },
   };
 };

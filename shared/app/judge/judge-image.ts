@@ -1,4 +1,5 @@
 import type { Finding } from '../../core/domain/finding';
+import { withScope, type ImageScope } from '../../core/domain/image-scope';
 import type { ImageRecord } from '../../core/domain/image-record';
 import { takesUpAnnouncement } from '../../core/domain/announcement';
 import { FindingsValidationError, parseScanFindings } from '../../core/findings';
@@ -21,6 +22,8 @@ export interface JudgeDeps {
   readonly policy: LoadedPolicy;
   readonly settings: PublicationSettings;
   readonly now: () => Date;
+  /** The spoke account and region `findings` reads in (shared/core/domain/image-scope); absent for the hub's own. */
+  readonly scope?: ImageScope;
 }
 
 export interface JudgeOptions {
@@ -102,7 +105,11 @@ export const judgeImage = async (
   correlationId?: string,
   options: JudgeOptions = {},
 ): Promise<JudgeOutcome> => {
-  const key: ImageKeyParts = { repository: image.repository, digest: image.digest };
+  const key: ImageKeyParts = {
+    repository: image.repository,
+    digest: image.digest,
+    ...withScope(image.scope),
+  };
   const record = await deps.store.get(key);
   if (record === undefined) return { kind: 'unknown-image' };
   if (record.status === 'DELETED') return { kind: 'deleted' };
@@ -123,7 +130,7 @@ export const judgeImage = async (
     return outcome;
   // A platform image's verdict may complete its index's. Also when unchanged: a retry after losing the
   // race on the index record must still get the index judged.
-  const index = await judgeImage(deps, { repository: key.repository, digest: record.parent }, correlationId, {
+  const index = await judgeImage(deps, { ...key, digest: record.parent }, correlationId, {
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
   });
   return { ...outcome, index };
@@ -134,18 +141,18 @@ const observe = async (
   record: ImageRecord,
   options: JudgeOptions,
 ): Promise<ScanObservation> => {
-  const { repository, digest } = record.image;
+  const { repository, digest, scope } = record.image;
   if (record.children !== undefined) {
     // An index is not scanned itself: its verdict is its platform images' verdicts.
     const children = await Promise.all(
       record.children.map(async (child) => ({
         digest: child,
-        record: await deps.store.get({ repository, digest: child }),
+        record: await deps.store.get({ repository, digest: child, ...withScope(scope) }),
       })),
     );
     return { kind: 'index', children };
   }
-  const read = await deps.findings.read({ repository, digest });
+  const read = await deps.findings.read({ repository, digest, ...withScope(scope) });
   if (read.kind === 'not-found') {
     return {
       kind: 'no-scan',

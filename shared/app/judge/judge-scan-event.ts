@@ -1,4 +1,7 @@
 import type { TollgateEvent } from '../../core/events';
+import { withScope } from '../../core/domain/image-scope';
+import type { Digest } from '../../core/domain/digest';
+import type { ImageKeyParts } from '../ports/verdict-store';
 import { attachmentTag } from '../push/own-artifact';
 import { judgeImage, type JudgeDeps, type JudgeOutcome } from './judge-image';
 
@@ -34,7 +37,7 @@ export const judgeScanEvent = async (
       if (event.tags.length > 0 && event.tags.every((tag) => attachmentTag(tag) !== undefined)) {
         return { kind: 'ignored', reason: 'a scan of a signature or attestation, by its tags' };
       }
-      const outcome = await judgeImage(deps, event, event.eventId, {
+      const outcome = await judgeImage(deps, scoped(deps, event), event.eventId, {
         reportedStatus: event.status,
         dryRun: replay,
       });
@@ -46,7 +49,7 @@ export const judgeScanEvent = async (
       const outcomes: JudgeOutcome[] = [];
       // Usually one image; Inspector may list several that share the vulnerable layer.
       for (const image of event.images) {
-        const outcome = await judgeImage(deps, image, event.eventId, {
+        const outcome = await judgeImage(deps, scoped(deps, image), event.eventId, {
           reportedFinding: event.finding,
           // The first verdict comes from the scan event; a finding only re-evaluates a judged image.
           onlyIfDecided: true,
@@ -62,3 +65,9 @@ export const judgeScanEvent = async (
       return { kind: 'ignored', reason: 'ECR Image Action is handled by on-push' };
   }
 };
+
+/** The image an event names, in the account and region the event came from (its adapters act there). */
+const scoped = (
+  deps: JudgeDeps,
+  image: { readonly repository: string; readonly digest: Digest },
+): ImageKeyParts => ({ repository: image.repository, digest: image.digest, ...withScope(deps.scope) });

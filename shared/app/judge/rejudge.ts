@@ -1,4 +1,5 @@
 import type { Digest } from '../../core/domain/digest';
+import { withScope } from '../../core/domain/image-scope';
 import type { ImageKeyParts } from '../ports/verdict-store';
 import { judgeImage, type JudgeDeps, type JudgeOutcome } from './judge-image';
 
@@ -14,9 +15,9 @@ export interface RejudgeRequest extends ImageKeyParts {
  * @returns the verdict the image holds afterwards, or the outcome's kind when it holds none
  */
 export const rejudge = async (deps: JudgeDeps, request: RejudgeRequest, note: string): Promise<string> => {
-  const key = { repository: request.repository, digest: request.digest };
+  const key = { repository: request.repository, digest: request.digest, ...withScope(request.scope) };
   for (const child of request.children) {
-    await judgeImage(deps, { repository: key.repository, digest: child }, undefined, {
+    await judgeImage(deps, { ...key, digest: child }, undefined, {
       onlyIfDecided: true,
       withIndex: false,
       note,

@@ -3,7 +3,7 @@ import type { ImageRecord } from '../../core/domain/image-record';
 import type { ImageRef } from '../../core/domain/image-ref';
 import type { SignatureRef, Verdict } from '../../core/domain/verdict';
 
-export type ImageKeyParts = Pick<ImageRef, 'repository' | 'digest'>;
+export type ImageKeyParts = Pick<ImageRef, 'repository' | 'digest' | 'scope'>;
 
 export interface PushRecordInput {
   readonly image: ImageRef;
@@ -69,7 +69,7 @@ export interface VerdictStore {
    * Points `repository:tag` at `digest` and returns the digest it pointed at before, when that
    * differs: how a moved tag in a mutable repository is detected.
    */
-  moveTag(repository: string, tag: string, digest: Digest, at: string): Promise<Digest | undefined>;
+  moveTag(image: ImageKeyParts, tag: string, at: string): Promise<Digest | undefined>;
 }
 
 /** Who is signing a decision, and until when: two announcements of one decision must not both sign it. */

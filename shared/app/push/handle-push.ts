@@ -4,6 +4,7 @@ import { ConcurrentUpdateError } from '../../core/domain/errors';
 import { matchesAnyGlob } from '../../core/domain/glob';
 import type { ImageRecord } from '../../core/domain/image-record';
 import type { ImageRef } from '../../core/domain/image-ref';
+import { withScope, type ImageScope } from '../../core/domain/image-scope';
 import { errorVerdict, type VerdictErrorCode } from '../../core/domain/verdict';
 import type { ImageActionEvent } from '../../core/events/normalized';
 import {
@@ -42,6 +43,11 @@ export interface PushDeps {
   readonly scheduler: ScanTimeoutScheduler;
   readonly publisher: EventPublisher;
   readonly registryHost: () => Promise<string>;
+  /**
+   * The spoke account and region these adapters act in (their ECR client holds the spoke role's credentials);
+   * absent for the hub's own. Every image this push records carries it.
+   */
+  readonly scope?: ImageScope;
   readonly settings: PushSettings;
   readonly now: () => Date;
   readonly log: (message: string, fields?: Readonly<Record<string, unknown>>) => void;
@@ -82,6 +88,7 @@ export interface ScanStart {
 export interface OnceKey {
   readonly repository: string;
   readonly digest: string;
+  readonly scope?: ImageScope;
   readonly since: string;
   readonly step: string;
 }
@@ -122,7 +129,10 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
     if (event.tag !== undefined && (await deps.ecr.manifest(event.repository, event.digest)) !== undefined) {
       return { kind: 'tag-removed' };
     }
-    await deps.store.markDeleted({ repository: event.repository, digest: event.digest }, event.time);
+    await deps.store.markDeleted(
+      { repository: event.repository, digest: event.digest, ...withScope(deps.scope) },
+      event.time,
+    );
     return { kind: 'deleted' };
   }
 
@@ -136,7 +146,12 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
   if (fromManifest !== undefined) return { kind: 'attachment', reason: fromManifest };
 
   const registry = await deps.registryHost();
-  const image: ImageRef = { registry, repository: event.repository, digest: event.digest };
+  const image: ImageRef = {
+    registry,
+    repository: event.repository,
+    digest: event.digest,
+    ...withScope(deps.scope),
+  };
   const children =
     isIndex && stored !== undefined ? await childrenOf(deps, event.repository, stored.manifest) : [];
   const { created, record } = await deps.store.recordPush({
@@ -150,7 +165,7 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
   });
   for (const child of children) {
     await deps.store.recordPush({
-      image: { registry, repository: event.repository, digest: child.digest },
+      image: { registry, repository: event.repository, digest: child.digest, ...withScope(deps.scope) },
       ...(child.platform === undefined ? {} : { platform: child.platform }),
       parent: event.digest,
       pushedAt: event.time,
@@ -158,7 +173,12 @@ export const handlePush = async (deps: PushDeps, event: ImageActionEvent): Promi
     });
   }
 
-  const key = { repository: image.repository, digest: image.digest, since: record.pushedAt };
+  const key = {
+    repository: image.repository,
+    digest: image.digest,
+    ...withScope(image.scope),
+    since: record.pushedAt,
+  };
   const { tag } = event;
   if (tag !== undefined) {
     await deps.once({ ...key, step: `tag ${tag} ${event.time}` }, () =>
@@ -197,7 +217,7 @@ const checkTag = async (
   const violations: { rule: TagViolationRule; message: string; previousDigest?: Digest }[] = [];
   const rule = checkTagRules(tag, deps.settings.tagRules);
   if (rule !== undefined) violations.push(rule);
-  const previousDigest = await deps.store.moveTag(image.repository, tag, image.digest, at);
+  const previousDigest = await deps.store.moveTag(image, tag, at);
   if (previousDigest !== undefined) {
     violations.push({
       rule: 'TAG_MOVED',
@@ -278,7 +298,7 @@ const startPipeline = async (
     scans.push(scan.start);
     if (scan.indexDecided) indexDecided = true;
     if (scan.start.scan !== 'decided') {
-      await deps.scheduler.scheduleTimeout({ repository: image.repository, digest }, deadline);
+      await deps.scheduler.scheduleTimeout({ ...image, digest }, deadline);
     }
   }
   // The index's own timeout: if a child never reports, the index must not stay pending forever either.
@@ -298,7 +318,7 @@ const settleScan = async (
     // A scan we just started, or one still running, ends after the record exists: its event decides.
     if (started !== 'ended') return { start: { digest, scan: started }, indexDecided: false };
   }
-  const outcome = await judgeNow(deps, { repository: record.image.repository, digest }, record.correlationId);
+  const outcome = await judgeNow(deps, { ...record.image, digest }, record.correlationId);
   const verdict = heldVerdict(outcome);
   if (verdict === undefined) {
     deps.log('scan not finished yet: waiting for its event', {
@@ -430,9 +450,7 @@ const refuse = async (
   const scans: ScanStart[] = [];
   for (const { digest, code, message } of refusals) {
     const current =
-      digest === record.image.digest
-        ? record
-        : await deps.store.get({ repository: record.image.repository, digest });
+      digest === record.image.digest ? record : await deps.store.get({ ...record.image, digest });
     if (current?.status !== 'PENDING_SCAN') continue;
     const verdict = errorVerdict(current.image, code, message, deps.now().toISOString());
     await recordVerdict(deps, current, verdict, record.correlationId);

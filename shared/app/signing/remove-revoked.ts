@@ -1,4 +1,5 @@
 import { ConcurrentUpdateError } from '../../core/domain/errors';
+import { withScope } from '../../core/domain/image-scope';
 import { imageKey } from '../../core/domain/image-ref';
 import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
 import {
@@ -30,7 +31,11 @@ export const removeRevokedSignatures = async (
   deps: RemoveRevokedDeps,
   request: SigningRequest,
 ): Promise<RemoveRevokedOutcome> => {
-  const key: ImageKeyParts = { repository: request.repository, digest: request.digest };
+  const key: ImageKeyParts = {
+    repository: request.repository,
+    digest: request.digest,
+    ...withScope(request.scope),
+  };
   const record = await deps.store.get(key);
   if (signable(record, imageKey(key)).ok) {
     return { kind: 'skipped', reason: `${imageKey(key)} is APPROVED again; its signatures stay` };

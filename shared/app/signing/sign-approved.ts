@@ -1,4 +1,5 @@
 import type { Digest } from '../../core/domain/digest';
+import { withScope, type ImageScope } from '../../core/domain/image-scope';
 import { ConcurrentUpdateError, TerminalError } from '../../core/domain/errors';
 import type { ImageRecord } from '../../core/domain/image-record';
 import { imageKey, type ImageRef } from '../../core/domain/image-ref';
@@ -53,8 +54,10 @@ export interface SignApprovedDeps {
 }
 
 /** What the signer is asked: an image by digest, and the registry the requester believes it lives in. */
-export interface SigningRequest extends ImageKeyParts {
+export interface SigningRequest extends Omit<ImageKeyParts, 'scope'> {
   readonly registry: string;
+  /** A spoke's image: its account and region (absent for the hub's own). */
+  readonly scope?: ImageScope | undefined;
   readonly correlationId?: string | undefined;
   /**
    * The request's own id (the Signing Requested event's): with it, only one request at a time signs a decision.
@@ -117,7 +120,11 @@ export const signApproved = async (
   deps: SignApprovedDeps,
   request: SigningRequest,
 ): Promise<SignApprovedOutcome> => {
-  const key: ImageKeyParts = { repository: request.repository, digest: request.digest };
+  const key: ImageKeyParts = {
+    repository: request.repository,
+    digest: request.digest,
+    ...withScope(request.scope),
+  };
   const record = await deps.store.get(key);
   const first = signable(record, imageKey(key));
   if (!first.ok) {
@@ -170,7 +177,7 @@ const signClaimed = async (
       return;
     }
     // Every other digest (an entry of the index) is signed on its own record's word alone, read now.
-    const entryKey = { repository: key.repository, digest: target.digest };
+    const entryKey = { ...key, digest: target.digest };
     const entry = await deps.store.get(entryKey);
     const allowed = signable(entry, `index entry ${target.digest}`, deps.policyDigest);
     if (allowed.ok) return;
@@ -232,7 +239,12 @@ const rejudge = async (
   const reason = `approved under policy ${record.verdict.policyDigest ?? '(none recorded)'}, but the deployed policy is ${deps.policyDigest ?? ''}: judged again before signing`;
   if (deps.rejudge === undefined) return { kind: 'refused', reason };
   const verdict = await deps.rejudge(
-    { repository: request.repository, digest: request.digest, children: record.children ?? [] },
+    {
+      repository: request.repository,
+      digest: request.digest,
+      ...withScope(request.scope),
+      children: record.children ?? [],
+    },
     reason,
   );
   return { kind: 'rejudged', verdict, reason };

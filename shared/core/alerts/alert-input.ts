@@ -26,6 +26,9 @@ export const verdictAlertInputSchema = z.object({
     digest: z.string().min(1),
     tags: z.array(z.string()).optional(),
     platform: z.string().optional(),
+    /** A spoke's image (docs/organization.md): the same digest in two accounts is two alerts. */
+    account: z.string().optional(),
+    region: z.string().optional(),
   }),
   scan: z
     .object({

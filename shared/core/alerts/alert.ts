@@ -78,8 +78,18 @@ const list = (values: readonly string[] | undefined): string[] =>
 
 const shortDigest = (digest: string): string => digest.replace(/^(sha256:[a-f0-9]{12})[a-f0-9]+$/, '$1');
 
-const headline = (status: string, repository: string, digest: string, tag: string | undefined): string =>
-  `${status} ${repository}${tag === undefined ? `@${shortDigest(digest)}` : `:${tag}`}`;
+const headline = (
+  status: string,
+  repository: string,
+  digest: string,
+  tag: string | undefined,
+  where?: string,
+): string =>
+  `${status} ${repository}${tag === undefined ? `@${shortDigest(digest)}` : `:${tag}`}${where === undefined ? '' : ` in ${where}`}`;
+
+/** `account/region` of a spoke's image; the hub's own carry neither. */
+const spokeOf = (image: VerdictAlertInput['image']): string | undefined =>
+  image.account === undefined ? undefined : `${name(image.account)}/${name(image.region ?? '?')}`;
 
 const fact = (label: string, value: string | undefined): AlertFact[] =>
   value === undefined || value === '' ? [] : [{ label, value }];
@@ -107,6 +117,7 @@ export const verdictAlert = (detail: VerdictAlertInput, options: BuildOptions = 
   const warned = detail.verdict === 'APPROVED' && warnings.length > 0;
   const status = warned ? 'APPROVED WITH WARNINGS' : detail.verdict;
   const consoleUrl = ecrConsoleUrl(detail.image, options.origin);
+  const where = spokeOf(detail.image);
   const scan = detail.scan;
   const blocking = detail.blocking ?? [];
   return {
@@ -114,7 +125,7 @@ export const verdictAlert = (detail: VerdictAlertInput, options: BuildOptions = 
     severity: warned ? 'warning' : SEVERITY_BY_VERDICT[detail.verdict],
     status,
     verdict: detail.verdict,
-    headline: headline(status, repository, digest, tag),
+    headline: headline(status, repository, digest, tag, where),
     repository,
     digest,
     ...(tag === undefined ? {} : { tag }),
@@ -123,6 +134,7 @@ export const verdictAlert = (detail: VerdictAlertInput, options: BuildOptions = 
     ...(detail.policyDigest === undefined ? {} : { policyDigest: name(detail.policyDigest) }),
     ...(consoleUrl === undefined ? {} : { consoleUrl }),
     facts: [
+      ...fact('Account', where),
       ...fact('Mode', detail.mode),
       ...fact('Platform', detail.image.platform === undefined ? undefined : name(detail.image.platform)),
       ...fact(

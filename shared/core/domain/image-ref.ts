@@ -1,4 +1,5 @@
 import type { Digest } from './digest';
+import { scopePrefix, type ImageScope } from './image-scope';
 
 /** An image named by its exact digest. The tag is informational: every decision is about the digest. */
 export interface ImageRef {
@@ -7,11 +8,16 @@ export interface ImageRef {
   readonly repository: string;
   readonly digest: Digest;
   readonly tag?: string;
+  /** The spoke account and region the image is in; absent for the hub's own account and region. */
+  readonly scope?: ImageScope;
 }
 
-/** The key every record and idempotency check uses: the same digest in the same repository is one image. */
-export const imageKey = (image: Pick<ImageRef, 'repository' | 'digest'>): string =>
-  `${image.repository}@${image.digest}`;
+/**
+ * The key every record and idempotency check uses: the same digest in the same repository, account and region is
+ * one image (`<account>:<region>:<repository>@<digest>` for a spoke's, `<repository>@<digest>` for the hub's own).
+ */
+export const imageKey = (image: Pick<ImageRef, 'repository' | 'digest' | 'scope'>): string =>
+  `${scopePrefix(image.scope)}${image.repository}@${image.digest}`;
 
 export const formatImageRef = (image: ImageRef): string =>
   `${image.registry}/${image.repository}@${image.digest}`;

@@ -8,3 +8,4 @@ export * from './image-record';
 export * from './signature-format';
 export * from './origin';
 export * from './announcement';
+export * from './image-scope';

@@ -12,7 +12,7 @@ export { ecrImageScanEventSchema, ECR_IMAGE_SCAN, ECR_SCAN_STATUSES } from './ec
 export { inspector2ScanEventSchema, INSPECTOR2_SCAN } from './inspector2-scan';
 export { inspector2FindingEventSchema, INSPECTOR2_FINDING } from './inspector2-finding';
 export { parseEventTime } from './inspector-time';
-export { digestSchema, repositoryNameSchema, tagSchema } from './primitives';
+export { digestSchema, imageScopeSchema, repositoryNameSchema, tagSchema } from './primitives';
 export * from './tollgate-detail-types';
 export * from './verdict-event';
 export * from './tag-violation-event';

@@ -33,6 +33,14 @@ export const eventTimeSchema = z.string().transform((value, ctx) => {
 
 export const accountSchema = z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' });
 
+/** A spoke image's account and region, as Tollgate's own events and schedules carry it (shared/core/domain/image-scope). */
+export const imageScopeSchema = z.strictObject({
+  account: accountSchema,
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected an AWS region such as eu-west-1' }),
+});
+
 /** The EventBridge envelope common to every AWS event. */
 export const envelopeSchema = <D extends z.ZodType, T extends string, S extends string>(
   detailType: T,

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ImageRef } from '../domain/image-ref';
-import { digestSchema, repositoryNameSchema } from './primitives';
+import { withScope } from '../domain/image-scope';
+import { digestSchema, imageScopeSchema, repositoryNameSchema } from './primitives';
 import { SIGNING_REQUESTED, TOLLGATE_SOURCE } from './tollgate-detail-types';
 
 export const SIGNING_ACTIONS = ['sign', 'remove'] as const;
@@ -18,6 +19,8 @@ export const signingRequestedDetailSchema = z.strictObject({
   registry: z.string().min(1),
   repository: repositoryNameSchema,
   digest: digestSchema,
+  /** A spoke's image: the account and region it is in. Absent for the hub's own. */
+  scope: imageScopeSchema.optional(),
   correlationId: z.string().min(1).optional(),
 });
 
@@ -41,13 +44,14 @@ export type SigningRequestedEvent = z.output<typeof signingRequestedEventSchema>
 /** The detail for one image; `correlationId` is the id of the event that started the pipeline. Pure. */
 export const signingRequestedDetail = (
   action: SigningAction,
-  image: Pick<ImageRef, 'registry' | 'repository' | 'digest'>,
+  image: Pick<ImageRef, 'registry' | 'repository' | 'digest' | 'scope'>,
   correlationId?: string,
 ): SigningRequestedDetail => ({
   action,
   registry: image.registry,
   repository: image.repository,
   digest: image.digest,
+  ...withScope(image.scope),
   ...(correlationId === undefined ? {} : { correlationId }),
 });
 

@@ -26,6 +26,21 @@ const imageSchema = z.strictObject({
   mediaType: z.string().optional().meta({ description: 'Manifest media type' }),
   platform: z.string().optional().meta({ description: 'os/arch[/variant] of a platform image of an index' }),
   parent: digest.optional().meta({ description: 'The image index this platform image belongs to' }),
+  account: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional()
+    .meta({
+      description:
+        "A spoke's image: the account it is in. Absent for the hub's own (the envelope's account). The same digest in two accounts is two images.",
+    }),
+  region: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description: "A spoke's image: the region it is in. Absent for the hub's own (the envelope's region).",
+    }),
 });
 
 const scanSchema = z.strictObject({

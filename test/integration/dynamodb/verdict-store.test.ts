@@ -87,9 +87,9 @@ describe('DynamoVerdictStore on dynalite', () => {
 
   it('moveTag reports the digest a tag named before', async () => {
     const other = `sha256:${'d'.repeat(64)}` as Digest;
-    await expect(store.moveTag(image.repository, 'latest', other, 't1')).resolves.toBeUndefined();
-    await expect(store.moveTag(image.repository, 'latest', image.digest, 't2')).resolves.toBe(other);
-    await expect(store.moveTag(image.repository, 'latest', image.digest, 't3')).resolves.toBeUndefined();
+    await expect(store.moveTag({ ...image, digest: other }, 'latest', 't1')).resolves.toBeUndefined();
+    await expect(store.moveTag(image, 'latest', 't2')).resolves.toBe(other);
+    await expect(store.moveTag(image, 'latest', 't3')).resolves.toBeUndefined();
   });
 
   it('markDeleted marks a known record and ignores an unknown digest', async () => {

@@ -48,6 +48,8 @@ import { expectValidVerdictEvent } from '../events/verdict-event-schema';
 import { captureOutput, emittedMetrics, lambdaContext, VerdictTable } from '../../doubles';
 import { scanPages, type ScanResultInput } from './on-scan-fakes';
 import { eventBridgeOutage } from '../../helpers/eventbridge-outage';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
+import { imageItemKey } from '../../../shared/adapters/aws/dynamodb/items';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const REGISTRY = '123456789012.dkr.ecr.us-west-2.amazonaws.com';
@@ -1096,5 +1098,86 @@ describe('on-push: faults and bad input', () => {
     expect(idempotency).toHaveReceivedCommand(DeleteItemCommand);
     expect(idempotency).not.toHaveReceivedCommand(GetItemCommand);
     expect(table.record('payments/api', PUSHED)?.status).toBe('PENDING_SCAN');
+  });
+});
+
+describe("on-push: a spoke's forwarded push (docs/organization.md)", () => {
+  const SPOKE = { account: '111111111111', region: 'us-west-2' };
+  const ORGANIZATION = {
+    id: 'o-a1b2c3d4e5',
+    hub: { account: '123456789012', region: 'us-west-2' },
+    spokes: [{ accounts: [SPOKE.account], regions: [SPOKE.region], repositories: ['team-a/*'] }],
+  };
+  const SPOKE_REGISTRY = `${SPOKE.account}.dkr.ecr.${SPOKE.region}.amazonaws.com`;
+  const sts = mockClient(STSClient);
+
+  beforeEach(() => {
+    sts.reset();
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIASPOKE',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(NOW.getTime() + 900_000),
+      },
+    });
+    ecr
+      .on(GetAuthorizationTokenCommand)
+      .resolves({ authorizationData: [{ proxyEndpoint: `https://${SPOKE_REGISTRY}` }] });
+    coldStart({ organization: ORGANIZATION });
+  });
+
+  const spokePush = (account = SPOKE.account, repository = 'team-a/api'): Record<string, unknown> => ({
+    ...sample('ecr-image-action-push.json', { 'repository-name': repository }),
+    account,
+  });
+
+  it("is recorded under the spoke's account and region, through the spoke role's credentials only", async () => {
+    await expect(invoke(spokePush())).resolves.toBe('recorded');
+    const record = table.items.get(
+      imageItemKey({ repository: 'team-a/api', digest: PUSHED, scope: SPOKE }).pk,
+    );
+    expect(record).toMatchObject({
+      pk: `image#${SPOKE.account}:${SPOKE.region}:team-a/api@${PUSHED}`,
+      image: { registry: SPOKE_REGISTRY, repository: 'team-a/api', digest: PUSHED, scope: SPOKE },
+      status: 'PENDING_SCAN',
+    });
+    // The hub's own key for the same digest and repository is another image: untouched.
+    expect(table.record('team-a/api', PUSHED)).toBeUndefined();
+    expect(documents).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: `tag#${SPOKE.account}:${SPOKE.region}:team-a/api:1.4.2` }) as never,
+    });
+    // Every ECR call of this invocation went to the spoke's region with the assumed role's credentials.
+    expect(ecr.calls().length).toBeGreaterThan(0);
+    for (const call of ecr.calls()) {
+      const client = call.thisValue as ECRClient;
+      await expect(client.config.region()).resolves.toBe(SPOKE.region);
+      await expect(client.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIASPOKE' });
+    }
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: `arn:aws:iam::${SPOKE.account}:role/tollgate-spoke-on-push-${SPOKE.region}`,
+      RoleSessionName: 'tollgate-on-push',
+    });
+    // The timeout schedule names the spoke image, so on-timeout judges that one.
+    const input = JSON.parse(
+      scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target!.Input!,
+    ) as Record<string, unknown>;
+    expect(input).toEqual({ repository: 'team-a/api', digest: PUSHED, scope: SPOKE });
+  });
+
+  it('an account that is not a spoke, or a repository the spoke entry does not cover, is refused without a call', async () => {
+    await expect(invoke(spokePush('999999999999'))).resolves.toBe('refused');
+    await expect(invoke(spokePush(SPOKE.account, 'payments/api'))).resolves.toBe('refused');
+    for (const stub of [...stubs, sts as never]) expect(stub.calls()).toHaveLength(0);
+    expect(logLines('ECR Image Action event refused').map((line) => line.reason)).toEqual([
+      '999999999999 in us-west-2 is not a spoke of this hub',
+      'payments/api is not a covered repository of the spoke 111111111111 in us-west-2',
+    ]);
+  });
+
+  it("the hub's own push is still the hub's: its own key, its own credentials", async () => {
+    await expect(invoke(sample('ecr-image-action-push.json'))).resolves.toBe('recorded');
+    expect(table.record('payments/api', PUSHED)?.image.scope).toBeUndefined();
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });
 });

@@ -1,15 +1,20 @@
 import type { Digest } from '../../../core/domain/digest';
 import type { ImageRecord } from '../../../core/domain/image-record';
+import { imageKey } from '../../../core/domain/image-ref';
+import { scopePrefix } from '../../../core/domain/image-scope';
 import type { ImageKeyParts } from '../../../app/ports/verdict-store';
 
-/** Key layout of the verdict table (infra/constructs/verdict-table.ts). */
+/** Key layout of the verdict table (infra/constructs/verdict-table.ts); a spoke's image has its scope in the key. */
 export const imageItemKey = (image: ImageKeyParts): { pk: string; sk: string } => ({
-  pk: `image#${image.repository}@${image.digest}`,
+  pk: `image#${imageKey(image)}`,
   sk: 'verdict',
 });
 
-export const tagItemKey = (repository: string, tag: string): { pk: string; sk: string } => ({
-  pk: `tag#${repository}:${tag}`,
+export const tagItemKey = (
+  image: Pick<ImageKeyParts, 'repository' | 'scope'>,
+  tag: string,
+): { pk: string; sk: string } => ({
+  pk: `tag#${scopePrefix(image.scope)}${image.repository}:${tag}`,
   sk: 'tag',
 });
 

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { withScope } from '../../../core/domain/image-scope';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Digest } from '../../../core/domain/digest';
 import { ConcurrentUpdateError } from '../../../core/domain/errors';
@@ -193,13 +194,9 @@ export class DynamoVerdictStore implements VerdictStore {
     }
   }
 
-  public async moveTag(
-    repository: string,
-    tag: string,
-    digest: Digest,
-    at: string,
-  ): Promise<Digest | undefined> {
-    const item: TagItem = { ...tagItemKey(repository, tag), digest, updatedAt: at };
+  public async moveTag(image: ImageKeyParts, tag: string, at: string): Promise<Digest | undefined> {
+    const { digest } = image;
+    const item: TagItem = { ...tagItemKey(image, tag), digest, updatedAt: at };
     const { Attributes } = await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: item, ReturnValues: 'ALL_OLD' }),
     );
@@ -255,6 +252,7 @@ export const mergePush = (current: ImageRecord | undefined, input: PushRecordInp
         registry: input.image.registry,
         repository: input.image.repository,
         digest: input.image.digest,
+        ...withScope(input.image.scope),
       },
       tags: input.tag === undefined ? [] : [input.tag],
       status: 'PENDING_SCAN',

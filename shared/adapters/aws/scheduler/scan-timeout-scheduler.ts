@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withScope, type ImageScope } from '../../../core/domain/image-scope';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -23,6 +24,8 @@ export interface SchedulerScanTimeoutsProps {
 export interface ScanTimeoutInput {
   readonly repository: string;
   readonly digest: string;
+  /** A spoke's image: its account and region. */
+  readonly scope?: ImageScope;
 }
 
 /**
@@ -40,7 +43,11 @@ export class SchedulerScanTimeouts implements ScanTimeoutScheduler {
 
   public async scheduleTimeout(image: ImageKeyParts, at: Date): Promise<void> {
     const name = scheduleName(image);
-    const input: ScanTimeoutInput = { repository: image.repository, digest: image.digest };
+    const input: ScanTimeoutInput = {
+      repository: image.repository,
+      digest: image.digest,
+      ...withScope(image.scope),
+    };
     try {
       await this.props.client.send(
         new CreateScheduleCommand({

@@ -1,0 +1,27 @@
+import { eventScope, type EventScope } from '../../core/config/event-scope';
+import type { ImageScope } from '../../core/domain/image-scope';
+import type { HubFunction } from '../../core/config/spoke-roles';
+import { loadSettings } from './settings';
+import type { SpokeTarget } from './spoke-clients';
+
+/** Whose images an AWS event names, under the deployed config: every repository it names must be covered. */
+export const scopeOfEvent = (origin: {
+  readonly account: string;
+  readonly region: string;
+  readonly repositories: readonly string[];
+}): EventScope => {
+  const { config } = loadSettings();
+  const scopes = origin.repositories.map((repository) => eventScope(config, { ...origin, repository }));
+  return scopes.find((scope) => scope.kind === 'outside') ?? scopes[0] ?? { kind: 'hub' };
+};
+
+/**
+ * The scope Tollgate's own input carries (a signing request, a scan-timeout schedule), checked against the deployed
+ * config like an AWS event's: a spoke removed from the config is no longer acted in.
+ */
+export const scopeOfRequest = (scope: ImageScope | undefined, repository: string): EventScope =>
+  scope === undefined ? { kind: 'hub' } : eventScope(loadSettings().config, { ...scope, repository });
+
+/** The spoke target of a hub function's adapters, when they are built for a spoke. */
+export const spokeTarget = (fn: HubFunction, scope: ImageScope | undefined): SpokeTarget | undefined =>
+  scope === undefined ? undefined : { fn, scope };
