@@ -34,13 +34,9 @@ const imageSchema = z.strictObject({
       description:
         "A spoke's image: the account it is in. Absent for the hub's own (the envelope's account). The same digest in two accounts is two images.",
     }),
-  region: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({
-      description: "A spoke's image: the region it is in. Absent for the hub's own (the envelope's region).",
-    }),
+  region: z.string().min(1).optional().meta({
+    description: "A spoke's image: the region it is in. Absent for the hub's own (the envelope's region).",
+  }),
 });
 
 const scanSchema = z.strictObject({

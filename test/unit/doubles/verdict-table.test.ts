@@ -57,8 +57,12 @@ describe('VerdictTable under the real DynamoVerdictStore', () => {
 
   it('moves a tag and answers where it pointed before', async () => {
     const other = `sha256:${'b'.repeat(64)}` as Digest;
-    await expect(store.moveTag({ repository: 'payments/api', digest: DIGEST }, 'latest', 'now')).resolves.toBeUndefined();
-    await expect(store.moveTag({ repository: 'payments/api', digest: other }, 'latest', 'now')).resolves.toBe(DIGEST);
+    await expect(
+      store.moveTag({ repository: 'payments/api', digest: DIGEST }, 'latest', 'now'),
+    ).resolves.toBeUndefined();
+    await expect(store.moveTag({ repository: 'payments/api', digest: other }, 'latest', 'now')).resolves.toBe(
+      DIGEST,
+    );
   });
 
   it('throws on an expression it does not understand, whatever the spelling of the rest', async () => {

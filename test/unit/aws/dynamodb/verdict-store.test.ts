@@ -221,7 +221,9 @@ describe('DynamoVerdictStore writes', () => {
   it('moveTag returns the digest the tag named before, when it moved', async () => {
     const previous = `sha256:${'0'.repeat(64)}`;
     ddb.on(PutCommand).resolves({ Attributes: { digest: previous } });
-    await expect(store().moveTag({ repository: 'payments/api', digest: DIGEST }, 'latest', 't')).resolves.toBe(previous);
+    await expect(
+      store().moveTag({ repository: 'payments/api', digest: DIGEST }, 'latest', 't'),
+    ).resolves.toBe(previous);
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: TABLE,
       Item: { pk: 'tag#payments/api:latest', sk: 'tag', digest: DIGEST, updatedAt: 't' },
@@ -234,7 +236,11 @@ describe('DynamoVerdictStore writes', () => {
       .on(PutCommand)
       .resolvesOnce({ Attributes: { digest: DIGEST } })
       .resolves({});
-    await expect(store().moveTag({ repository: 'payments/api', digest: DIGEST }, 'latest', 't')).resolves.toBeUndefined();
-    await expect(store().moveTag({ repository: 'payments/api', digest: DIGEST }, 'new', 't')).resolves.toBeUndefined();
+    await expect(
+      store().moveTag({ repository: 'payments/api', digest: DIGEST }, 'latest', 't'),
+    ).resolves.toBeUndefined();
+    await expect(
+      store().moveTag({ repository: 'payments/api', digest: DIGEST }, 'new', 't'),
+    ).resolves.toBeUndefined();
   });
 });
