@@ -1,6 +1,7 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ImageScope } from '../../core/domain/image-scope';
 import { spokeRoleArn, type HubFunction } from '../../core/config/spoke-roles';
+import { buildsPerScope } from './builds-per-scope';
 
 /**
  * ECR clients for a spoke's account and region, one per hub function and spoke, built on first use and kept for the
@@ -23,7 +24,6 @@ export interface SpokeClientsProps {
 const SESSION_SECONDS = 900;
 
 export const spokeClients = (props: SpokeClientsProps): SpokeClients => {
-  const built = new Map<string, Promise<ECRClient>>();
   const build = async (scope: ImageScope): Promise<ECRClient> => {
     const [{ ECRClient: Client }, { fromTemporaryCredentials }] = await Promise.all([
       import('@aws-sdk/client-ecr'),
@@ -43,20 +43,8 @@ export const spokeClients = (props: SpokeClientsProps): SpokeClients => {
       }),
     });
   };
-  return {
-    ecr: (scope) => {
-      const key = `${scope.account}:${scope.region}`;
-      let client = built.get(key);
-      if (client === undefined) {
-        client = build(scope).catch((error: unknown) => {
-          built.delete(key);
-          throw error;
-        });
-        built.set(key, client);
-      }
-      return client;
-    },
-  };
+  const built = buildsPerScope((scope) => build(scope!));
+  return { ecr: (scope) => built.get(scope) };
 };
 
 /** Where a function's adapters act: the hub function, and the spoke's account and region. */

@@ -8,7 +8,8 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { EventScope } from '../../core/config/event-scope';
 import { EventValidationError, TollgateError } from '../../core/domain/errors';
-import { scopePrefix, type ImageScope } from '../../core/domain/image-scope';
+import type { ImageScope } from '../../core/domain/image-scope';
+import { buildsPerScope } from './builds-per-scope';
 import { toValidationIssues } from '../../core/events';
 import type { EventPublisher } from '../../app/ports/event-publisher';
 import { countedPublisher } from './counted-publisher';
@@ -92,25 +93,11 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
 ): TollgateHandler<Result> => {
   const tools = observability(spec.name);
   const { logger, metrics, tracer } = tools;
-  // The builds in progress or done: one per environment and scope (the hub's is ''). A build that fails is
-  // forgotten, so the next invocation builds again (and reports the same error with its own event).
-  const deps = new Map<string, Promise<Deps>>();
-  const build = async (scope: ImageScope | undefined): Promise<Deps> => {
+  // The adapters, once per environment and scope (the hub's, or a spoke's account and region).
+  const deps = buildsPerScope(async (scope): Promise<Deps> => {
     const built = await spec.adapters(tools, scope);
     return { ...built, publisher: countedPublisher(built.publisher, metrics) };
-  };
-  const depsFor = (scope: ImageScope | undefined): Promise<Deps> => {
-    const key = scopePrefix(scope);
-    let built = deps.get(key);
-    if (built === undefined) {
-      built = build(scope).catch((error: unknown) => {
-        deps.delete(key);
-        throw error;
-      });
-      deps.set(key, built);
-    }
-    return built;
-  };
+  });
 
   const body = async (raw: unknown, context: Context): Promise<Result> => {
     let input: Input;
@@ -134,7 +121,7 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
     }
     const scope = where.kind === 'spoke' ? where.scope : undefined;
     if (scope !== undefined) logger.appendKeys({ account: scope.account, region: scope.region });
-    return spec.run(input, { ...tools, deps: await depsFor(scope), context });
+    return spec.run(input, { ...tools, deps: await deps.get(scope), context });
   };
 
   // Traced only when tracing is on: otherwise the Tracer, and the X-Ray SDK under it, are never loaded.
