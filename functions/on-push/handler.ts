@@ -16,8 +16,10 @@ const onPush = tollgateHandler({
   what: 'ECR Image Action event',
   parse: (raw) => normalizeImageActionEvent(parseImageAction(raw)),
   malformed: (): OnPushResult => 'malformed',
-  scope: (event) => scopeOfEvent({ ...event, repositories: [event.repository] }),
-  refused: (): OnPushResult => 'refused',
+  scope: {
+    of: (event) => scopeOfEvent({ ...event, repositories: [event.repository] }),
+    refused: (): OnPushResult => 'refused',
+  },
   adapters: (_, scope) => pushAdapters({}, spokeTarget('on-push', scope)),
   keys: (event) => ({ repository: event.repository, digest: event.digest, correlationId: event.eventId }),
   run: async (event, { deps, context, logger, metrics }): Promise<OnPushResult> => {

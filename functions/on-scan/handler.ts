@@ -18,13 +18,15 @@ const onScan = tollgateHandler({
   what: 'scan event',
   parse: parseEvent,
   malformed: (error): OnScanResult => ({ kind: 'malformed', code: error.code }),
-  scope: (event) =>
-    scopeOfEvent({
-      ...event,
-      repositories:
-        event.kind === 'finding' ? event.images.map((image) => image.repository) : [event.repository],
-    }),
-  refused: (reason): OnScanResult => ({ kind: 'refused', reason }),
+  scope: {
+    of: (event) =>
+      scopeOfEvent({
+        ...event,
+        repositories:
+          event.kind === 'finding' ? event.images.map((image) => image.repository) : [event.repository],
+      }),
+    refused: (reason): OnScanResult => ({ kind: 'refused', reason }),
+  },
   adapters: (_, scope) => judgeAdapters({}, spokeTarget('on-scan', scope)),
   run: async (event, { deps, logger, metrics }): Promise<OnScanResult> => {
     if (event.replayName !== undefined) {

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { digestSchema, imageScopeSchema, repositoryNameSchema } from '../../shared/core/events';
-import { withScope } from '../../shared/core/domain/image-scope';
+import { imageKeyParts } from '../../shared/core/domain/image-ref';
 import { handleScanTimeout, type TimeoutOutcome } from '../../shared/app/judge';
 import { judgeAdapters } from '../../shared/adapters/runtime/judge-adapters';
 import { parseWithSchema, tollgateHandler } from '../../shared/adapters/runtime/tollgate-handler';
@@ -28,16 +28,14 @@ const onTimeout = tollgateHandler({
   what: 'scan-timeout input',
   parse: parseTimeoutInput,
   malformed: (): OnTimeoutResult => 'malformed',
-  scope: (input) => scopeOfRequest(input.scope, input.repository),
-  refused: (): OnTimeoutResult => 'refused',
+  scope: {
+    of: (input) => scopeOfRequest(input.scope, input.repository),
+    refused: (): OnTimeoutResult => 'refused',
+  },
   adapters: (_, scope) => judgeAdapters({}, spokeTarget('on-timeout', scope)),
   keys: (input) => ({ repository: input.repository, digest: input.digest }),
   run: async (input, { deps, logger, metrics }): Promise<OnTimeoutResult> => {
-    const outcome = await handleScanTimeout(deps, {
-      repository: input.repository,
-      digest: input.digest,
-      ...withScope(input.scope),
-    });
+    const outcome = await handleScanTimeout(deps, imageKeyParts(input));
     if (outcome.kind === 'timed-out') {
       metrics.addMetric('ScanTimeouts', MetricUnit.Count, 1);
       // A metric of its own, so the outcome dimension does not land on the invocation's other metrics.

@@ -26,8 +26,10 @@ export const createHandler = (
     malformed: (): SignResult => 'malformed',
     // The APPROVED verdicts it publishes count as EventsPublished, not as Verdicts: on-scan (or on-push)
     // counted that APPROVED when it decided it.
-    scope: ({ detail }) => scopeOfRequest(detail.scope, detail.repository),
-    refused: (): SignResult => 'refused',
+    scope: {
+      of: ({ detail }) => scopeOfRequest(detail.scope, detail.repository),
+      refused: (): SignResult => 'refused',
+    },
     adapters: async ({ tracer }, scope) => adapters(await tracer, scope),
     keys: ({ detail }) => ({
       repository: detail.repository,

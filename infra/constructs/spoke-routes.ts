@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { OrganizationConfig } from '../../shared/core/config';
-import { HUB_FUNCTIONS, spokeRoleName, type HubFunction } from '../../shared/core/config/spoke-roles';
+import { HUB_FUNCTIONS, spokeRoleArn, type HubFunction } from '../../shared/core/config/spoke-roles';
 import { ECR_IMAGE_ACTION } from '../../shared/core/events/ecr-image-action';
 import { ECR_IMAGE_SCAN } from '../../shared/core/events/ecr-image-scan';
 import { INSPECTOR2_FINDING } from '../../shared/core/events/inspector2-finding';
@@ -16,8 +16,6 @@ export interface SpokeRoutesProps {
   readonly bus: events.EventBus;
   readonly organization: OrganizationConfig;
   readonly functions: Readonly<Record<HubFunction, lambda.IFunction>>;
-  /** Retries of a rule's delivery to its function before the event goes to the dead-letter queue. @default 8 */
-  readonly ruleRetryAttempts?: number;
 }
 
 /**
@@ -45,7 +43,7 @@ export class SpokeRoutes extends Construct {
     const to = (fn: lambda.IFunction): targets.LambdaFunction =>
       new targets.LambdaFunction(fn, {
         deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: props.ruleRetryAttempts ?? 8,
+        retryAttempts: 8,
         maxEventAge: Duration.hours(2),
       });
     const spokes = [{ 'anything-but': Stack.of(this).account }] as unknown as string[];
@@ -94,7 +92,7 @@ const grantSpokeRole = (
   const listed = [...new Set(organization.spokes.flatMap((spoke) => spoke.accounts ?? []))];
   const byUnit = organization.spokes.some((spoke) => spoke.organizationalUnits !== undefined);
   const roles = (account: string): string[] =>
-    regions.map((region) => `arn:aws:iam::${account}:role/${spokeRoleName(region, hubFunction)}`);
+    regions.map((region) => spokeRoleArn({ account, region }, hubFunction));
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'AssumeOwnSpokeRole',

@@ -43,14 +43,18 @@ export interface TollgateHandlerSpec<Input, Deps extends { readonly publisher: E
    */
   readonly adapters: (observability: Observability, scope?: ImageScope) => Deps | Promise<Deps>;
   /**
-   * Whose image the input is about (shared/core/config/event-scope.ts): the hub's, a spoke's (its adapters are then
-   * built for that account and region, once per environment, with the spoke role's credentials), or one from
-   * outside the organization, refused without a call.
+   * Whose image the input is about (shared/core/config/event-scope.ts), and what an input from outside becomes.
    * @default every input is the hub's
    */
-  readonly scope?: (input: NoInfer<Input>) => EventScope;
-  /** What a refused input becomes (logged and counted as `RefusedEvents`); retrying cannot change it. */
-  readonly refused?: (reason: string) => Result;
+  readonly scope?: {
+    /**
+     * The hub's, a spoke's (its adapters are then built for that account and region, once per environment, with
+     * the spoke role's credentials), or one from outside the organization, refused without a call.
+     */
+    readonly of: (input: NoInfer<Input>) => EventScope;
+    /** What a refused input becomes (logged and counted as `RefusedEvents`); retrying cannot change it. */
+    readonly refused: (reason: string) => Result;
+  };
   /** Log keys for the rest of the invocation. */
   readonly keys?: (input: NoInfer<Input>) => Readonly<Record<string, unknown>>;
   readonly run: (input: NoInfer<Input>, invocation: Invocation<NoInfer<Deps>>) => Promise<Result>;
@@ -112,12 +116,11 @@ export const tollgateHandler = <Input, Deps extends { readonly publisher: EventP
       return spec.malformed(error);
     }
     if (spec.keys !== undefined) logger.appendKeys(spec.keys(input));
-    const where = spec.scope?.(input) ?? { kind: 'hub' };
-    if (where.kind === 'outside') {
+    const where: EventScope = spec.scope?.of(input) ?? { kind: 'hub' };
+    if (where.kind === 'outside' && spec.scope !== undefined) {
       logger.warn(`${spec.what} refused`, { reason: where.reason });
       metrics.addMetric('RefusedEvents', MetricUnit.Count, 1);
-      if (spec.refused === undefined) throw new Error(`${spec.name} has no refusal for: ${where.reason}`);
-      return spec.refused(where.reason);
+      return spec.scope.refused(where.reason);
     }
     const scope = where.kind === 'spoke' ? where.scope : undefined;
     if (scope !== undefined) logger.appendKeys({ account: scope.account, region: scope.region });

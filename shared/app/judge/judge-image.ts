@@ -1,5 +1,6 @@
 import type { Finding } from '../../core/domain/finding';
-import { withScope, type ImageScope } from '../../core/domain/image-scope';
+import type { ImageScope } from '../../core/domain/image-scope';
+import { imageKeyParts } from '../../core/domain/image-ref';
 import type { ImageRecord } from '../../core/domain/image-record';
 import { takesUpAnnouncement } from '../../core/domain/announcement';
 import { FindingsValidationError, parseScanFindings } from '../../core/findings';
@@ -105,11 +106,7 @@ export const judgeImage = async (
   correlationId?: string,
   options: JudgeOptions = {},
 ): Promise<JudgeOutcome> => {
-  const key: ImageKeyParts = {
-    repository: image.repository,
-    digest: image.digest,
-    ...withScope(image.scope),
-  };
+  const key: ImageKeyParts = imageKeyParts(image);
   const record = await deps.store.get(key);
   if (record === undefined) return { kind: 'unknown-image' };
   if (record.status === 'DELETED') return { kind: 'deleted' };
@@ -141,18 +138,18 @@ const observe = async (
   record: ImageRecord,
   options: JudgeOptions,
 ): Promise<ScanObservation> => {
-  const { repository, digest, scope } = record.image;
+  const key = imageKeyParts(record.image);
   if (record.children !== undefined) {
     // An index is not scanned itself: its verdict is its platform images' verdicts.
     const children = await Promise.all(
       record.children.map(async (child) => ({
         digest: child,
-        record: await deps.store.get({ repository, digest: child, ...withScope(scope) }),
+        record: await deps.store.get({ ...key, digest: child }),
       })),
     );
     return { kind: 'index', children };
   }
-  const read = await deps.findings.read({ repository, digest, ...withScope(scope) });
+  const read = await deps.findings.read(key);
   if (read.kind === 'not-found') {
     return {
       kind: 'no-scan',
@@ -163,7 +160,7 @@ const observe = async (
   try {
     return {
       kind: 'scan',
-      scan: parseScanFindings(read.pages, `${repository}@${digest}`),
+      scan: parseScanFindings(read.pages, `${key.repository}@${key.digest}`),
       ...(options.reportedFinding === undefined ? {} : { reported: [options.reportedFinding] }),
     };
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { TollgateEvent } from '../../core/events';
-import { withScope } from '../../core/domain/image-scope';
+import { imageKeyParts } from '../../core/domain/image-ref';
 import type { Digest } from '../../core/domain/digest';
 import type { ImageKeyParts } from '../ports/verdict-store';
 import { attachmentTag } from '../push/own-artifact';
@@ -70,4 +70,4 @@ export const judgeScanEvent = async (
 const scoped = (
   deps: JudgeDeps,
   image: { readonly repository: string; readonly digest: Digest },
-): ImageKeyParts => ({ repository: image.repository, digest: image.digest, ...withScope(deps.scope) });
+): ImageKeyParts => imageKeyParts({ ...image, scope: deps.scope });

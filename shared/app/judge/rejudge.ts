@@ -1,5 +1,5 @@
 import type { Digest } from '../../core/domain/digest';
-import { withScope } from '../../core/domain/image-scope';
+import { imageKeyParts } from '../../core/domain/image-ref';
 import type { ImageKeyParts } from '../ports/verdict-store';
 import { judgeImage, type JudgeDeps, type JudgeOutcome } from './judge-image';
 
@@ -15,7 +15,7 @@ export interface RejudgeRequest extends ImageKeyParts {
  * @returns the verdict the image holds afterwards, or the outcome's kind when it holds none
  */
 export const rejudge = async (deps: JudgeDeps, request: RejudgeRequest, note: string): Promise<string> => {
-  const key = { repository: request.repository, digest: request.digest, ...withScope(request.scope) };
+  const key = imageKeyParts(request);
   for (const child of request.children) {
     await judgeImage(deps, { ...key, digest: child }, undefined, {
       onlyIfDecided: true,

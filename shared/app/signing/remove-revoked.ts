@@ -1,6 +1,5 @@
 import { ConcurrentUpdateError } from '../../core/domain/errors';
-import { withScope } from '../../core/domain/image-scope';
-import { imageKey } from '../../core/domain/image-ref';
+import { imageKey, imageKeyParts } from '../../core/domain/image-ref';
 import type { ImageKeyParts, VerdictStore } from '../ports/verdict-store';
 import {
   removeOwnSignatures,
@@ -31,11 +30,7 @@ export const removeRevokedSignatures = async (
   deps: RemoveRevokedDeps,
   request: SigningRequest,
 ): Promise<RemoveRevokedOutcome> => {
-  const key: ImageKeyParts = {
-    repository: request.repository,
-    digest: request.digest,
-    ...withScope(request.scope),
-  };
+  const key: ImageKeyParts = imageKeyParts(request);
   const record = await deps.store.get(key);
   if (signable(record, imageKey(key)).ok) {
     return { kind: 'skipped', reason: `${imageKey(key)} is APPROVED again; its signatures stay` };

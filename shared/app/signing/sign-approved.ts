@@ -1,8 +1,8 @@
 import type { Digest } from '../../core/domain/digest';
-import { withScope, type ImageScope } from '../../core/domain/image-scope';
+import type { ImageScope } from '../../core/domain/image-scope';
 import { ConcurrentUpdateError, TerminalError } from '../../core/domain/errors';
 import type { ImageRecord } from '../../core/domain/image-record';
-import { imageKey, type ImageRef } from '../../core/domain/image-ref';
+import { imageKey, imageKeyParts, type ImageRef } from '../../core/domain/image-ref';
 import {
   errorVerdict,
   type ApprovedVerdict,
@@ -120,11 +120,7 @@ export const signApproved = async (
   deps: SignApprovedDeps,
   request: SigningRequest,
 ): Promise<SignApprovedOutcome> => {
-  const key: ImageKeyParts = {
-    repository: request.repository,
-    digest: request.digest,
-    ...withScope(request.scope),
-  };
+  const key: ImageKeyParts = imageKeyParts(request);
   const record = await deps.store.get(key);
   const first = signable(record, imageKey(key));
   if (!first.ok) {
@@ -238,15 +234,7 @@ const rejudge = async (
 ): Promise<SignApprovedOutcome> => {
   const reason = `approved under policy ${record.verdict.policyDigest ?? '(none recorded)'}, but the deployed policy is ${deps.policyDigest ?? ''}: judged again before signing`;
   if (deps.rejudge === undefined) return { kind: 'refused', reason };
-  const verdict = await deps.rejudge(
-    {
-      repository: request.repository,
-      digest: request.digest,
-      ...withScope(request.scope),
-      children: record.children ?? [],
-    },
-    reason,
-  );
+  const verdict = await deps.rejudge({ ...imageKeyParts(request), children: record.children ?? [] }, reason);
   return { kind: 'rejudged', verdict, reason };
 };
 

@@ -1,5 +1,5 @@
 import type { Digest } from './digest';
-import { scopePrefix, type ImageScope } from './image-scope';
+import { scopePrefix, withScope, type ImageScope } from './image-scope';
 
 /** An image named by its exact digest. The tag is informational: every decision is about the digest. */
 export interface ImageRef {
@@ -18,6 +18,20 @@ export interface ImageRef {
  */
 export const imageKey = (image: Pick<ImageRef, 'repository' | 'digest' | 'scope'>): string =>
   `${scopePrefix(image.scope)}${image.repository}@${image.digest}`;
+
+/**
+ * The parts of an image that make its key, and nothing more: a request, an event or a record carries other fields
+ * (the registry, a tag, a request id) that must not travel into a key or a schedule's input.
+ */
+export const imageKeyParts = (image: {
+  readonly repository: string;
+  readonly digest: Digest;
+  readonly scope?: ImageScope | undefined;
+}): Pick<ImageRef, 'repository' | 'digest' | 'scope'> => ({
+  repository: image.repository,
+  digest: image.digest,
+  ...withScope(image.scope),
+});
 
 export const formatImageRef = (image: ImageRef): string =>
   `${image.registry}/${image.repository}@${image.digest}`;

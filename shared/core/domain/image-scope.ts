@@ -16,9 +16,6 @@ export interface ImageScope {
 export const scopePrefix = (scope: ImageScope | undefined): string =>
   scope === undefined ? '' : `${scope.account}:${scope.region}:`;
 
-export const sameScope = (a: ImageScope | undefined, b: ImageScope | undefined): boolean =>
-  a?.account === b?.account && a?.region === b?.region;
-
 /** `scope` as an optional property, so literals stay free of `scope: undefined` (exactOptionalPropertyTypes). */
 export const withScope = (scope: ImageScope | undefined): { readonly scope?: ImageScope } =>
   scope === undefined ? {} : { scope };

@@ -128,7 +128,7 @@ const build = (
       ...(record.manifestMediaType === undefined ? {} : { mediaType: record.manifestMediaType }),
       ...(record.platform === undefined ? {} : { platform: record.platform }),
       ...(record.parent === undefined ? {} : { parent: record.parent }),
-      ...(record.image.scope === undefined ? {} : { ...record.image.scope }),
+      ...record.image.scope,
     },
     ...(verdict.scan === undefined
       ? {}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { withScope, type ImageScope } from '../../../core/domain/image-scope';
+import type { ImageScope } from '../../../core/domain/image-scope';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -7,7 +7,7 @@ import {
   ResourceNotFoundException,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { imageKey } from '../../../core/domain/image-ref';
+import { imageKey, imageKeyParts } from '../../../core/domain/image-ref';
 import type { ScanTimeoutScheduler } from '../../../app/ports/scan-timeout-scheduler';
 import type { ImageKeyParts } from '../../../app/ports/verdict-store';
 
@@ -43,11 +43,7 @@ export class SchedulerScanTimeouts implements ScanTimeoutScheduler {
 
   public async scheduleTimeout(image: ImageKeyParts, at: Date): Promise<void> {
     const name = scheduleName(image);
-    const input: ScanTimeoutInput = {
-      repository: image.repository,
-      digest: image.digest,
-      ...withScope(image.scope),
-    };
+    const input: ScanTimeoutInput = imageKeyParts(image);
     try {
       await this.props.client.send(
         new CreateScheduleCommand({
