@@ -17,10 +17,16 @@ export const scopeOfEvent = (origin: {
 
 /**
  * The scope Tollgate's own input carries (a signing request, a scan-timeout schedule), checked against the deployed
- * config like an AWS event's: a spoke removed from the config is no longer acted in.
+ * config like an AWS event's: a spoke removed from the config is no longer acted in. Only a spoke's images carry a
+ * scope, so one that comes out as the hub's (no organization, or the hub's own account and region) is refused too.
  */
-export const scopeOfRequest = (scope: ImageScope | undefined, repository: string): EventScope =>
-  scope === undefined ? { kind: 'hub' } : eventScope(loadSettings().config, { ...scope, repository });
+export const scopeOfRequest = (scope: ImageScope | undefined, repository: string): EventScope => {
+  if (scope === undefined) return { kind: 'hub' };
+  const where = eventScope(loadSettings().config, { ...scope, repository });
+  return where.kind === 'hub'
+    ? { kind: 'outside', reason: `${scope.account} in ${scope.region} is not a spoke of this hub` }
+    : where;
+};
 
 /** The spoke target of a hub function's adapters, when they are built for a spoke. */
 export const spokeTarget = (fn: HubFunction, scope: ImageScope | undefined): SpokeTarget | undefined =>

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign as signWith, verify } from 'node:crypto';
 import { SignCommand } from '@aws-sdk/client-kms';
 import { createHandler, type SignResult } from '../../../../functions/sign/handler';
+import { resetSettingsCache } from '../../../../shared/adapters/runtime';
 import type { SignFunctionDeps } from '../../../../functions/sign/deps';
 import { KmsSigner } from '../../../../shared/adapters/aws/kms';
 import {
@@ -323,6 +324,91 @@ describe('sign: fail closed', () => {
     await expect(world.run('sign', image.digest)).resolves.toBe('refused');
 
     expectUntouched(image.digest);
+  });
+
+  describe('a request naming a spoke (docs/organization.md)', () => {
+    const SPOKE = { account: '111111111111', region: 'us-west-2' };
+    const withConfig = (config: Record<string, unknown>): void => {
+      process.env.TOLLGATE_CONFIG = JSON.stringify({ repositories: ['payments/*'], ...config });
+      resetSettingsCache();
+    };
+    const organization = {
+      id: 'o-a1b2c3d4e5',
+      hub: { account: '123456789012', region: 'us-west-2' },
+      spokes: [{ accounts: [SPOKE.account], regions: [SPOKE.region] }],
+    };
+    afterEach(() => {
+      delete process.env.TOLLGATE_CONFIG;
+      resetSettingsCache();
+    });
+    const runScoped = (digest: Digest, scope: Record<string, string>): Promise<SignResult> =>
+      world.run('sign', digest, {
+        detail: {
+          ...signingRequestedDetail('sign', {
+            registry: world.registry.host,
+            repository: REPOSITORY,
+            digest,
+          }),
+          scope,
+        },
+      });
+
+    it('an account that is not a spoke, or any scope without an organization: refused before anything is read', async () => {
+      world = setUp();
+      const image = await world.registry.pushImage(REPOSITORY, 'outsider');
+      // Even an APPROVED record under that scope is not signed: the scope itself is refused.
+      world.store.put(
+        recordFor({ ...imageRef(image.digest), scope: { account: '999999999999', region: 'us-west-2' } }),
+      );
+      world.store.put(recordFor({ ...imageRef(image.digest), scope: SPOKE }));
+
+      withConfig({ organization });
+      await expect(runScoped(image.digest, { account: '999999999999', region: 'us-west-2' })).resolves.toBe(
+        'refused',
+      );
+      withConfig({});
+      await expect(runScoped(image.digest, SPOKE)).resolves.toBe('refused');
+
+      expectUntouched(image.digest);
+      expect(world.publisher.published).toEqual([]);
+      expect(
+        world.stdout
+          .lines()
+          .filter((line) => line.message === 'signing request refused')
+          .map((line) => line.reason),
+      ).toEqual([
+        '999999999999 in us-west-2 is not a spoke of this hub',
+        '111111111111 in us-west-2 is not a spoke of this hub',
+      ]);
+    });
+
+    it("a spoke's request signs that spoke's record, never the hub's record of the same digest", async () => {
+      withConfig({ organization });
+      world = setUp();
+      const image = await world.registry.pushImage(REPOSITORY, 'spoke-a');
+      // The hub's own record of the digest is REJECTED; the spoke's is APPROVED. They are two images.
+      world.store.put(
+        recordFor(imageRef(image.digest), { verdict: verdictFor(imageRef(image.digest), 'REJECTED') }),
+      );
+      world.store.put(recordFor({ ...imageRef(image.digest), scope: SPOKE }));
+
+      await expect(runScoped(image.digest, SPOKE)).resolves.toBe('signed');
+      await expect(validFormats(image.digest)).resolves.toEqual([
+        'cosign-legacy',
+        'sigstore-bundle',
+        'vuln-attestation',
+      ]);
+      await expect(
+        world.store.get({ repository: REPOSITORY, digest: image.digest, scope: SPOKE }),
+      ).resolves.toMatchObject({
+        signatures: expect.arrayContaining([expect.anything()]) as never,
+      });
+      await expect(
+        world.store.get({ repository: REPOSITORY, digest: image.digest }),
+      ).resolves.not.toHaveProperty('signatures');
+      const [verdict] = world.publisher.published.filter((event) => event.detailType === IMAGE_VERDICT);
+      expect((verdict!.detail as { image: unknown }).image).toMatchObject(SPOKE);
+    });
   });
 
   it('revoked between the children of an index: stops, and takes off what it had written', async () => {
