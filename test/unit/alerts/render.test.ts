@@ -9,7 +9,15 @@ import {
 } from '../../../shared/app/alerts';
 import { errorVerdict } from '../../../shared/core/domain';
 import { verdictEventDetail } from '../../../shared/core/events';
-import { CONSOLE_URL, DIGEST, NOW, REGISTRY, tagViolationDetail, verdictDetail } from './fixtures';
+import {
+  CONSOLE_URL,
+  DIGEST,
+  NOW,
+  REGISTRY,
+  rejectedVerdict,
+  tagViolationDetail,
+  verdictDetail,
+} from './fixtures';
 
 const texts = (message: SlackMessage): string[] => [
   message.text,
@@ -20,6 +28,33 @@ const texts = (message: SlackMessage): string[] => [
     return [];
   }),
 ];
+
+describe("a spoke's verdict alert names its account and region (docs/organization.md)", () => {
+  const SPOKE = { account: '111111111111', region: 'eu-west-1' };
+  const detail = verdictEventDetail({
+    record: {
+      image: {
+        registry: `${SPOKE.account}.dkr.ecr.eu-west-1.amazonaws.com`,
+        repository: 'payments/api',
+        digest: DIGEST,
+        scope: SPOKE,
+      },
+      tags: ['1.4.2'],
+    },
+    verdict: rejectedVerdict(),
+  });
+
+  it('in the event, the subject and the facts: the same digest in two accounts is two alerts', () => {
+    expect(detail.image).toMatchObject(SPOKE);
+    const { subject, body } = renderText(verdictAlert(detail, { now: NOW }));
+    expect(subject).toBe('Tollgate REJECTED payments/api:1.4.2 in 111111111111/eu-west-1');
+    expect(body.split('\n')).toContainEqual(expect.stringMatching(/^Account: +111111111111\/eu-west-1$/));
+    // The hub's own image says neither.
+    const hub = renderText(verdictAlert(verdictDetail(), { now: NOW }));
+    expect(hub.subject).toBe('Tollgate REJECTED payments/api:1.4.2');
+    expect(hub.body).not.toMatch(/^Account:/m);
+  });
+});
 
 describe('verdict alert for people (SNS / e-mail)', () => {
   const alert = verdictAlert(verdictDetail(), { now: NOW });
